@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "Descent",
+  platforms: [.macOS(.v15)],
+  products: [
+    .library(name: "Descent", targets: ["Descent"]),
+    .library(name: "DescentTestSupport", targets: ["DescentTestSupport"]),
+    .executable(name: "descent", targets: ["DescentCLI"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+  ],
+  targets: [
+    // OpenBLAS's C interface (types and prototypes). The library itself is loaded at first use
+    // by `BLASLibrary` so that Descent can choose its kernels (see docs/blas.md).
+    .systemLibrary(
+      name: "CBLAS",
+      providers: [.apt(["libopenblas-dev"])]
+    ),
+    .target(
+      name: "Descent",
+      dependencies: [
+        "CBLAS",
+        .product(name: "RealModule", package: "swift-numerics"),
+      ],
+      linkerSettings: [.linkedLibrary("dl")]
+    ),
+    .target(
+      name: "DescentTestSupport",
+      dependencies: ["Descent"]
+    ),
+    .executableTarget(
+      name: "DescentCLI",
+      dependencies: [
+        "Descent",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(
+      name: "DescentTests",
+      dependencies: ["Descent", "DescentTestSupport"]
+    ),
+  ],
+  swiftLanguageModes: [.v6]
+)
