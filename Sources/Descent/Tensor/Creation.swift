@@ -36,7 +36,7 @@ extension Tensor {
     _ start: Double = 0, _ end: Double, step: Double = 1, dtype: DType = .float32
   ) -> Tensor {
     precondition(step != 0 && step.isFinite, "arange: step must be finite and non-zero, got \(step)")
-    let n = max(0, Int(((end - start) / step).rounded(.up)))
+    let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
     return Tensor((0..<n).map { start + Double($0) * step }, shape: [n], dtype: dtype)
   }
 
@@ -46,7 +46,7 @@ extension Tensor {
   {
     precondition(count >= 0, "linspace: count must be non-negative, got \(count)")
     if count == 1 { return Tensor([start], dtype: dtype) }
-    let step = (end - start) / Double(max(count - 1, 1))
+    let step = (end - start) / Double(Swift.max(count - 1, 1))
     return Tensor(
       (0..<count).map { $0 == count - 1 ? end : start + Double($0) * step }, shape: [count],
       dtype: dtype)
@@ -56,7 +56,7 @@ extension Tensor {
   public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = .float32) -> Tensor {
     let m = m ?? n
     var values = [Double](repeating: 0, count: n * m)
-    for i in 0..<min(n, m) { values[i * m + i] = 1 }
+    for i in 0..<Swift.min(n, m) { values[i * m + i] = 1 }
     return Tensor(values, shape: [n, m], dtype: dtype)
   }
 }
