@@ -308,9 +308,10 @@ func softmaxKernel(_ x: Tensor, axis: Int, log: Bool) -> Tensor {
           }
         }
         if log {
-          for c in 0..<inner { total[c] = shift[c] + S.log(total[c]) }
+          // (x − m) − log Σ: subtracting the shift first keeps the small result accurate.
+          for c in 0..<inner { total[c] = S.log(total[c]) }
           for j in 0..<n {
-            for c in 0..<inner { d[j * inner + c] = s[j * inner + c] - total[c] }
+            for c in 0..<inner { d[j * inner + c] = (s[j * inner + c] - shift[c]) - total[c] }
           }
         } else {
           for c in 0..<inner { total[c] = 1 / total[c] }

@@ -91,6 +91,11 @@ extension Tensor {
     }
   }
 
+  /// The product along one axis.
+  public func prod(axis: Int, keepDims: Bool = false) -> Tensor {
+    prod(axes: [axis], keepDims: keepDims)
+  }
+
   /// The product over `axes` of every element but the one at each position, in the input's shape.
   private func productOfOthers(axes: [Int]) -> Tensor {
     let out = productOfOthersKernel(self, axes: axes)
