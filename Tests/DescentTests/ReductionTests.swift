@@ -51,6 +51,27 @@ private func close(_ actual: Tensor, _ expected: [Double], shape: [Int], toleran
     #expect(secondOrderCheckFailure([x]) { ($0[0] * $0[0]).min(axis: 0) } == nil)
   }
 
+  @Test func emptyAndSizeOneDimensions() {
+    let empty = Tensor.zeros([0, 3], dtype: .float64)
+    #expect(empty.max(axis: 1).shape == [0])
+    #expect(empty.argmin(axis: 1, keepDims: true).shape == [0, 1])
+    #expect(empty.variance(axis: 1).shape == [0])
+    #expect(empty.norm(axes: [0]).doubles == [0, 0, 0])
+    #expect(empty.logSumExp(axis: 1, keepDims: true).shape == [0, 1])
+    #expect(gradientCheckFailure([empty]) { $0[0].max(axis: 1) } == nil)
+    #expect(gradientCheckFailure([empty]) { $0[0].softmax(axis: 0) } == nil)
+    let column = testTensor([3, 1], seed: 10)
+    #expect(column.max(axis: 1).doubles == column.doubles)
+    #expect(close(column.logSumExp(axis: -1), column.doubles, shape: [3]))
+    #expect(gradientCheckFailure([column]) { $0[0].max(axis: 1) } == nil)
+    #expect(secondOrderCheckFailure([column]) { $0[0].logSumExp(axis: 0) } == nil)
+    #expect(secondOrderCheckFailure([column]) { $0[0].prod(axis: 1).exp() } == nil)
+    let scalar = Tensor(2.5, dtype: .float64)
+    #expect(scalar.max().item == 2.5)
+    #expect(scalar.argmax(axis: 0, keepDims: true).shape == [])
+    #expect(scalar.prod().item == 2.5)
+  }
+
   @Test func argmaxAndArgminTakeTheFirstOccurrence() {
     #expect(sample.argmax(axis: 1).ints == [2, 0, 1])  // x.argmax(1); ties 3.0, 3.0 → 0
     #expect(sample.argmax(axis: 1).dtype == .int32)

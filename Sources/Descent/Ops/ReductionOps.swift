@@ -71,7 +71,7 @@ extension Tensor {
     let x = rank == 0 ? reshapedStorage([1]) : self
     precondition(x.shape[a] > 0, "\(name): empty axis \(a) of \(shape)")
     let out = argExtremeKernel(x, axis: a, largest: largest)
-    return keepDims ? out.reshapedStorage(reducedShape(x.shape, axes: [a], keepDims: true)) : out
+    return keepDims ? out.reshapedStorage(reducedShape(shape, axes: rank == 0 ? [] : [a], keepDims: true)) : out
   }
 
   /// The product over `axes` (all when `nil`), removing them unless `keepDims`; 1 for an empty
