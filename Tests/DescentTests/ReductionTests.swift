@@ -230,6 +230,9 @@ private func close(_ actual: Tensor, _ expected: [Double], shape: [Int], toleran
     #expect(Tensor.zeros([0, 2]).cumsum(axis: 0).shape == [0, 2])
     let x = testTensor([3, 4, 2], seed: 19)
     #expect(gradientCheckFailure([x]) { $0[0].cumsum(axis: 1) } == nil)
+    #expect(gradientCheckFailure([x]) { $0[0].cumsum(axis: -1) } == nil)
+    // d/dx Σ cumsum(x) = [n, n-1, …, 1]: the reverse running sum of ones.
+    #expect(grad(of: { $0.cumsum(axis: 0).sum() }, at: testTensor([4], seed: 20)).doubles == [4, 3, 2, 1])
     #expect(secondOrderCheckFailure([x]) { ($0[0] * $0[0]).cumsum(axis: 0) } == nil)
   }
 }

@@ -206,6 +206,21 @@ func cumulativeSumKernel(_ x: Tensor, axis: Int, reverse: Bool) -> Tensor {
       for o in range {
         let s = src + o * n * inner
         let d = dst + o * n * inner
+        if inner == 1 {
+          var running: S = 0
+          if reverse {
+            for j in stride(from: n - 1, through: 0, by: -1) {
+              running += s[j]
+              d[j] = running
+            }
+          } else {
+            for j in 0..<n {
+              running += s[j]
+              d[j] = running
+            }
+          }
+          continue
+        }
         let first = reverse ? n - 1 : 0
         let step = reverse ? -1 : 1
         for c in 0..<inner { d[first * inner + c] = s[first * inner + c] }
@@ -284,6 +299,12 @@ func softmaxKernel(_ x: Tensor, axis: Int, log: Bool) -> Tensor {
   func run<S: TensorFloat>(_ type: S.Type) {
     let src = x.pointer(S.self)
     let dst = out.pointer(S.self)
+    if inner == 1 {
+      parallelChunks(count: outer, grain: max(1, (1 << 14) / max(n, 1)), alignment: 1) { range in
+        for o in range { softmaxRow(src + o * n, dst + o * n, n, log: log) }
+      }
+      return
+    }
     parallelChunks(count: outer, grain: max(1, (1 << 14) / max(n * inner, 1)), alignment: 1) { range in
       var shift = [S](repeating: 0, count: inner)
       var total = [S](repeating: 0, count: inner)
@@ -328,4 +349,37 @@ func softmaxKernel(_ x: Tensor, axis: Int, log: Bool) -> Tensor {
   default: preconditionFailure("softmax: needs a floating-point tensor, got \(x.dtype)")
   }
   return out
+}
+
+/// Softmax or log-softmax of one contiguous row (the common last-axis case).
+@inline(__always)
+func softmaxRow<S: TensorFloat>(
+  _ s: UnsafeMutablePointer<S>, _ d: UnsafeMutablePointer<S>, _ n: Int, log: Bool
+) {
+  var shift = -S.infinity
+  var sawNaN = false
+  for j in 0..<n {
+    let v = s[j]
+    shift = v > shift ? v : shift
+    sawNaN = sawNaN || v.isNaN
+  }
+  if sawNaN {
+    shift = .nan
+  } else if !shift.isFinite {
+    shift = 0
+  }
+  var total: S = 0
+  if log {
+    for j in 0..<n { total += S.exp(s[j] - shift) }
+    let logTotal = S.log(total)
+    for j in 0..<n { d[j] = (s[j] - shift) - logTotal }
+  } else {
+    for j in 0..<n {
+      let e = S.exp(s[j] - shift)
+      d[j] = e
+      total += e
+    }
+    let scale = 1 / total
+    for j in 0..<n { d[j] *= scale }
+  }
 }
