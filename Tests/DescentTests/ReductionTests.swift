@@ -1,4 +1,5 @@
 import Descent
+import Foundation
 import DescentTestSupport
 import Testing
 
@@ -204,6 +205,26 @@ private func close(_ actual: Tensor, _ expected: [Double], shape: [Int], toleran
     #expect(close(big.logSoftmax(), [-1.407605886459, -0.407605946064, -2.407605886459], shape: [3], tolerance: 1e-6))
     #expect(Tensor.zeros([0, 3]).softmax().shape == [0, 3])
     #expect(close(Tensor([2], shape: [1, 1], dtype: .float64).logSoftmax(axis: 0), [0], shape: [1, 1]))
+  }
+
+  @Test func float32SoftmaxAgreesWithFloat64() {
+    // The float32 kernel uses its own vectorized exp; float64 uses libm. Rows of 1000 logits
+    // spread over [-40, 40] (most probabilities tiny), along the last axis and along axis 0.
+    let values = testRandomValues(count: 4000, seed: 9, range: -40...40)
+    for axis in [1, 0] {
+      let wide = Tensor(values, shape: [4, 1000], dtype: .float64)
+      let reference = wide.softmax(axis: axis).doubles
+      let single = Tensor(values, shape: [4, 1000], dtype: .float32).softmax(axis: axis).doubles
+      let logReference = wide.logSoftmax(axis: axis).doubles
+      let logSingle = Tensor(values, shape: [4, 1000], dtype: .float32).logSoftmax(axis: axis).doubles
+      for i in reference.indices where reference[i] > 1e-35 {
+        #expect(abs(single[i] - reference[i]) <= 2e-5 * reference[i], "axis \(axis), element \(i)")
+        #expect(abs(logSingle[i] - logReference[i]) <= 1e-5 * Swift.max(1, abs(logReference[i])))
+      }
+    }
+    #expect(Tensor([-.infinity, 0]).softmax().doubles == [0, 1])
+    #expect(Tensor([-.infinity, 0]).logSoftmax().doubles == [-.infinity, 0])
+    #expect(Tensor([.nan, 0]).softmax().doubles.allSatisfy { $0.isNaN })
   }
 
   @Test func softmaxGradientsToSecondOrder() {

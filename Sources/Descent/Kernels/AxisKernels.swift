@@ -323,7 +323,7 @@ func softmaxKernel(_ x: Tensor, axis: Int, log: Bool) -> Tensor {
         for c in 0..<inner where !shift[c].isFinite && !shift[c].isNaN { shift[c] = 0 }
         for j in 0..<n {
           for c in 0..<inner {
-            let e = S.exp(s[j * inner + c] - shift[c])
+            let e = softmaxExp(s[j * inner + c] - shift[c])
             if !log { d[j * inner + c] = e }
             total[c] += e
           }
@@ -351,35 +351,57 @@ func softmaxKernel(_ x: Tensor, axis: Int, log: Bool) -> Tensor {
   return out
 }
 
-/// Softmax or log-softmax of one contiguous row (the common last-axis case).
+/// Softmax or log-softmax of one contiguous row (the common last-axis case): the exponentials
+/// are written first (a loop the compiler vectorizes), then summed with the fixed-order blocked
+/// reduction.
 @inline(__always)
 func softmaxRow<S: TensorFloat>(
   _ s: UnsafeMutablePointer<S>, _ d: UnsafeMutablePointer<S>, _ n: Int, log: Bool
 ) {
-  var shift = -S.infinity
-  var sawNaN = false
-  for j in 0..<n {
-    let v = s[j]
-    shift = v > shift ? v : shift
-    sawNaN = sawNaN || v.isNaN
-  }
-  if sawNaN {
-    shift = .nan
-  } else if !shift.isFinite {
-    shift = 0
-  }
-  var total: S = 0
+  if n == 0 { return }
+  var shift = reduceContiguous(UnsafePointer(s), n, MaxReduction.self, parallel: false)
+  if !shift.isFinite && !shift.isNaN { shift = 0 }
+  for j in 0..<n { d[j] = softmaxExp(s[j] - shift) }
+  let total = reduceContiguous(UnsafePointer(d), n, SumReduction.self, parallel: false)
   if log {
-    for j in 0..<n { total += S.exp(s[j] - shift) }
     let logTotal = S.log(total)
     for j in 0..<n { d[j] = (s[j] - shift) - logTotal }
   } else {
-    for j in 0..<n {
-      let e = S.exp(s[j] - shift)
-      d[j] = e
-      total += e
-    }
     let scale = 1 / total
     for j in 0..<n { d[j] *= scale }
   }
+}
+
+/// `eˣ` for the softmax kernels: a branch-free float32 version that the compiler vectorizes
+/// (libm's `expf` is called one element at a time and dominated softmax), libm for float64.
+@inline(__always)
+func softmaxExp<S: TensorFloat>(_ x: S) -> S {
+  if S.self == Float.self { return unsafeBitCast(vectorizableExp(unsafeBitCast(x, to: Float.self)), to: S.self) }
+  return S.exp(x)
+}
+
+/// Cephes' `expf`: `eˣ = 2ⁿ·e^r` with `n = round(x·log₂e)`, `r = x − n·ln 2` (ln 2 split in two
+/// parts for exactness) and a degree-7 polynomial for `e^r`; within 2 ulp of the correctly
+/// rounded result on the whole range. Underflows to 0 below −87.3, overflows to +∞ above 88.72,
+/// and NaN stays NaN.
+@inline(__always)
+func vectorizableExp(_ x: Float) -> Float {
+  let clamped = Swift.min(Swift.max(x, -87.33654), 88.72283)
+  let shifted = clamped * 1.442695041 + 12582912  // round to nearest via the 1.5·2²³ trick
+  let n = Int32(bitPattern: shifted.bitPattern) &- 0x4B40_0000
+  let k = shifted - 12582912
+  let r = (clamped - k * 0.693359375) - k * -2.12194440e-4
+  var p: Float = 1.9875691500e-4
+  p = p * r + 1.3981999507e-3
+  p = p * r + 8.3334519073e-3
+  p = p * r + 4.1665795894e-2
+  p = p * r + 1.6666665459e-1
+  p = p * r + 5.0000001201e-1
+  let e = p * r * r + r + 1
+  // 2ⁿ in two factors so that n = 128 (x near 88.7) does not overflow the exponent field.
+  let half = n >> 1
+  let scale1 = Float(bitPattern: UInt32(bitPattern: (half &+ 127) << 23))
+  let scale2 = Float(bitPattern: UInt32(bitPattern: ((n &- half) &+ 127) << 23))
+  let result = e * scale1 * scale2
+  return x < -87.33654 ? 0 : (x > 88.72283 ? .infinity : (x != x ? x : result))
 }

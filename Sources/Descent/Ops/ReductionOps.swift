@@ -213,16 +213,16 @@ extension Tensor {
   }
 }
 
-enum MultiplyValues: BinaryScalarFunction {
+private enum MultiplyValues: BinaryScalarFunction {
   @inline(__always) static func apply<S: TensorScalar>(_ a: S, _ b: S) -> S { a * b }
 }
-enum SquareRootValue: FloatUnaryFunction {
+private enum SquareRootValue: FloatUnaryFunction {
   @inline(__always) static func apply<S: TensorFloat>(_ x: S) -> S { x.squareRoot() }
 }
-enum AbsoluteValue: FloatUnaryFunction {
+private enum AbsoluteValue: FloatUnaryFunction {
   @inline(__always) static func apply<S: TensorFloat>(_ x: S) -> S { Swift.abs(x) }
 }
-enum SignValue: FloatUnaryFunction {
+private enum SignValue: FloatUnaryFunction {
   @inline(__always) static func apply<S: TensorFloat>(_ x: S) -> S { x > 0 ? 1 : (x < 0 ? -1 : 0) }
 }
 
