@@ -306,27 +306,29 @@ func softmaxKernel(_ x: Tensor, axis: Int, log: Bool) -> Tensor {
       return
     }
     parallelChunks(count: outer, grain: max(1, (1 << 14) / max(n * inner, 1)), alignment: 1) { range in
-      var shift = [S](repeating: 0, count: inner)
-      var total = [S](repeating: 0, count: inner)
+      // Lanes along `inner` are independent: every loop below runs over `c` innermost
+      // (contiguous, vectorizable) and visits `j` in index order (deterministic).
+      let shift = UnsafeMutablePointer<S>.allocate(capacity: inner)
+      let total = UnsafeMutablePointer<S>.allocate(capacity: inner)
+      defer {
+        shift.deallocate()
+        total.deallocate()
+      }
       for o in range {
         let s = src + o * n * inner
         let d = dst + o * n * inner
-        for c in 0..<inner {
-          shift[c] = -S.infinity
-          total[c] = 0
-        }
+        shift.update(repeating: -S.infinity, count: inner)
+        total.update(repeating: 0, count: inner)
         for j in 0..<n {
-          for c in 0..<inner where s[j * inner + c] > shift[c] || s[j * inner + c].isNaN {
-            shift[c] = s[j * inner + c]
-          }
+          let row = s + j * inner
+          for c in 0..<inner { shift[c] = MaxReduction.combine(shift[c], row[c]) }
         }
         for c in 0..<inner where !shift[c].isFinite && !shift[c].isNaN { shift[c] = 0 }
         for j in 0..<n {
-          for c in 0..<inner {
-            let e = softmaxExp(s[j * inner + c] - shift[c])
-            if !log { d[j * inner + c] = e }
-            total[c] += e
-          }
+          let row = s + j * inner
+          let out = d + j * inner
+          for c in 0..<inner { out[c] = softmaxExp(row[c] - shift[c]) }
+          for c in 0..<inner { total[c] += out[c] }
         }
         if log {
           // (x − m) − log Σ: subtracting the shift first keeps the small result accurate.
