@@ -79,6 +79,8 @@ private let source = Tensor.arange(0, 12, dtype: .float64).reshaped([3, 4])
     #expect(a.repeated(2, axis: 0).doubles == [1, 2, 1, 2, 3, 4, 3, 4])
     let x = testTensor([2, 3], seed: 24)
     #expect(gradientCheckFailure([x]) { $0[0].tiled([2, 3]) } == nil)
+    #expect(secondOrderCheckFailure([x]) { $0[0].exp().tiled([3, 1]) } == nil)
+    #expect(gradientCheckFailure([x]) { $0[0].repeated(2, axis: 0) } == nil)
     #expect(secondOrderCheckFailure([x]) { ($0[0] * $0[0]).repeated(3, axis: -1) } == nil)
   }
 
@@ -155,6 +157,7 @@ private let source = Tensor.arange(0, 12, dtype: .float64).reshaped([3, 4])
     #expect(gradientCheckFailure([x]) { $0[0].indexSelect(axis: 1, indices: indices) } == nil)
     #expect(secondOrderCheckFailure([x]) { $0[0].exp().indexSelect(axis: -1, indices: indices) } == nil)
     let values = testTensor([3, 4], seed: 30)
+    #expect(gradientCheckFailure([x, values]) { $0[0].indexAdd(axis: 1, indices: indices, values: $0[1]) } == nil)
     #expect(
       secondOrderCheckFailure([x, values]) {
         ($0[0] * $0[0]).indexAdd(axis: 1, indices: indices, values: $0[1] * $0[1])
