@@ -6,6 +6,7 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .library(name: "Descent", targets: ["Descent"]),
+    .library(name: "DescentOptimizers", targets: ["DescentOptimizers"]),
     .library(name: "DescentTestSupport", targets: ["DescentTestSupport"]),
     .executable(name: "descent", targets: ["DescentCLI"]),
   ],
@@ -29,6 +30,10 @@ let package = Package(
       linkerSettings: [.linkedLibrary("dl")]
     ),
     .target(
+      name: "DescentOptimizers",
+      dependencies: ["Descent"]
+    ),
+    .target(
       name: "DescentTestSupport",
       dependencies: ["Descent"]
     ),
@@ -36,12 +41,18 @@ let package = Package(
       name: "DescentCLI",
       dependencies: [
         "Descent",
+        "DescentOptimizers",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .testTarget(
       name: "DescentTests",
       dependencies: ["Descent", "DescentTestSupport"]
+    ),
+    .testTarget(
+      name: "DescentOptimizersTests",
+      dependencies: ["Descent", "DescentOptimizers", "DescentTestSupport"],
+      resources: [.copy("Golden")]
     ),
   ],
   swiftLanguageModes: [.v6]
