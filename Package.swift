@@ -34,6 +34,10 @@ let package = Package(
       dependencies: ["Descent"]
     ),
     .target(
+      name: "DescentBenchmarks",
+      dependencies: ["Descent", "DescentOptimizers"]
+    ),
+    .target(
       name: "DescentTestSupport",
       dependencies: ["Descent"]
     ),
@@ -42,6 +46,7 @@ let package = Package(
       dependencies: [
         "Descent",
         "DescentOptimizers",
+        "DescentBenchmarks",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
