@@ -21,10 +21,13 @@ let package = Package(
       name: "CBLAS",
       providers: [.apt(["libopenblas-dev"])]
     ),
+    // Vectorized float32 kernels in C, compiled for several x86-64 levels and chosen at load time.
+    .target(name: "CDescentKernels"),
     .target(
       name: "Descent",
       dependencies: [
         "CBLAS",
+        "CDescentKernels",
         .product(name: "RealModule", package: "swift-numerics"),
       ],
       linkerSettings: [.linkedLibrary("dl")]
