@@ -168,7 +168,7 @@ import Testing
     let rosenbrock = try TestFunctionCatalogue.named("rosenbrock")
     #expect(rosenbrock.accepts(dimension: 2) && rosenbrock.accepts(dimension: 100))
     #expect(!rosenbrock.accepts(dimension: 1))
-    #expect(throws: TestFunctionError.wrongDimension(function: "rosenbrock", dimension: 1, accepted: "≥ 2")) {
+    #expect(throws: TestFunctionError.wrongDimension(function: "rosenbrock", dimension: 1, accepted: ">= 2")) {
       try rosenbrock.checkDimension(1)
     }
     let beale = try TestFunctionCatalogue.named("beale")
@@ -179,6 +179,20 @@ import Testing
     }
     let highDimensional = rosenbrock.valueAndGradient(at: Array(repeating: 1, count: 50))
     #expect(highDimensional.value == 0 && highDimensional.gradient.count == 50)
+  }
+
+  @Test func listings() throws {
+    let json = try TestFunctionCatalogue.listingJSON()
+    let records = try JSONDecoder().decode([TestFunctionListing].self, from: Data(json.utf8))
+    #expect(records.map(\.name) == TestFunctionCatalogue.names)
+    #expect(records == TestFunctionCatalogue.all.map(TestFunctionListing.init))
+    let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+    #expect(parsed[0]["maximumDimension"] is NSNull)  // present, explicitly null
+    #expect(parsed[2]["maximumDimension"] as? Int == 2)
+    let table = TestFunctionCatalogue.listingTable().split(separator: "\n")
+    #expect(table.count == 1 + TestFunctionCatalogue.all.count)
+    #expect(table[0].hasPrefix("NAME"))
+    #expect(table[2].hasPrefix("rosenbrock") && table[2].contains(">= 2") && table[2].contains("0 at (1, 1)"))
   }
 
   @Test func unknownNamesSuggestTheClosest() {

@@ -63,13 +63,13 @@ public struct TestFunction: Sendable, CustomStringConvertible {
     d >= minimumDimension && d <= (maximumDimension ?? .max)
   }
 
-  /// The dimensions accepted, in words: `"2"`, `"≥ 2"`.
+  /// The dimensions accepted, in words: `"2"`, `">= 2"`.
   public var dimensionDescription: String {
     if let maximumDimension {
       return maximumDimension == minimumDimension
         ? "\(minimumDimension)" : "\(minimumDimension)-\(maximumDimension)"
     }
-    return "≥ \(minimumDimension)"
+    return ">= \(minimumDimension)"
   }
 
   /// Throws ``TestFunctionError/wrongDimension(function:dimension:accepted:)`` unless a point of
