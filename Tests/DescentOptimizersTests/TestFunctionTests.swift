@@ -181,6 +181,38 @@ import Testing
     #expect(highDimensional.value == 0 && highDimensional.gradient.count == 50)
   }
 
+  /// The diffGrad notebook's experiment, with its own scalar Adam (ε inside the root) and diffGrad
+  /// loops written out here, driven by these functions' autodiff gradients: x₀ = −1, 299 updates,
+  /// lr 0.1, β1 0.95, β2 0.999, ε 1e-8. Expected outcomes from the paper digest's reproduction of
+  /// the notebook: F1 diffGrad → −0.3 (global), Adam → 0.2 (local); F2 diffGrad in
+  /// [−0.9, −0.75], Adam → 0.
+  @Test func diffGradNotebookExperiment() throws {
+    func run(_ name: String, diffGrad: Bool) throws -> Double {
+      let function = try TestFunctionCatalogue.named(name)
+      var (x, m, v, previous) = (-1.0, 0.0, 0.0, 0.0)
+      let (lr, beta1, beta2, eps) = (0.1, 0.95, 0.999, 1e-8)
+      for t in 1..<300 {
+        let g = function.valueAndGradient(at: [x]).gradient[0]
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        let mHat = m / (1 - Foundation.pow(beta1, Double(t)))
+        let vHat = v / (1 - Foundation.pow(beta2, Double(t)))
+        if diffGrad {
+          let friction = 1 / (1 + Foundation.exp(-abs(previous - g)))
+          x -= lr * mHat * friction / (vHat.squareRoot() + eps)
+          previous = g
+        } else {
+          x -= lr * mHat / (vHat + eps).squareRoot()
+        }
+      }
+      return x
+    }
+    #expect(abs(try run("diffgrad-f1", diffGrad: true) + 0.3) < 0.01)
+    #expect(abs(try run("diffgrad-f1", diffGrad: false) - 0.2) < 0.01)
+    #expect((-0.9 ... -0.75).contains(try run("diffgrad-f2", diffGrad: true)))
+    #expect(abs(try run("diffgrad-f2", diffGrad: false)) < 0.01)
+  }
+
   @Test func listings() throws {
     let json = try TestFunctionCatalogue.listingJSON()
     let records = try JSONDecoder().decode([TestFunctionListing].self, from: Data(json.utf8))
