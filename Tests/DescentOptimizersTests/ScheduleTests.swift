@@ -218,6 +218,21 @@ private func values(_ schedule: any Schedule, _ count: Int) -> [Double] {
     #expect(schedule.values == [1, 0])
   }
 
+  @Test func recordingTransformPassesUpdatesThroughAndRecords() throws {
+    let parameters = ParameterTree([("w", Tensor([1, 2], dtype: .float64))])
+    let transform = RecordGradientNorms(for: .adam)
+    var state = transform.initialState(for: parameters)
+    for (step, g) in [[3.0, -4.0], [0.5, 0.5]].enumerated() {
+      var updates = ParameterTree([("w", Tensor(g, dtype: .float64))])
+      try transform.update(
+        &updates, state: &state, context: UpdateContext(step: step + 1, parameters: parameters))
+      #expect(updates["w"]!.doubles == g)
+    }
+    #expect(state.norms == [7, 1])
+    let decoded = try JSONDecoder().decode(GradientNormRecorder.self, from: JSONEncoder().encode(state))
+    #expect(decoded == state)
+  }
+
   // MARK: Batch-size scaling (Granziol et al., JMLR 2022)
 
   @Test func batchSizeRules() throws {
