@@ -29,11 +29,13 @@ public enum BatchSizeScaling {
       throw InvalidValue(description: "batch size must be at least 1, got \(batchSize)")
     }
     guard reference.batchSize >= 1 else {
-      throw InvalidValue(description: "reference batch size must be at least 1, got \(reference.batchSize)")
+      throw InvalidValue(
+        description: "reference batch size must be at least 1, got \(reference.batchSize)")
     }
     guard reference.learningRate > 0, reference.learningRate.isFinite else {
       throw InvalidValue(
-        description: "reference learning rate must be positive and finite, got \(reference.learningRate)")
+        description:
+          "reference learning rate must be positive and finite, got \(reference.learningRate)")
     }
     let ratio = Double(batchSize) / Double(reference.batchSize)
     switch rule {

@@ -25,13 +25,21 @@ private struct Golden: Decodable {
     let values: [Double]
   }
   enum Parameter: Decodable {
-    case number(Double), numbers([Int]), flag(Bool), text(String)
+    case number(Double)
+    case numbers([Int])
+    case flag(Bool)
+    case text(String)
     init(from decoder: Decoder) throws {
       let c = try decoder.singleValueContainer()
-      if let b = try? c.decode(Bool.self) { self = .flag(b) }
-      else if let d = try? c.decode(Double.self) { self = .number(d) }
-      else if let a = try? c.decode([Int].self) { self = .numbers(a) }
-      else { self = .text(try c.decode(String.self)) }
+      if let b = try? c.decode(Bool.self) {
+        self = .flag(b)
+      } else if let d = try? c.decode(Double.self) {
+        self = .number(d)
+      } else if let a = try? c.decode([Int].self) {
+        self = .numbers(a)
+      } else {
+        self = .text(try c.decode(String.self))
+      }
     }
   }
   let reference: String
@@ -47,7 +55,9 @@ private struct Golden: Decodable {
 
 extension Golden.Record {
   func d(_ key: String) -> Double {
-    guard case .number(let v) = parameters[key] else { fatalError("golden \(name): no number \(key)") }
+    guard case .number(let v) = parameters[key] else {
+      fatalError("golden \(name): no number \(key)")
+    }
     return v
   }
   func i(_ key: String) -> Int { Int(d(key)) }
@@ -60,7 +70,9 @@ extension Golden.Record {
     return v
   }
   func ints(_ key: String) -> [Int] {
-    guard case .numbers(let v) = parameters[key] else { fatalError("golden \(name): no list \(key)") }
+    guard case .numbers(let v) = parameters[key] else {
+      fatalError("golden \(name): no list \(key)")
+    }
     return v
   }
 
@@ -75,7 +87,8 @@ extension Golden.Record {
     switch kind {
     case "step": return StepDecay(initial: d("initial"), stepSize: i("stepSize"), gamma: d("gamma"))
     case "multiStep":
-      return MultiStepDecay(initial: d("initial"), milestones: ints("milestones"), gamma: d("gamma"))
+      return MultiStepDecay(
+        initial: d("initial"), milestones: ints("milestones"), gamma: d("gamma"))
     case "exponential": return ExponentialDecay(initial: d("initial"), gamma: d("gamma"))
     case "cosine":
       return CosineDecay(initial: d("initial"), decaySteps: i("decaySteps"), minimum: d("minimum"))
@@ -85,7 +98,8 @@ extension Golden.Record {
         minimum: d("minimum"))
     case "linear": return LinearDecay(initial: d("initial"), final: d("final"), steps: i("steps"))
     case "polynomial":
-      return PolynomialDecay(initial: d("initial"), final: d("final"), steps: i("steps"), power: d("power"))
+      return PolynomialDecay(
+        initial: d("initial"), final: d("final"), steps: i("steps"), power: d("power"))
     case "warmupCosine":
       return CosineDecay(initial: d("peak"), decaySteps: i("decaySteps"), minimum: d("minimum"))
         .withWarmup(i("warmupSteps"), from: d("startFactor") * d("peak"))
@@ -123,9 +137,11 @@ private func values(_ schedule: any Schedule, _ count: Int) -> [Double] {
       absoluteTolerance: 1e-12)
     #expect(failure == nil, "\(name): \(failure ?? "")")
     if let momentum = record.momentum {
-      let schedule = record.oneCycle.momentum(base: record.d("baseMomentum"), maximum: record.d("maxMomentum"))
+      let schedule = record.oneCycle.momentum(
+        base: record.d("baseMomentum"), maximum: record.d("maxMomentum"))
       let failure = mismatch(
-        values(schedule, momentum.count), momentum, relativeTolerance: 1e-12, absoluteTolerance: 1e-12)
+        values(schedule, momentum.count), momentum, relativeTolerance: 1e-12,
+        absoluteTolerance: 1e-12)
       #expect(failure == nil, "\(name) momentum: \(failure ?? "")")
     }
   }
@@ -138,7 +154,8 @@ private func values(_ schedule: any Schedule, _ count: Int) -> [Double] {
   }
 
   @Test func decaysHoldTheirFinalValue() {
-    #expect(abs(CosineDecay(initial: 1, decaySteps: 10, minimum: 0.1).value(atStep: 25) - 0.1) < 1e-15)
+    #expect(
+      abs(CosineDecay(initial: 1, decaySteps: 10, minimum: 0.1).value(atStep: 25) - 0.1) < 1e-15)
     #expect(LinearDecay(initial: 1, final: 0.5, steps: 4).value(atStep: 100) == 0.5)
     #expect(PolynomialDecay(initial: 2, steps: 3, power: 2).value(atStep: 7) == 0)
     let cycle = OneCycle(maximum: 1, totalSteps: 10)
@@ -149,7 +166,9 @@ private func values(_ schedule: any Schedule, _ count: Int) -> [Double] {
   @Test func restartsCyclePositions() {
     let s = CosineDecayWithRestarts(initial: 1, period: 3, periodMultiplier: 2)
     // Cycles of 3, 6, 12 steps start at 0, 3, 9, 21.
-    for (step, position, length) in [(0, 0, 3), (2, 2, 3), (3, 0, 6), (8, 5, 6), (9, 0, 12), (21, 0, 24)] {
+    for (step, position, length) in [
+      (0, 0, 3), (2, 2, 3), (3, 0, 6), (8, 5, 6), (9, 0, 12), (21, 0, 24),
+    ] {
       #expect(s.cyclePosition(atStep: step) == (position, length))
     }
     #expect(s.value(atStep: 9) == 1)
@@ -181,7 +200,8 @@ private func values(_ schedule: any Schedule, _ count: Int) -> [Double] {
     let schedule = RefinedSchedule(
       norms: Array(repeating: 3.5, count: steps), peakLearningRate: 0.2, kind: kind)
     let linear = (0..<steps).map { 0.2 * Double(steps - 1 - $0) / Double(steps - 1) }
-    #expect(mismatch(schedule.values, linear, relativeTolerance: 1e-14, absoluteTolerance: 1e-16) == nil)
+    #expect(
+      mismatch(schedule.values, linear, relativeTolerance: 1e-14, absoluteTolerance: 1e-16) == nil)
     #expect(schedule.value(atStep: 0) == 0.2)
     #expect(schedule.value(atStep: steps - 1) == 0 && schedule.value(atStep: steps + 5) == 0)
   }
@@ -195,7 +215,9 @@ private func values(_ schedule: any Schedule, _ count: Int) -> [Double] {
     let peakStep = schedule.values.indices.max { schedule.values[$0] < schedule.values[$1] }!
     #expect(peakStep == 462)
     #expect(abs(schedule.value(atStep: 0) - 0.015468) < 1e-6)
-    #expect(zip(schedule.values.prefix(peakStep), schedule.values.dropFirst().prefix(peakStep)).allSatisfy { $0 < $1 })
+    #expect(
+      zip(schedule.values.prefix(peakStep), schedule.values.dropFirst().prefix(peakStep)).allSatisfy
+      { $0 < $1 })
   }
 
   @Test func medianFilterRemovesSpikes() {
@@ -229,7 +251,8 @@ private func values(_ schedule: any Schedule, _ count: Int) -> [Double] {
       #expect(updates["w"]!.doubles == g)
     }
     #expect(state.norms == [7, 1])
-    let decoded = try JSONDecoder().decode(GradientNormRecorder.self, from: JSONEncoder().encode(state))
+    let decoded = try JSONDecoder().decode(
+      GradientNormRecorder.self, from: JSONEncoder().encode(state))
     #expect(decoded == state)
   }
 
@@ -237,10 +260,18 @@ private func values(_ schedule: any Schedule, _ count: Int) -> [Double] {
 
   @Test func batchSizeRules() throws {
     let reference = (batchSize: 32, learningRate: 0.1)
-    #expect(try BatchSizeScaling.learningRate(forBatchSize: 128, reference: reference, rule: .linear) == 0.4)
-    #expect(try BatchSizeScaling.learningRate(forBatchSize: 128, reference: reference, rule: .squareRoot) == 0.2)
-    #expect(try BatchSizeScaling.learningRate(forBatchSize: 8, reference: reference, rule: .squareRoot) == 0.05)
-    #expect(try BatchSizeScaling.learningRate(forBatchSize: 32, reference: reference, rule: .linear) == 0.1)
+    #expect(
+      try BatchSizeScaling.learningRate(forBatchSize: 128, reference: reference, rule: .linear)
+        == 0.4)
+    #expect(
+      try BatchSizeScaling.learningRate(forBatchSize: 128, reference: reference, rule: .squareRoot)
+        == 0.2)
+    #expect(
+      try BatchSizeScaling.learningRate(forBatchSize: 8, reference: reference, rule: .squareRoot)
+        == 0.05)
+    #expect(
+      try BatchSizeScaling.learningRate(forBatchSize: 32, reference: reference, rule: .linear)
+        == 0.1)
     #expect(BatchSizeScaling.recommendedRule(adaptive: true) == .squareRoot)
     #expect(BatchSizeScaling.recommendedRule(adaptive: false) == .linear)
   }

@@ -79,23 +79,31 @@ import Testing
   @Test(arguments: TestFunctionCatalogue.all.map(\.name))
   func minimaHaveTheirValuesAndVanishingGradients(name: String) throws {
     let function = try TestFunctionCatalogue.named(name)
-    let dimensions = function.maximumDimension == nil ? [function.minimumDimension, 2, 5] : [function.minimumDimension]
+    let dimensions =
+      function.maximumDimension == nil
+      ? [function.minimumDimension, 2, 5] : [function.minimumDimension]
     for d in dimensions {
       let minima = function.minima(dimension: d)
       #expect(minima.contains { $0.isGlobal })
       for minimum in minima {
         #expect(minimum.point.count == d)
         let (value, gradient) = function.valueAndGradient(at: minimum.point)
-        #expect(isClose(value, minimum.value), "\(name) d=\(d): f(\(minimum.point)) = \(value), expected \(minimum.value)")
+        #expect(
+          isClose(value, minimum.value),
+          "\(name) d=\(d): f(\(minimum.point)) = \(value), expected \(minimum.value)")
         if minimum.isStationary {
-          #expect(gradient.allSatisfy { abs($0) < 1e-9 }, "\(name) d=\(d): gradient \(gradient) at \(minimum.point)")
+          #expect(
+            gradient.allSatisfy { abs($0) < 1e-9 },
+            "\(name) d=\(d): gradient \(gradient) at \(minimum.point)")
         } else {
           // A kink: the function rises on both sides.
           for i in 0..<d {
             for h in [-1e-4, 1e-4] {
               var nearby = minimum.point
               nearby[i] += h
-              #expect(function.value(at: nearby) > minimum.value, "\(name): not a minimum along \(i) at \(nearby)")
+              #expect(
+                function.value(at: nearby) > minimum.value,
+                "\(name): not a minimum along \(i) at \(nearby)")
             }
           }
         }
@@ -117,7 +125,9 @@ import Testing
     let d = max(function.minimumDimension, function.maximumDimension == nil ? 3 : 1)
     // Points chosen away from every kink of the piecewise functions (at ±0.5, ±0.4, 0, −0.9).
     let points: [[Double]] =
-      d == 1 ? [[-1.3], [-0.7], [-0.45], [-0.23], [0.17], [0.43], [0.8]] : [
+      d == 1
+      ? [[-1.3], [-0.7], [-0.45], [-0.23], [0.17], [0.43], [0.8]]
+      : [
         Array(testRandomValues(count: d, seed: 3, range: -2...2)),
         Array(testRandomValues(count: d, seed: 4, range: -2...2)),
       ]
@@ -146,7 +156,8 @@ import Testing
     // F2's smooth branch uses sin(8x) and cos(8x).
     let f2 = try TestFunctionCatalogue.named("diffgrad-f2")
     for x in testRandomValues(count: 200, seed: 12, range: -0.89...30) {
-      let expected = x * Foundation.sin(8 * x) / 8 + 7 * (1 - Foundation.cos(8 * x)) / 64 + x * x * x
+      let expected =
+        x * Foundation.sin(8 * x) / 8 + 7 * (1 - Foundation.cos(8 * x)) / 64 + x * x * x
       #expect(abs(f2.value(at: [x]) - expected) <= 1e-12 * max(1, abs(expected)))
       let slope = x * Foundation.cos(8 * x) + Foundation.sin(8 * x) + 3 * x * x
       #expect(abs(f2.valueAndGradient(at: [x]).gradient[0] - slope) <= 1e-11 * max(1, abs(slope)))
@@ -154,7 +165,9 @@ import Testing
   }
 
   @Test func piecewiseFunctionsAreContinuous() throws {
-    for (name, kinks) in [("diffgrad-f1", [0.0]), ("diffgrad-f2", [-0.9]), ("diffgrad-f3", [-0.5, -0.4, 0, 0.4, 0.5])] {
+    for (name, kinks) in [
+      ("diffgrad-f1", [0.0]), ("diffgrad-f2", [-0.9]), ("diffgrad-f3", [-0.5, -0.4, 0, 0.4, 0.5]),
+    ] {
       let function = try TestFunctionCatalogue.named(name)
       for kink in kinks {
         let left = function.value(at: [kink - 1e-10])
@@ -168,7 +181,10 @@ import Testing
     let rosenbrock = try TestFunctionCatalogue.named("rosenbrock")
     #expect(rosenbrock.accepts(dimension: 2) && rosenbrock.accepts(dimension: 100))
     #expect(!rosenbrock.accepts(dimension: 1))
-    #expect(throws: TestFunctionError.wrongDimension(function: "rosenbrock", dimension: 1, accepted: ">= 2")) {
+    #expect(
+      throws: TestFunctionError.wrongDimension(
+        function: "rosenbrock", dimension: 1, accepted: ">= 2")
+    ) {
       try rosenbrock.checkDimension(1)
     }
     let beale = try TestFunctionCatalogue.named("beale")
@@ -218,13 +234,16 @@ import Testing
     let records = try JSONDecoder().decode([TestFunctionListing].self, from: Data(json.utf8))
     #expect(records.map(\.name) == TestFunctionCatalogue.names)
     #expect(records == TestFunctionCatalogue.all.map(TestFunctionListing.init))
-    let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+    let parsed = try #require(
+      try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
     #expect(parsed[0]["maximumDimension"] is NSNull)  // present, explicitly null
     #expect(parsed[2]["maximumDimension"] as? Int == 2)
     let table = TestFunctionCatalogue.listingTable().split(separator: "\n")
     #expect(table.count == 1 + TestFunctionCatalogue.all.count)
     #expect(table[0].hasPrefix("NAME"))
-    #expect(table[2].hasPrefix("rosenbrock") && table[2].contains(">= 2") && table[2].contains("0 at (1, 1)"))
+    #expect(
+      table[2].hasPrefix("rosenbrock") && table[2].contains(">= 2")
+        && table[2].contains("0 at (1, 1)"))
   }
 
   @Test func unknownNamesSuggestTheClosest() {
@@ -234,8 +253,10 @@ import Testing
     } catch let error as TestFunctionError {
       #expect(error.description == "unknown test function 'rosenbrok'; did you mean 'rosenbrock'?")
     } catch { Issue.record("unexpected error \(error)") }
-    #expect(closestNames(to: "diffgrad-f4", among: TestFunctionCatalogue.names).first == "diffgrad-f1")
-    #expect(closestNames(to: "styblinski", among: TestFunctionCatalogue.names) == ["styblinski-tang"])
+    #expect(
+      closestNames(to: "diffgrad-f4", among: TestFunctionCatalogue.names).first == "diffgrad-f1")
+    #expect(
+      closestNames(to: "styblinski", among: TestFunctionCatalogue.names) == ["styblinski-tang"])
     #expect(closestNames(to: "zzzzzz", among: TestFunctionCatalogue.names).isEmpty)
     #expect((try? TestFunctionCatalogue.named("Styblinski_Tang"))?.name == "styblinski-tang")
   }

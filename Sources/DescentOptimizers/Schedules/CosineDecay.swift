@@ -68,6 +68,7 @@ public struct CosineDecayWithRestarts: Schedule, Equatable, Codable {
 
   public func value(atStep step: Int) -> Double {
     let (position, length) = cyclePosition(atStep: step)
-    return minimum + (initial - minimum) * (1 + cos(Double.pi * Double(position) / Double(length))) / 2
+    return minimum + (initial - minimum) * (1 + cos(Double.pi * Double(position) / Double(length)))
+      / 2
   }
 }

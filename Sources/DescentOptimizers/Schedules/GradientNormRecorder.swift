@@ -55,8 +55,10 @@ public struct GradientNormRecorder: Sendable, Codable, Equatable {
   ) -> RefinedSchedule {
     precondition(
       kind.norm == norm,
-      "GradientNormRecorder: a .\(kind) refined schedule needs \(kind.norm) norms, these are \(norm)")
+      "GradientNormRecorder: a .\(kind) refined schedule needs \(kind.norm) norms, these are \(norm)"
+    )
     return RefinedSchedule(
-      norms: norms, peakLearningRate: peakLearningRate, kind: kind, medianFilterWidth: medianFilterWidth)
+      norms: norms, peakLearningRate: peakLearningRate, kind: kind,
+      medianFilterWidth: medianFilterWidth)
   }
 }

@@ -31,7 +31,8 @@ public struct OneCycle: Schedule, Equatable, Codable {
   ) {
     precondition(totalSteps >= 2, "OneCycle: totalSteps must be at least 2, got \(totalSteps)")
     precondition(
-      percentStart > 0 && percentStart < 1, "OneCycle: percentStart must be in (0, 1), got \(percentStart)")
+      percentStart > 0 && percentStart < 1,
+      "OneCycle: percentStart must be in (0, 1), got \(percentStart)")
     precondition(divFactor > 0, "OneCycle: divFactor must be > 0, got \(divFactor)")
     precondition(finalDivFactor > 0, "OneCycle: finalDivFactor must be > 0, got \(finalDivFactor)")
     self.maximum = maximum

@@ -39,10 +39,12 @@ public struct RefinedSchedule: Schedule, Equatable, Codable {
     precondition(count >= 2, "RefinedSchedule: needs at least 2 gradient norms, got \(count)")
     precondition(
       norms.allSatisfy { $0 > 0 && $0.isFinite },
-      "RefinedSchedule: gradient norms must be positive and finite, got \(norms.first { !($0 > 0 && $0.isFinite) }!)")
+      "RefinedSchedule: gradient norms must be positive and finite, got \(norms.first { !($0 > 0 && $0.isFinite) }!)"
+    )
     let width = medianFilterWidth ?? Self.defaultMedianFilterWidth(steps: count)
     precondition(
-      width >= 1 && width % 2 == 1, "RefinedSchedule: medianFilterWidth must be odd and ≥ 1, got \(width)")
+      width >= 1 && width % 2 == 1,
+      "RefinedSchedule: medianFilterWidth must be odd and ≥ 1, got \(width)")
     let smoothed = Self.medianFiltered(norms, width: width)
     let weights = smoothed.map { kind == .sgd ? 1 / ($0 * $0) : 1 / $0 }
     var raw = [Double](repeating: 0, count: count)

@@ -33,7 +33,8 @@ public struct MultiStepDecay: Schedule, Equatable, Codable {
   /// - Precondition: milestones are non-negative; `gamma` finite.
   public init(initial: Double, milestones: [Int], gamma: Double = 0.1) {
     precondition(
-      milestones.allSatisfy { $0 >= 0 }, "MultiStepDecay: milestones must be ≥ 0, got \(milestones)")
+      milestones.allSatisfy { $0 >= 0 }, "MultiStepDecay: milestones must be ≥ 0, got \(milestones)"
+    )
     precondition(gamma.isFinite, "MultiStepDecay: gamma must be finite, got \(gamma)")
     self.initial = initial
     self.milestones = milestones.sorted()

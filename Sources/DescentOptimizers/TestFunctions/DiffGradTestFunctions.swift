@@ -42,8 +42,10 @@ extension TestFunction {
   /// −0.596876 at the kink −0.9, local minimum 0 at 0.
   public static let diffGradF2 = TestFunction(
     name: "diffgrad-f2",
-    description: "diffGrad paper's F2: oscillating cubic with a steep wall; global minimum at a kink.",
-    formula: "f(x) = -40 (x + 0.9) + f(-0.9) if x <= -0.9, else x sin(8x)/8 + 7 (1 - cos 8x)/64 + x^3",
+    description:
+      "diffGrad paper's F2: oscillating cubic with a steep wall; global minimum at a kink.",
+    formula:
+      "f(x) = -40 (x + 0.9) + f(-0.9) if x <= -0.9, else x sin(8x)/8 + 7 (1 - cos 8x)/64 + x^3",
     reference: "Dubey et al., diffGrad, IEEE TNNLS 2019 (arXiv:1909.11015), analytical notebook",
     dimensions: 1...1, defaultStart: [-1],
     minima: { _ in

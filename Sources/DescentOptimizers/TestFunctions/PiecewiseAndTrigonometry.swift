@@ -41,7 +41,8 @@ enum TestFunctionMath {
   static func piecewise(
     _ x: Tensor, boundaries: [Double], _ pieces: [(Tensor) -> Tensor]
   ) -> Tensor {
-    precondition(pieces.count == boundaries.count + 1, "piecewise: need one more piece than boundaries")
+    precondition(
+      pieces.count == boundaries.count + 1, "piecewise: need one more piece than boundaries")
     let values = x.doubles
     var result: Tensor?
     for (i, piece) in pieces.enumerated() {

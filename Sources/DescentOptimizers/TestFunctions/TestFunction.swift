@@ -76,7 +76,8 @@ public struct TestFunction: Sendable, CustomStringConvertible {
   /// dimension `d` is accepted.
   public func checkDimension(_ d: Int) throws {
     guard accepts(dimension: d) else {
-      throw TestFunctionError.wrongDimension(function: name, dimension: d, accepted: dimensionDescription)
+      throw TestFunctionError.wrongDimension(
+        function: name, dimension: d, accepted: dimensionDescription)
     }
   }
 
@@ -85,7 +86,8 @@ public struct TestFunction: Sendable, CustomStringConvertible {
   ///
   /// - Precondition: `x` is a vector of an accepted dimension (check with ``checkDimension(_:)``).
   public func value(_ x: Tensor) -> Tensor {
-    precondition(x.rank == 1, "TestFunction \(name): the point must be a vector, got shape \(x.shape)")
+    precondition(
+      x.rank == 1, "TestFunction \(name): the point must be a vector, got shape \(x.shape)")
     precondition(
       accepts(dimension: x.count),
       "TestFunction \(name): dimension \(x.count) is not \(dimensionDescription)")

@@ -25,7 +25,8 @@ public struct TestFunctionListing: Codable, Equatable, Sendable {
   }
 
   private enum CodingKeys: String, CodingKey {
-    case name, description, formula, reference, minimumDimension, maximumDimension, defaultStart, minima
+    case name, description, formula, reference, minimumDimension, maximumDimension, defaultStart,
+      minima
   }
 
   public func encode(to encoder: Encoder) throws {
@@ -67,13 +68,16 @@ extension TestFunctionCatalogue {
     }
     return ([header] + rows).map { row in
       row.enumerated().map { column, cell in
-        column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+        column == row.count - 1
+          ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
       }.joined(separator: "  ")
     }.joined(separator: "\n")
   }
 
   private static func shortNumbers(_ values: [Double]) -> String {
-    if values.count > 4, Set(values).count == 1 { return "\(shortNumber(values[0])), ×\(values.count)" }
+    if values.count > 4, Set(values).count == 1 {
+      return "\(shortNumber(values[0])), ×\(values.count)"
+    }
     return values.map(shortNumber).joined(separator: ", ")
   }
 
