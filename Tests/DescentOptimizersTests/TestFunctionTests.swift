@@ -254,10 +254,14 @@ import Testing
       #expect(error.description == "unknown test function 'rosenbrok'; did you mean 'rosenbrock'?")
     } catch { Issue.record("unexpected error \(error)") }
     #expect(
-      closestNames(to: "diffgrad-f4", among: TestFunctionCatalogue.names).first == "diffgrad-f1")
+      TestFunctionCatalogue.closestNames(to: "diffgrad-f4", among: TestFunctionCatalogue.names)
+        .first == "diffgrad-f1")
     #expect(
-      closestNames(to: "styblinski", among: TestFunctionCatalogue.names) == ["styblinski-tang"])
-    #expect(closestNames(to: "zzzzzz", among: TestFunctionCatalogue.names).isEmpty)
+      TestFunctionCatalogue.closestNames(to: "styblinski", among: TestFunctionCatalogue.names) == [
+        "styblinski-tang"
+      ])
+    #expect(
+      TestFunctionCatalogue.closestNames(to: "zzzzzz", among: TestFunctionCatalogue.names).isEmpty)
     #expect((try? TestFunctionCatalogue.named("Styblinski_Tang"))?.name == "styblinski-tang")
   }
 }

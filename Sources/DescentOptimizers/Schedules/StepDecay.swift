@@ -66,7 +66,7 @@ public struct ExponentialDecay: Schedule, Equatable, Codable {
 /// `base^exponent` by repeated multiplication, as PyTorch's schedulers compute it (each step
 /// multiplies by `gamma`), so that the values agree to the last bits rather than through `pow`.
 @inline(__always)
-func integerPower(_ base: Double, _ exponent: Int) -> Double {
+private func integerPower(_ base: Double, _ exponent: Int) -> Double {
   var result = 1.0
   var factor = base
   var n = exponent
