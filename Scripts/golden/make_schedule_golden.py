@@ -12,7 +12,11 @@ Reference implementations:
 
 Every record is {"name", "kind", "parameters", "values"} where values[t] is the learning rate used
 by the update at 0-based step t (what `optimizer.param_groups[0]["lr"]` holds before the (t+1)-th
-`optimizer.step()`). Run:  /work/venv-ref/bin/python Scripts/golden/make_schedule_golden.py
+`optimizer.step()`).
+
+Run:  /work/venv-ref/bin/python Scripts/golden/make_schedule_golden.py
+It compares with the checked-in file and reports the largest difference; it rewrites the file only
+when asked: DESCENT_REWRITE_GOLDEN=1 (or when the file does not exist yet).
 """
 
 import json
@@ -133,7 +137,22 @@ for name, norms, kind, peak, width in [
     refined_cases.append({"name": name, "kind": kind, "peak": peak, "width": width,
                           "norms": norms.tolist(), "values": refined(norms, peak, kind, width)})
 
-with open(OUT, "w") as f:
-    json.dump({"reference": f"torch {torch.__version__}, numpy {np.__version__}",
-               "schedules": records, "refined": refined_cases}, f, indent=1)
-print("wrote", os.path.normpath(OUT), len(records), "schedules,", len(refined_cases), "refined")
+golden = {"reference": f"torch {torch.__version__}, numpy {np.__version__}",
+          "schedules": records, "refined": refined_cases}
+if os.path.exists(OUT) and os.environ.get("DESCENT_REWRITE_GOLDEN") != "1":
+    with open(OUT) as f:
+        old = json.load(f)
+    worst = 0.0
+    for new_list, old_list in [(golden["schedules"], old["schedules"]),
+                               (golden["refined"], old["refined"])]:
+        if [r["name"] for r in new_list] != [r["name"] for r in old_list]:
+            raise SystemExit("record names differ from the checked-in file; "
+                             "set DESCENT_REWRITE_GOLDEN=1 to rewrite it")
+        for new, previous in zip(new_list, old_list):
+            worst = max([worst] + [abs(a - b) for a, b in zip(new["values"], previous["values"])])
+    print(f"checked-in {os.path.normpath(OUT)} agrees within {worst:.3g}; "
+          "set DESCENT_REWRITE_GOLDEN=1 to rewrite it")
+else:
+    with open(OUT, "w") as f:
+        json.dump(golden, f, indent=1)
+    print("wrote", os.path.normpath(OUT), len(records), "schedules,", len(refined_cases), "refined")
