@@ -130,6 +130,13 @@ func patternTensor(_ shape: [Int], dtype: DType = .float64) -> Tensor {
     let g = grad(of: { $0.maxPool2d(kernelSize: 2, stride: 1).sum() }, at: x)
     // The four 2×2 windows have maxima 5 (twice, at (0, 1)), 7 at (2, 0) and 8 at (2, 2).
     #expect(g.doubles == [0, 2, 0, 0, 0, 0, 1, 0, 1])
+    // Ties go to the first maximum in row-major window order; a NaN wins. (PyTorch 2.13.0 gives
+    // the gradient [0, 2, 0, 0, 2, 0, 0, 0, 0] for this input and NaN for the second.)
+    let ties = Tensor([1, 2, 2, 0, 2, 1, 2, 0, 2], shape: [1, 1, 3, 3], dtype: .float64)
+    let tieGradient = grad(of: { $0.maxPool2d(kernelSize: 2, stride: 1).sum() }, at: ties)
+    #expect(tieGradient.doubles == [0, 2, 0, 0, 2, 0, 0, 0, 0])
+    let withNaN = Tensor([1, .nan, 3, 0], shape: [1, 1, 2, 2], dtype: .float32)
+    #expect(withNaN.maxPool2d(kernelSize: 2).item.isNaN)
   }
 
   @Test func unfoldAndFoldAreAdjoint() {
