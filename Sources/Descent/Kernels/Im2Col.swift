@@ -43,6 +43,15 @@ struct WindowGeometry: Equatable {
 /// Planes per chunk so that each chunk moves at least ~32K elements.
 private func planeGrain(_ elementsPerPlane: Int) -> Int { max(1, 32_768 / max(elementsPerPlane, 1)) }
 
+/// The output positions `ow` whose input position `ow·stride + offset` lies in `0..<input`.
+@inline(__always)
+private func validOutputs(offset: Int, stride: Int, input: Int, output: Int) -> Range<Int> {
+  func ceilingDivision(_ a: Int, _ b: Int) -> Int { a >= 0 ? (a + b - 1) / b : -((-a) / b) }
+  let start = min(max(0, ceilingDivision(-offset, stride)), output)
+  let end = min(max(start, ceilingDivision(input - offset, stride)), output)
+  return start..<end
+}
+
 /// im2col: each of `planes` input planes `[H, W]` becomes a `[kh·kw, L]` block of `columns`,
 /// row `ki·kw + kj`, column `oh·outW + ow` (zeros where the window meets padding).
 func im2col<T: TensorScalar>(
@@ -61,6 +70,7 @@ func im2col<T: TensorScalar>(
           let row = dst + (ki * g.kernel.width + kj) * positions
           let rowOffset = ki * g.dilation.height - g.padding.height
           let columnOffset = kj * g.dilation.width - g.padding.width
+          let valid = validOutputs(offset: columnOffset, stride: g.stride.width, input: w, output: outW)
           for oh in 0..<outH {
             let ih = oh * g.stride.height + rowOffset
             let out = row + oh * outW
@@ -68,11 +78,14 @@ func im2col<T: TensorScalar>(
               out.update(repeating: 0, count: outW)
               continue
             }
-            let line = src + ih * w
-            for ow in 0..<outW {
-              let iw = ow * g.stride.width + columnOffset
-              out[ow] = iw >= 0 && iw < w ? line[iw] : 0
+            let line = src + ih * w + columnOffset
+            out.update(repeating: 0, count: valid.lowerBound)
+            if g.stride.width == 1 {
+              (out + valid.lowerBound).update(from: line + valid.lowerBound, count: valid.count)
+            } else {
+              for ow in valid { out[ow] = line[ow * g.stride.width] }
             }
+            (out + valid.upperBound).update(repeating: 0, count: outW - valid.upperBound)
           }
         }
       }
@@ -99,14 +112,16 @@ func col2im<T: TensorScalar>(
           let row = src + (ki * g.kernel.width + kj) * positions
           let rowOffset = ki * g.dilation.height - g.padding.height
           let columnOffset = kj * g.dilation.width - g.padding.width
+          let valid = validOutputs(offset: columnOffset, stride: g.stride.width, input: w, output: outW)
           for oh in 0..<outH {
             let ih = oh * g.stride.height + rowOffset
             if ih < 0 || ih >= h { continue }
-            let line = dst + ih * w
+            let line = dst + ih * w + columnOffset
             let values = row + oh * outW
-            for ow in 0..<outW {
-              let iw = ow * g.stride.width + columnOffset
-              if iw >= 0 && iw < w { line[iw] += values[ow] }
+            if g.stride.width == 1 {
+              for ow in valid { line[ow] += values[ow] }
+            } else {
+              for ow in valid { line[ow * g.stride.width] += values[ow] }
             }
           }
         }
