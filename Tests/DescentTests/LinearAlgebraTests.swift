@@ -198,6 +198,20 @@ private func referenceSPD(dtype: DType = .float64) -> Tensor {
     #expect(gradientCheckFailure([batch]) { try! eigh(symmetrized($0[0])).eigenvalues.exp() } == nil)
   }
 
+  @Test func triangularSolveOfVectorAndEmptyMatrices() throws {
+    let a = testTensor([3, 3], seed: 13) + 3 * identity(3)
+    let b = testTensor([3], seed: 14)
+    let x = try triangularSolve(a, b, upper: true)
+    #expect(x.shape == [3])
+    #expect(mismatch(x, try triangularSolve(a, b.reshaped([3, 1]), upper: true).reshaped([3])) == nil)
+    #expect(gradientCheckFailure([a, b]) { try! triangularSolve($0[0], $0[1], upper: true) } == nil)
+    let empty = Tensor.zeros([0, 0], dtype: .float64)
+    #expect(try cholesky(empty).shape == [0, 0])
+    #expect(try solve(empty, Tensor.zeros([0, 2], dtype: .float64)).shape == [0, 2])
+    #expect(try eigh(empty).eigenvalues.shape == [0])
+    #expect(try cholesky(Tensor.zeros([0, 3, 3], dtype: .float64)).shape == [0, 3, 3])
+  }
+
   @Test func eigenvalueGradientIsFiniteForRepeatedEigenvalues() {
     // d(Σλ)/dA = I, also where all eigenvalues coincide.
     let g = grad(of: { try! eigh($0).eigenvalues.sum() }, at: 2 * identity(3))

@@ -69,7 +69,8 @@ public func cholesky(_ a: Tensor) throws -> Tensor {
 
 /// Solves `op(A) X = B` for `X`, where `A` is triangular (`upper` or lower; only that triangle
 /// is read), `op(A)` is `A` or, with `transposeA`, `Aᵀ` (`torch.linalg.solve_triangular`).
-/// `A` is `[..., n, n]` and `B` is `[..., n, k]` with the same leading dimensions.
+/// `A` is `[..., n, n]` and `B` is `[..., n, k]` with the same leading dimensions, or a vector
+/// `[..., n]` (rank one less than `A`), giving `X` of `B`'s shape.
 ///
 /// Derivative: `ḡB = op(A)⁻ᵀ ḡX` (a triangular solve with the opposite transpose) and
 /// `ḡop(A) = −ḡB Xᵀ`, restricted to the triangle of `A`.
@@ -78,7 +79,11 @@ public func cholesky(_ a: Tensor) throws -> Tensor {
 public func triangularSolve(
   _ a: Tensor, _ b: Tensor, upper: Bool = false, transposeA: Bool = false
 ) throws -> Tensor {
-  try triangularSolveKernel(a, b, upper: upper, transposeA: transposeA)
+  if b.rank == a.rank - 1 {
+    return try triangularSolveKernel(a, b.unsqueezed(axis: -1), upper: upper, transposeA: transposeA)
+      .squeezed(axes: [b.rank])
+  }
+  return try triangularSolveKernel(a, b, upper: upper, transposeA: transposeA)
 }
 
 /// The solution `x` of `A x = b` for square `A` (LU with partial pivoting, LAPACK `gesv`,
