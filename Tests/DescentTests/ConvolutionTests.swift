@@ -23,7 +23,8 @@ func patternTensor(_ shape: [Int], dtype: DType = .float64) -> Tensor {
     let u = patternTensor([1, 2, 4, 5]).unfold(
       kernelSize: [2, 3], stride: [2, 1], padding: [1, 0], dilation: [1, 2])
     #expect(u.shape == [1, 12, 3])
-    #expect(mismatch(u.doubles, expected, relativeTolerance: 1e-14, absoluteTolerance: 1e-15) == nil)
+    #expect(
+      mismatch(u.doubles, expected, relativeTolerance: 1e-14, absoluteTolerance: 1e-15) == nil)
   }
 
   @Test func foldMatchesTorch() {
@@ -41,7 +42,8 @@ func patternTensor(_ shape: [Int], dtype: DType = .float64) -> Tensor {
     let f = patternTensor([1, 12, 12]).fold(
       outputSize: [4, 5], kernelSize: [3, 2], stride: 1, padding: [1, 0], dilation: [1, 2])
     #expect(f.shape == [1, 2, 4, 5])
-    #expect(mismatch(f.doubles, expected, relativeTolerance: 1e-13, absoluteTolerance: 1e-14) == nil)
+    #expect(
+      mismatch(f.doubles, expected, relativeTolerance: 1e-13, absoluteTolerance: 1e-14) == nil)
   }
 
   @Test func conv2dWithStridePaddingDilationGroupsMatchesTorch() {
@@ -113,16 +115,22 @@ func patternTensor(_ shape: [Int], dtype: DType = .float64) -> Tensor {
       #expect(maxPooled.shape == [1, 2, 3, 3])
       #expect(mismatch(maxPooled.doubles, maxExpected, relativeTolerance: tolerance) == nil)
       let averaged = x.avgPool2d(kernelSize: 3, stride: 2, padding: 1)
-      #expect(mismatch(averaged.doubles, averageExpected, relativeTolerance: tolerance,
-        absoluteTolerance: tolerance) == nil)
+      #expect(
+        mismatch(
+          averaged.doubles, averageExpected, relativeTolerance: tolerance,
+          absoluteTolerance: tolerance) == nil)
       let adaptive = patternTensor([1, 1, 5, 7], dtype: dtype).adaptiveAvgPool2d(outputSize: [3, 4])
       #expect(adaptive.shape == [1, 1, 3, 4])
-      #expect(mismatch(adaptive.doubles, adaptiveExpected, relativeTolerance: tolerance,
-        absoluteTolerance: tolerance) == nil)
+      #expect(
+        mismatch(
+          adaptive.doubles, adaptiveExpected, relativeTolerance: tolerance,
+          absoluteTolerance: tolerance) == nil)
     }
     let global = patternTensor([2, 3, 4, 5]).globalAvgPool2d()
     #expect(global.shape == [2, 3])
-    #expect(abs(global[element: 1, 2] - patternTensor([2, 3, 4, 5]).doubles[100..<120].reduce(0, +) / 20) < 1e-14)
+    #expect(
+      abs(global[element: 1, 2] - patternTensor([2, 3, 4, 5]).doubles[100..<120].reduce(0, +) / 20)
+        < 1e-14)
   }
 
   @Test func maxPoolGradientGoesToTheMaximum() {
@@ -152,7 +160,8 @@ func patternTensor(_ shape: [Int], dtype: DType = .float64) -> Tensor {
   @Test func unfoldAndFoldDerivatives() {
     let x = testTensor([2, 2, 5, 4], seed: 1)
     let unfold: ([Tensor]) -> Tensor = {
-      let u = $0[0].unfold(kernelSize: [2, 3], stride: [2, 1], padding: [1, 1], dilation: [1, 2])
+      let u = $0[0].unfold(
+        kernelSize: [2, 3], stride: [2, 1], padding: [1, 1], dilation: [1, 2])
       return u * u
     }
     #expect(gradientCheckFailure([x], unfold) == nil)
@@ -207,10 +216,14 @@ func patternTensor(_ shape: [Int], dtype: DType = .float64) -> Tensor {
       let out = conv2d(hidden * hidden, p[2], stride: 2)
       return (out * 0.25).exp().mean()
     }
-    let parameters = [testTensor([3, 2, 3, 3], seed: 21), testTensor([3], seed: 22),
-      testTensor([2, 3, 2, 2], seed: 23)]
-    let direction = [testTensor([3, 2, 3, 3], seed: 24), testTensor([3], seed: 25),
-      testTensor([2, 3, 2, 2], seed: 26)]
+    let parameters = [
+      testTensor([3, 2, 3, 3], seed: 21), testTensor([3], seed: 22),
+      testTensor([2, 3, 2, 2], seed: 23),
+    ]
+    let direction = [
+      testTensor([3, 2, 3, 3], seed: 24), testTensor([3], seed: 25),
+      testTensor([2, 3, 2, 2], seed: 26),
+    ]
     let hvp = valueGradAndHVP(of: loss, at: parameters, v: direction).hvp
     let h = 1e-5
     let plus = grad(of: loss, at: zip(parameters, direction).map { $0 + h * $1 })

@@ -32,22 +32,27 @@ private func referenceSPD(dtype: DType = .float64) -> Tensor {
       0.6840750629942637, -0.1644625182737043, 0.9210606916074496,
     ]
     let l = try cholesky(referenceSPD())
-    #expect(mismatch(l.doubles, expected, relativeTolerance: 1e-13, absoluteTolerance: 1e-15) == nil)
+    #expect(
+      mismatch(l.doubles, expected, relativeTolerance: 1e-13, absoluteTolerance: 1e-15) == nil)
     let l32 = try cholesky(referenceSPD(dtype: .float32))
     #expect(l32.dtype == .float32)
-    #expect(mismatch(l32.doubles, expected, relativeTolerance: 1e-5, absoluteTolerance: 1e-6) == nil)
+    #expect(
+      mismatch(l32.doubles, expected, relativeTolerance: 1e-5, absoluteTolerance: 1e-6) == nil)
     // Batched: the factor of 4A is 2L.
     let a = referenceSPD()
     let batch = Tensor(a.doubles + (4 * a).doubles, shape: [2, 4, 4], dtype: .float64)
     let factors = try cholesky(batch).doubles
     #expect(mismatch(Array(factors[0..<16]), expected, relativeTolerance: 1e-13) == nil)
-    #expect(mismatch(Array(factors[16...]), expected.map { 2 * $0 }, relativeTolerance: 1e-13) == nil)
+    #expect(
+      mismatch(Array(factors[16...]), expected.map { 2 * $0 }, relativeTolerance: 1e-13) == nil)
   }
 
   @Test func choleskyReadsOnlyTheLowerTriangle() throws {
     let a = referenceSPD()
-    let upperGarbage = a + 5 * Tensor(
-      (0..<16).map { $0 % 4 > $0 / 4 ? 1.0 : 0 }, shape: [4, 4], dtype: .float64)
+    let upperGarbage =
+      a + 5
+      * Tensor(
+        (0..<16).map { $0 % 4 > $0 / 4 ? 1.0 : 0 }, shape: [4, 4], dtype: .float64)
     #expect(mismatch(try cholesky(upperGarbage), try cholesky(a)) == nil)
   }
 
@@ -88,10 +93,12 @@ private func referenceSPD(dtype: DType = .float64) -> Tensor {
       let lower = try triangularSolve(g, rhs, upper: false)
       #expect(mismatch(lower.doubles, lowerExpected, relativeTolerance: tolerance) == nil)
       let upperT = try triangularSolve(g, rhs, upper: true, transposeA: true)
-      #expect(mismatch(upperT.doubles, upperTransposedExpected, relativeTolerance: tolerance) == nil)
+      #expect(
+        mismatch(upperT.doubles, upperTransposedExpected, relativeTolerance: tolerance) == nil)
     }
     #expect(throws: LinearAlgebraError.singular) {
-      try triangularSolve(Tensor([[1, 0], [1, 0]], dtype: .float64), Tensor([[1], [1]], dtype: .float64))
+      try triangularSolve(
+        Tensor([[1, 0], [1, 0]], dtype: .float64), Tensor([[1], [1]], dtype: .float64))
     }
   }
 
@@ -120,9 +127,12 @@ private func referenceSPD(dtype: DType = .float64) -> Tensor {
       let x = try solve(a, b)
       #expect(x.shape == [3, 2])
       #expect(mismatch(x.doubles, expected, relativeTolerance: tolerance) == nil)
-      let v = try solve(a, Tensor([b[element: 0, 0], b[element: 1, 0], b[element: 2, 0]], dtype: dtype))
+      let v = try solve(
+        a, Tensor([b[element: 0, 0], b[element: 1, 0], b[element: 2, 0]], dtype: dtype))
       #expect(v.shape == [3])
-      #expect(mismatch(v.doubles, [expected[0], expected[2], expected[4]], relativeTolerance: tolerance) == nil)
+      #expect(
+        mismatch(v.doubles, [expected[0], expected[2], expected[4]], relativeTolerance: tolerance)
+          == nil)
     }
   }
 
@@ -160,7 +170,9 @@ private func referenceSPD(dtype: DType = .float64) -> Tensor {
       #expect(mismatch(values.doubles, expected, relativeTolerance: tolerance) == nil)
       // A v = λ v column by column, and the sign convention: largest-magnitude entry positive.
       #expect(
-        mismatch(a.matmul(vectors), vectors * values, relativeTolerance: 0, absoluteTolerance: 10 * tolerance)
+        mismatch(
+          a.matmul(vectors), vectors * values, relativeTolerance: 0,
+          absoluteTolerance: 10 * tolerance)
           == nil)
       let v = vectors.doubles
       for j in 0..<4 {
@@ -182,8 +194,10 @@ private func referenceSPD(dtype: DType = .float64) -> Tensor {
     let batch = Tensor(a.doubles + (2 * a).doubles, shape: [2, 40, 40], dtype: .float64)
     let batchValues = try eigh(batch).eigenvalues
     #expect(batchValues.shape == [2, 40])
-    #expect(mismatch(Array(batchValues.doubles[40...]), values.doubles.map { 2 * $0 }, relativeTolerance: 1e-10,
-      absoluteTolerance: 1e-10) == nil)
+    #expect(
+      mismatch(
+        Array(batchValues.doubles[40...]), values.doubles.map { 2 * $0 }, relativeTolerance: 1e-10,
+        absoluteTolerance: 1e-10) == nil)
   }
 
   @Test func eighDerivatives() {
@@ -195,7 +209,8 @@ private func referenceSPD(dtype: DType = .float64) -> Tensor {
     #expect(gradientCheckFailure([x], eigenvectors) == nil)
     #expect(secondOrderCheckFailure([x], eigenvectors) == nil)
     let batch = testTensor([2, 3, 3], seed: 12)
-    #expect(gradientCheckFailure([batch]) { try! eigh(symmetrized($0[0])).eigenvalues.exp() } == nil)
+    #expect(
+      gradientCheckFailure([batch]) { try! eigh(symmetrized($0[0])).eigenvalues.exp() } == nil)
   }
 
   @Test func triangularSolveOfVectorAndEmptyMatrices() throws {
@@ -203,8 +218,10 @@ private func referenceSPD(dtype: DType = .float64) -> Tensor {
     let b = testTensor([3], seed: 14)
     let x = try triangularSolve(a, b, upper: true)
     #expect(x.shape == [3])
-    #expect(mismatch(x, try triangularSolve(a, b.reshaped([3, 1]), upper: true).reshaped([3])) == nil)
-    #expect(gradientCheckFailure([a, b]) { try! triangularSolve($0[0], $0[1], upper: true) } == nil)
+    #expect(
+      mismatch(x, try triangularSolve(a, b.reshaped([3, 1]), upper: true).reshaped([3])) == nil)
+    #expect(
+      gradientCheckFailure([a, b]) { try! triangularSolve($0[0], $0[1], upper: true) } == nil)
     let empty = Tensor.zeros([0, 0], dtype: .float64)
     #expect(try cholesky(empty).shape == [0, 0])
     #expect(try solve(empty, Tensor.zeros([0, 2], dtype: .float64)).shape == [0, 2])

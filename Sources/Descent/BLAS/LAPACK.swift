@@ -12,24 +12,28 @@ enum LAPACK {
   typealias Matrix = UnsafeMutableRawPointer
 
   /// `xPOTRF(uplo, n, a, lda, info)`: Cholesky factorization.
-  typealias POTRF = @convention(c) (Character, Integer, Matrix, Integer, Integer, Int)
+  typealias POTRF =
+    @convention(c) (Character, Integer, Matrix, Integer, Integer, Int)
     -> Void
   /// `xGESV(n, nrhs, a, lda, ipiv, b, ldb, info)`: LU factorization with partial pivoting and solve.
-  typealias GESV = @convention(c) (
-    Integer, Integer, Matrix, Integer, Integer, Matrix, Integer,
-    Integer
-  ) -> Void
+  typealias GESV =
+    @convention(c) (
+      Integer, Integer, Matrix, Integer, Integer, Matrix, Integer,
+      Integer
+    ) -> Void
   /// `xTRTRS(uplo, trans, diag, n, nrhs, a, lda, b, ldb, info)`: triangular solve.
-  typealias TRTRS = @convention(c) (
-    Character, Character, Character, Integer, Integer, Matrix, Integer,
-    Matrix, Integer, Integer, Int, Int, Int
-  ) -> Void
+  typealias TRTRS =
+    @convention(c) (
+      Character, Character, Character, Integer, Integer, Matrix, Integer,
+      Matrix, Integer, Integer, Int, Int, Int
+    ) -> Void
   /// `xSYEVD(jobz, uplo, n, a, lda, w, work, lwork, iwork, liwork, info)`: symmetric
   /// eigendecomposition, divide and conquer.
-  typealias SYEVD = @convention(c) (
-    Character, Character, Integer, Matrix, Integer, Matrix,
-    Matrix, Integer, Integer, Integer, Integer, Int, Int
-  ) -> Void
+  typealias SYEVD =
+    @convention(c) (
+      Character, Character, Integer, Matrix, Integer, Matrix,
+      Matrix, Integer, Integer, Integer, Integer, Int, Int
+    ) -> Void
 
   /// The routine `name` for element type `T`: `s` + name for `Float`, `d` + name for `Double`.
   /// Stops with a message when OpenBLAS or the routine is missing.

@@ -19,7 +19,9 @@ struct WindowGeometry: Equatable {
   var windowSize: Int { kernel.height * kernel.width }
   var positions: Int { outputHeight * outputWidth }
 
-  static func outputExtent(_ input: Int, _ kernel: Int, _ stride: Int, _ padding: Int, _ dilation: Int)
+  static func outputExtent(
+    _ input: Int, _ kernel: Int, _ stride: Int, _ padding: Int, _ dilation: Int
+  )
     -> Int
   {
     let span = input + 2 * padding - dilation * (kernel - 1) - 1
@@ -41,7 +43,9 @@ struct WindowGeometry: Equatable {
 }
 
 /// Planes per chunk so that each chunk moves at least ~32K elements.
-private func planeGrain(_ elementsPerPlane: Int) -> Int { max(1, 32_768 / max(elementsPerPlane, 1)) }
+private func planeGrain(_ elementsPerPlane: Int) -> Int {
+  max(1, 32_768 / max(elementsPerPlane, 1))
+}
 
 /// The output positions `ow` whose input position `ow·stride + offset` lies in `0..<input`.
 @inline(__always)
@@ -70,7 +74,8 @@ func im2col<T: TensorScalar>(
           let row = dst + (ki * g.kernel.width + kj) * positions
           let rowOffset = ki * g.dilation.height - g.padding.height
           let columnOffset = kj * g.dilation.width - g.padding.width
-          let valid = validOutputs(offset: columnOffset, stride: g.stride.width, input: w, output: outW)
+          let valid = validOutputs(
+            offset: columnOffset, stride: g.stride.width, input: w, output: outW)
           for oh in 0..<outH {
             let ih = oh * g.stride.height + rowOffset
             let out = row + oh * outW
@@ -112,7 +117,8 @@ func col2im<T: TensorScalar>(
           let row = src + (ki * g.kernel.width + kj) * positions
           let rowOffset = ki * g.dilation.height - g.padding.height
           let columnOffset = kj * g.dilation.width - g.padding.width
-          let valid = validOutputs(offset: columnOffset, stride: g.stride.width, input: w, output: outW)
+          let valid = validOutputs(
+            offset: columnOffset, stride: g.stride.width, input: w, output: outW)
           for oh in 0..<outH {
             let ih = oh * g.stride.height + rowOffset
             if ih < 0 || ih >= h { continue }
@@ -134,7 +140,8 @@ func col2im<T: TensorScalar>(
 /// padding excluded (as if padded with −∞). Ties go to the first in row-major window order and a
 /// NaN wins, as in PyTorch. `indices` is `[planes, outH·outW]`.
 func windowArgmax<T: TensorScalar>(
-  _ input: UnsafePointer<T>, _ indices: UnsafeMutablePointer<Int32>, planes: Int, _ g: WindowGeometry
+  _ input: UnsafePointer<T>, _ indices: UnsafeMutablePointer<Int32>, planes: Int,
+  _ g: WindowGeometry
 ) {
   let (h, w) = (g.inputHeight, g.inputWidth)
   let (outH, outW) = (g.outputHeight, g.outputWidth)

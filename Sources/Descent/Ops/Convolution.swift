@@ -133,7 +133,8 @@ public func conv2d(
       + "(needs weight [O, C/groups, kh, kw] with C and O multiples of groups)")
   checkSameDType(input, weight, "conv2d")
   let kernel = Size2D(weight.shape[2], weight.shape[3])
-  let columns = input.unfold(kernelSize: kernel, stride: stride, padding: padding, dilation: dilation)
+  let columns = input.unfold(
+    kernelSize: kernel, stride: stride, padding: padding, dilation: dilation)
   let positions = columns.shape[2]
   let window = (channels / groups) * kernel.height * kernel.width
   let geometry = WindowGeometry(

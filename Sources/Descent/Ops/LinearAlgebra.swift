@@ -80,8 +80,10 @@ public func triangularSolve(
   _ a: Tensor, _ b: Tensor, upper: Bool = false, transposeA: Bool = false
 ) throws -> Tensor {
   if b.rank == a.rank - 1 {
-    return try triangularSolveKernel(a, b.unsqueezed(axis: -1), upper: upper, transposeA: transposeA)
-      .squeezed(axes: [b.rank])
+    return try triangularSolveKernel(
+      a, b.unsqueezed(axis: -1), upper: upper, transposeA: transposeA
+    )
+    .squeezed(axes: [b.rank])
   }
   return try triangularSolveKernel(a, b, upper: upper, transposeA: transposeA)
 }
