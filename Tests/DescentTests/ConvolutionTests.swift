@@ -234,6 +234,26 @@ func patternTensor(_ shape: [Int], dtype: DType = .float64) -> Tensor {
     }
   }
 
+  @Test func float32GradientsAgreeWithFloat64() {
+    let x = testTensor([2, 4, 6, 5], seed: 30)
+    let w = testTensor([4, 2, 3, 3], seed: 31)
+    let loss: ([Tensor]) -> Tensor = { p in
+      let h = conv2d(p[0], p[1], stride: [1, 2], padding: 1, dilation: [2, 1], groups: 2)
+      return (h.maxPool2d(kernelSize: 2, stride: 1) + h.avgPool2d(kernelSize: 2, stride: 1)).exp()
+        .sum()
+    }
+    let exact = grad(of: loss, at: [x, w])
+    let single = grad(
+      of: loss, at: [Tensor(x.doubles, shape: x.shape), Tensor(w.doubles, shape: w.shape)])
+    for i in 0..<2 {
+      #expect(single[i].dtype == .float32)
+      #expect(
+        mismatch(
+          single[i].doubles, exact[i].doubles, relativeTolerance: 1e-4,
+          absoluteTolerance: 1e-4) == nil)
+    }
+  }
+
   @Test func emptyBatch() {
     let x = Tensor.zeros([0, 2, 4, 4], dtype: .float64)
     let w = testTensor([3, 2, 3, 3], seed: 1)

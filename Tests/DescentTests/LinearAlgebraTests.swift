@@ -229,6 +229,27 @@ private func referenceSPD(dtype: DType = .float64) -> Tensor {
     #expect(try cholesky(Tensor.zeros([0, 3, 3], dtype: .float64)).shape == [0, 3, 3])
   }
 
+  @Test func float32GradientsAgreeWithFloat64() {
+    let x = testTensor([4, 4], seed: 15)
+    let b = testTensor([4, 2], seed: 16)
+    let loss: ([Tensor]) -> Tensor = { p in
+      let a = symmetrized(p[0], shift: 3)
+      let l = try! cholesky(a)
+      let values = try! eigh(a).eigenvalues
+      return (try! solve(a, p[1])).sum() + l.sum() + values.exp().sum()
+    }
+    let exact = grad(of: loss, at: [x, b])
+    let single = grad(
+      of: loss, at: [Tensor(x.doubles, shape: x.shape), Tensor(b.doubles, shape: b.shape)])
+    for i in 0..<2 {
+      #expect(single[i].dtype == .float32)
+      #expect(
+        mismatch(
+          single[i].doubles, exact[i].doubles, relativeTolerance: 1e-4,
+          absoluteTolerance: 1e-4) == nil)
+    }
+  }
+
   @Test func eigenvalueGradientIsFiniteForRepeatedEigenvalues() {
     // d(Σλ)/dA = I, also where all eigenvalues coincide.
     let g = grad(of: { try! eigh($0).eigenvalues.sum() }, at: 2 * identity(3))
