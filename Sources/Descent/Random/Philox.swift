@@ -12,25 +12,29 @@
 /// variant, a different function.
 public enum Philox4x32 {
   /// Multipliers and Weyl key increments from the paper (Table 2) and Random123.
-  @usableFromInline static let multiplier0: UInt32 = 0xD251_1F53
-  @usableFromInline static let multiplier1: UInt32 = 0xCD9E_8D57
-  @usableFromInline static let keyIncrement0: UInt32 = 0x9E37_79B9
-  @usableFromInline static let keyIncrement1: UInt32 = 0xBB67_AE85
+  @inlinable static var multiplier0: UInt32 { 0xD251_1F53 }
+  @inlinable static var multiplier1: UInt32 { 0xCD9E_8D57 }
+  @inlinable static var keyIncrement0: UInt32 { 0x9E37_79B9 }
+  @inlinable static var keyIncrement1: UInt32 { 0xBB67_AE85 }
 
   /// The 128 output bits for `counter` under `key`, ten rounds.
   @inlinable @inline(__always)
   public static func block(counter: SIMD4<UInt32>, key: SIMD2<UInt32>) -> SIMD4<UInt32> {
-    var c = counter
-    var k = key
+    // Scalar locals rather than SIMD lanes: the compiler keeps them in registers.
+    var (c0, c1, c2, c3) = (counter.x, counter.y, counter.z, counter.w)
+    var (k0, k1) = (key.x, key.y)
     for round in 0..<10 {
       if round > 0 {
-        k.x &+= keyIncrement0
-        k.y &+= keyIncrement1
+        k0 &+= keyIncrement0
+        k1 &+= keyIncrement1
       }
-      let p0 = multiplier0.multipliedFullWidth(by: c.x)
-      let p1 = multiplier1.multipliedFullWidth(by: c.z)
-      c = SIMD4(p1.high ^ c.y ^ k.x, p1.low, p0.high ^ c.w ^ k.y, p0.low)
+      let p0 = UInt64(multiplier0) &* UInt64(c0)
+      let p1 = UInt64(multiplier1) &* UInt64(c2)
+      (c0, c1, c2, c3) = (
+        UInt32(truncatingIfNeeded: p1 >> 32) ^ c1 ^ k0, UInt32(truncatingIfNeeded: p1),
+        UInt32(truncatingIfNeeded: p0 >> 32) ^ c3 ^ k1, UInt32(truncatingIfNeeded: p0)
+      )
     }
-    return c
+    return SIMD4(c0, c1, c2, c3)
   }
 }
