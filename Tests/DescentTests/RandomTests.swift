@@ -28,7 +28,8 @@ import Testing
   }
 
   @Test func tensorLayoutMatchesReference() {
-    // Element i of a float32 uniform is word i % 4 of block i / 4, top 24 bits: exact dyadic values.
+    // Element i of a float32 uniform is word i % 4 of block i / 4, top 24 bits: exact dyadic
+    // values.
     let key = RandomKey(seed: 42)
     let u32 = Tensor.uniform([8], key: key).scalars(as: Float.self)
     #expect(
@@ -37,7 +38,8 @@ import Testing
         0.9877186417579651, 0.32706332206726074, 0.5139061212539673, 0.45431554317474365,
       ])
     let u64 = Tensor.uniform([4], dtype: .float64, key: key).doubles
-    #expect(u64 == [0.6129598811894158, 0.07323173744158384, 0.9877186509145105, 0.5139061469711166])
+    #expect(
+      u64 == [0.6129598811894158, 0.07323173744158384, 0.9877186509145105, 0.5139061469711166])
     let z = Tensor.normal([2], key: key).doubles
     #expect(abs(z[0] - -0.9701897898778522) < 1e-6 && abs(z[1] - 0.19401895606956673) < 1e-6)
     #expect(key.split(into: 2).map(\.bits) == [0x9807_e022_2043_9b04, 0x5a93_6ff5_1f85_8d22])
@@ -102,7 +104,8 @@ import Testing
 
   @Test(arguments: [DType.float32, .float64])
   func normalMomentsWithinFiveStandardErrors(_ dtype: DType) {
-    let values = Tensor.normal([Self.n], mean: 2, std: 3, dtype: dtype, key: RandomKey(seed: 11)).doubles
+    let values = Tensor.normal([Self.n], mean: 2, std: 3, dtype: dtype, key: RandomKey(seed: 11))
+      .doubles
     let (mean, variance) = moments(values)
     let count = Double(values.count)
     // Standard errors: σ/√n for the mean, σ²·√(2/n) for the variance of a normal sample.
@@ -115,7 +118,8 @@ import Testing
 
   @Test(arguments: [DType.float32, .float64])
   func uniformStaysInRangeWithRightMoments(_ dtype: DType) {
-    let values = Tensor.uniform([Self.n], low: -2, high: 6, dtype: dtype, key: RandomKey(seed: 3)).doubles
+    let values = Tensor.uniform([Self.n], low: -2, high: 6, dtype: dtype, key: RandomKey(seed: 3))
+      .doubles
     #expect(values.allSatisfy { $0 >= -2 && $0 < 6 })
     let (mean, variance) = moments(values)
     let count = Double(values.count)
@@ -129,7 +133,9 @@ import Testing
 
   @Test func bernoulliFrequencyMatchesProbability() {
     for p in [0.0, 0.01, 0.3, 0.5, 1.0] {
-      let values = Tensor.bernoulli([Self.n], probability: p, dtype: .uint8, key: RandomKey(seed: 9)).ints
+      let values = Tensor.bernoulli(
+        [Self.n], probability: p, dtype: .uint8, key: RandomKey(seed: 9)
+      ).ints
       #expect(values.allSatisfy { $0 == 0 || $0 == 1 })
       let frequency = Double(values.reduce(0, +)) / Double(values.count)
       #expect(abs(frequency - p) <= 5 * (p * (1 - p) / Double(values.count)).squareRoot())
@@ -160,9 +166,12 @@ import Testing
     // A range that does not divide 2³² (rejection happens) and the full int32 range.
     let wide = Tensor.randint([4096], low: 0, high: 3_000_000_000 / 2, key: RandomKey(seed: 1)).ints
     #expect(wide.allSatisfy { $0 >= 0 && $0 < 1_500_000_000 } && Set(wide).count > 4000)
-    let full = Tensor.randint([4096], low: Int(Int32.min), high: Int(Int32.max) + 1, key: RandomKey(seed: 2))
+    let full = Tensor.randint(
+      [4096], low: Int(Int32.min), high: Int(Int32.max) + 1, key: RandomKey(seed: 2))
     #expect(full.ints.contains { $0 < 0 } && full.ints.contains { $0 > 0 })
-    #expect(Tensor.randint([100], low: 5, high: 6, key: RandomKey(seed: 3)).ints == Array(repeating: 5, count: 100))
+    #expect(
+      Tensor.randint([100], low: 5, high: 6, key: RandomKey(seed: 3)).ints
+        == Array(repeating: 5, count: 100))
   }
 
   @Test func permutationIsAPermutation() {
@@ -173,7 +182,9 @@ import Testing
     }
     // Every position of a 3-permutation equally likely: each of 6 orders about 1/6 of the time.
     var orders: [[Int]: Int] = [:]
-    for seed in 0..<6000 { orders[Tensor.permutation(3, key: RandomKey(seed: UInt64(seed))).ints, default: 0] += 1 }
+    for seed in 0..<6000 {
+      orders[Tensor.permutation(3, key: RandomKey(seed: UInt64(seed))).ints, default: 0] += 1
+    }
     #expect(orders.count == 6)
     #expect(orders.values.allSatisfy { abs($0 - 1000) < 5 * 29 })
   }

@@ -3,9 +3,9 @@
 /// Salmon, Moraes, Dror and Shaw, "Parallel random numbers: as easy as 1, 2, 3", SC'11
 /// (doi:10.1145/2063384.2063405). Philox maps a 128-bit counter and a 64-bit key to 128 random
 /// bits through 10 rounds of multiply-high/low and xor, with a Weyl sequence bumping the key
-/// between rounds. It passes BigCrush for every key, so each key gives an independent stream of
-/// 2¹²⁸ blocks and any block can be computed directly from its index: this is what lets Descent fill
-/// a random tensor in parallel with results that do not depend on the thread count.
+/// between rounds. It passes TestU01's BigCrush (the paper's §5); each key names a stream of
+/// 2¹²⁸ blocks and any block can be computed directly from its index: this is what lets Descent
+/// fill a random tensor in parallel with results that do not depend on the thread count.
 ///
 /// The word order matches Random123's `philox4x32_R(10, ctr, key)` and its `kat_vectors` (counter
 /// words 0...3, key words 0...1, output words 0...3). NumPy's `numpy.random.Philox` is the 4x64

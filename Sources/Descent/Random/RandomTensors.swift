@@ -42,7 +42,8 @@ extension Tensor {
   public static func normal(
     _ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float32, key: RandomKey
   ) -> Tensor {
-    precondition(std >= 0 && std.isFinite, "normal: std must be finite and non-negative, got \(std)")
+    precondition(
+      std >= 0 && std.isFinite, "normal: std must be finite and non-negative, got \(std)")
     switch dtype {
     case .float32:
       return fill(shape, Float.self, perBlock: 4, key: key) { b, _ in
@@ -75,7 +76,9 @@ extension Tensor {
     let mass = 0.5 * (Double.erf(upper / 2.0.squareRoot()) - Double.erf(lower / 2.0.squareRoot()))
     precondition(
       mass >= 1e-3,
-      "truncatedNormal: [\(lower), \(upper)] holds only \(mass) of the normal's probability (need ≥ 0.001)")
+      "truncatedNormal: [\(lower), \(upper)] holds only \(mass) of the probability "
+        + "(need ≥ 0.001)"
+    )
     func sample(_ i: Int) -> Double {
       var attempt: UInt32 = 0
       while true {
@@ -132,7 +135,8 @@ extension Tensor {
     case .float32: return run(Float.self)
     case .float64: return run(Double.self)
     case .int32: return run(Int32.self)
-    case .uint8: preconditionFailure("rademacher: uint8 cannot hold −1; use float32, float64 or int32")
+    case .uint8:
+      preconditionFailure("rademacher: uint8 cannot hold −1; use float32, float64 or int32")
     }
   }
 
