@@ -37,8 +37,8 @@ extension Tensor {
   /// Normal values with the given mean and standard deviation, by the Box–Muller transform on
   /// pairs of elements: with `u₁ ∈ (0, 1)` and `u₂ ∈ [0, 1)`, `r = √(−2 ln u₁)`, elements `2j` and
   /// `2j + 1` are `mean + std·r cos 2πu₂` and `mean + std·r sin 2πu₂`. The transform runs in
-  /// float64 for both dtypes; float32 takes 32-bit `u₁, u₂` (so |z| < 6.7), float64 53-bit
-  /// (|z| < 8.6).
+  /// float64 for both dtypes; float32 takes 32-bit `u₁, u₂` (so |z| ≤ 6.77: the tail beyond
+  /// has probability 1.3·10⁻¹¹), float64 53-bit (|z| ≤ 8.66).
   public static func normal(
     _ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float32, key: RandomKey
   ) -> Tensor {
