@@ -6,6 +6,7 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .library(name: "Descent", targets: ["Descent"]),
+    .library(name: "DescentOptimizers", targets: ["DescentOptimizers"]),
     .library(name: "DescentTestSupport", targets: ["DescentTestSupport"]),
     .executable(name: "descent", targets: ["DescentCLI"]),
   ],
@@ -20,13 +21,24 @@ let package = Package(
       name: "CBLAS",
       providers: [.apt(["libopenblas-dev"])]
     ),
+    // Vectorized float32 kernels in C, compiled for several x86-64 levels and chosen at load time.
+    .target(name: "CDescentKernels"),
     .target(
       name: "Descent",
       dependencies: [
         "CBLAS",
+        "CDescentKernels",
         .product(name: "RealModule", package: "swift-numerics"),
       ],
       linkerSettings: [.linkedLibrary("dl")]
+    ),
+    .target(
+      name: "DescentOptimizers",
+      dependencies: ["Descent"]
+    ),
+    .target(
+      name: "DescentBenchmarks",
+      dependencies: ["Descent", "DescentOptimizers"]
     ),
     .target(
       name: "DescentTestSupport",
@@ -36,12 +48,19 @@ let package = Package(
       name: "DescentCLI",
       dependencies: [
         "Descent",
+        "DescentOptimizers",
+        "DescentBenchmarks",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .testTarget(
       name: "DescentTests",
       dependencies: ["Descent", "DescentTestSupport"]
+    ),
+    .testTarget(
+      name: "DescentOptimizersTests",
+      dependencies: ["Descent", "DescentOptimizers", "DescentTestSupport"],
+      resources: [.copy("Golden")]
     ),
   ],
   swiftLanguageModes: [.v6]

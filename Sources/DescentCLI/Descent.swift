@@ -6,6 +6,6 @@ struct DescentCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "descent",
     abstract: "Gradient-based optimization for machine learning: tensors, autodiff, optimizers.",
-    subcommands: []
+    subcommands: [BenchCommand.self, FunctionsCommand.self]
   )
 }

@@ -91,6 +91,18 @@ public final class BLASLibrary: @unchecked Sendable {
     return unsafeBitCast(p, to: F.self)
   }
 
+  /// Calls OpenBLAS's `cblas_sgemm` directly (row-major, no transposes, `C = A·B`), bypassing
+  /// Descent's tensor layer: the machine's GEMM limit for benchmarks. Returns false without OpenBLAS.
+  public func rawSGEMM(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+    m: Int, n: Int, k: Int, threads: Int
+  ) -> Bool {
+    guard let sgemm else { return false }
+    useThreads(threads)
+    sgemm(101, 111, 111, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n), 0, c, Int32(n))
+    return true
+  }
+
   /// A one-line description of the BLAS in use.
   public var summary: String {
     if let fallbackReason { return "portable Swift GEMM (\(fallbackReason))" }

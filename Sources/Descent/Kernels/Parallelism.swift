@@ -69,3 +69,13 @@ func parallelFor(_ count: Int, _ body: (Int) -> Void) {
     }
   }
 }
+
+/// Public access to Descent's work splitting, for kernels written outside the core (optimizer
+/// steps, benchmarks).
+public enum Parallel {
+  /// Splits `0..<count` into at most ``Parallelism/threadCount`` contiguous chunks of at least
+  /// `grain` elements (boundaries multiples of 16) and runs `body` on each, concurrently.
+  public static func forEachChunk(count: Int, grain: Int = 1 << 16, _ body: (Range<Int>) -> Void) {
+    parallelChunks(count: count, grain: grain, alignment: 16, body)
+  }
+}

@@ -114,20 +114,31 @@ func reduceMiddle<T: TensorScalar, R: ReductionFunction>(
     }
     return
   }
-  // Accumulate whole rows in index order: vectorizes across `inner`, deterministic over `n`.
-  let tasks = outer * ((inner + 1023) / 1024)
-  let columnChunks = (inner + 1023) / 1024
-  parallelChunks(count: tasks, grain: max(1, (1 << 15) / max(n * 1024, 1)), alignment: 1) { range in
-    for task in range {
-      let o = task / columnChunks
-      let c0 = (task % columnChunks) * 1024
-      let c1 = min(inner, c0 + 1024)
-      let dst = out + o * inner
-      let src = x + o * n * inner
-      for c in c0..<c1 { dst[c] = R.identity(T.self) }
-      for j in 0..<n {
-        let row = src + j * inner
-        for c in c0..<c1 { dst[c] = R.combine(dst[c], row[c]) }
+  // Accumulate whole rows in index order into a local buffer: vectorizes across `inner` (no
+  // aliasing with the input), deterministic over `n` (column chunking does not change any
+  // column's summation order). Wide chunks keep the reads sequential; split further only to
+  // give every thread work.
+  var width = min(inner, 8192)
+  let threads = Parallelism.threadCount
+  if outer * ((inner + width - 1) / width) < threads {
+    width = max(256, (inner + threads - 1) / threads)
+  }
+  let columnChunks = (inner + width - 1) / width
+  let tasks = outer * columnChunks
+  parallelChunks(count: tasks, grain: max(1, (1 << 15) / max(n * width, 1)), alignment: 1) { range in
+    withUnsafeTemporaryAllocation(of: T.self, capacity: width) { buffer in
+      let acc = buffer.baseAddress!
+      for task in range {
+        let o = task / columnChunks
+        let c0 = (task % columnChunks) * width
+        let w = min(inner, c0 + width) - c0
+        let src = x + o * n * inner + c0
+        acc.initialize(repeating: R.identity(T.self), count: w)
+        for j in 0..<n {
+          let row = src + j * inner
+          for c in 0..<w { acc[c] = R.combine(acc[c], row[c]) }
+        }
+        (out + o * inner + c0).update(from: acc, count: w)
       }
     }
   }

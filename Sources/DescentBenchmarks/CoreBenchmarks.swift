@@ -1,0 +1,117 @@
+import Descent
+
+/// `descent bench core`: the tensor core against this machine's limits.
+///
+/// Each group is measured at every requested thread count, the machine limit first in the same
+/// run, so every `fractionOfLimit` compares numbers taken minutes apart at most.
+public struct CoreBenchmarks: Sendable {
+  /// Elements of the large elementwise and reduction benchmarks (16M floats = 64 MiB per tensor).
+  public var largeCount = 1 << 24
+  /// Matrix sizes of the matmul benchmark.
+  public var matmulSizes = [256, 512, 1024, 2048]
+  public var repetitions = 9
+
+  public init() {}
+
+  /// Runs every core benchmark at each thread count, reporting each record as it is measured.
+  public func run(threads: [Int], report: (BenchmarkRecord) -> Void) {
+    for t in threads {
+      withThreads(t) {
+        bandwidth(threads: t, report: report)
+        matmul(threads: t, report: report)
+        overhead(threads: t, report: report)
+      }
+    }
+  }
+
+  func bandwidth(threads t: Int, report: (BenchmarkRecord) -> Void) {
+    let n = largeCount
+    let triad = MachineLimits.triadBandwidth(count: n, repetitions: repetitions)
+    report(
+      BenchmarkRecord(
+        benchmark: "memory.triad", config: "n=\(n) float32 (limit)", threads: t,
+        medianSeconds: Double(12 * n) / triad, throughput: triad / 1e9, unit: "GB/s",
+        fractionOfLimit: nil))
+    let a = Tensor.full([n], value: 1.5)
+    let b = Tensor.full([n], value: 0.25)
+    func measure(_ name: String, bytes: Int, _ body: () -> Void) {
+      let seconds = Timing.median(warmup: 2, repetitions: repetitions, body)
+      let rate = Double(bytes) / seconds
+      report(
+        BenchmarkRecord(
+          benchmark: name, config: "n=\(n) float32", threads: t, medianSeconds: seconds,
+          throughput: rate / 1e9, unit: "GB/s", fractionOfLimit: rate / triad))
+    }
+    measure("elementwise.add", bytes: 12 * n) { blackHole(a + b) }
+    measure("elementwise.multiplyScalar", bytes: 8 * n) { blackHole(a * 0.5) }
+    measure("elementwise.exp", bytes: 8 * n) { blackHole(a.exp()) }
+    measure("reduction.sum", bytes: 4 * n) { blackHole(a.sum()) }
+    let side = Int(Double(n).squareRoot())
+    let matrix = Tensor.full([side, side], value: 0.5)
+    measure("reduction.sumAxis0", bytes: 4 * side * side) { blackHole(matrix.sum(axis: 0)) }
+    measure("reduction.sumAxis1", bytes: 4 * side * side) { blackHole(matrix.sum(axis: 1)) }
+  }
+
+  func matmul(threads t: Int, report: (BenchmarkRecord) -> Void) {
+    for size in matmulSizes {
+      let a = Tensor.full([size, size], value: 0.5)
+      let b = Tensor.full([size, size], value: 0.25)
+      let flops = 2.0 * Double(size * size * size)
+      let reps = size >= 2048 ? max(3, repetitions / 2) : repetitions
+      let c = UnsafeMutablePointer<Float>.allocate(capacity: size * size)
+      defer { c.deallocate() }
+      var limit: Double?
+      let blasOK = a.withUnsafeBufferPointer(as: Float.self) { pa in
+        b.withUnsafeBufferPointer(as: Float.self) { pb in
+          BLASLibrary.shared.rawSGEMM(pa.baseAddress!, pb.baseAddress!, c, m: size, n: size, k: size, threads: t)
+        }
+      }
+      if blasOK {
+        let seconds = Timing.median(warmup: 1, repetitions: reps) {
+          a.withUnsafeBufferPointer(as: Float.self) { pa in
+            b.withUnsafeBufferPointer(as: Float.self) { pb in
+              _ = BLASLibrary.shared.rawSGEMM(
+                pa.baseAddress!, pb.baseAddress!, c, m: size, n: size, k: size, threads: t)
+            }
+          }
+        }
+        limit = flops / seconds
+        report(
+          BenchmarkRecord(
+            benchmark: "blas.sgemm", config: "n=\(size) float32 (limit)", threads: t,
+            medianSeconds: seconds, throughput: flops / seconds / 1e9, unit: "GFLOP/s",
+            fractionOfLimit: nil))
+      }
+      let seconds = Timing.median(warmup: 1, repetitions: reps) { blackHole(a.matmul(b)) }
+      report(
+        BenchmarkRecord(
+          benchmark: "matmul", config: "n=\(size) float32", threads: t, medianSeconds: seconds,
+          throughput: flops / seconds / 1e9, unit: "GFLOP/s",
+          fractionOfLimit: limit.map { flops / seconds / $0 }))
+    }
+  }
+
+  func overhead(threads t: Int, report: (BenchmarkRecord) -> Void) {
+    let x = Tensor([1, 2, 3, 4])
+    let y = Tensor([0.5, 0.25, 2, 1])
+    let opsPerBlock = 1000
+    func perOp(_ name: String, _ config: String, _ body: () -> Void) {
+      let seconds = Timing.median(warmup: 3, repetitions: 21, body) / Double(opsPerBlock)
+      report(
+        BenchmarkRecord(
+          benchmark: name, config: config, threads: t, medianSeconds: seconds,
+          throughput: seconds * 1e6, unit: "µs/op", fractionOfLimit: nil))
+    }
+    perOp("overhead.add", "4 elements, no gradient recording") {
+      var z = x
+      for _ in 0..<opsPerBlock { z = z + y }
+      blackHole(z)
+    }
+    let tracked = x.trackingGradients()
+    perOp("overhead.add", "4 elements, recording gradients") {
+      var z = tracked
+      for _ in 0..<opsPerBlock { z = z + y }
+      blackHole(z)
+    }
+  }
+}

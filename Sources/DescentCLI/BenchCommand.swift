@@ -1,0 +1,78 @@
+import ArgumentParser
+import Descent
+import DescentBenchmarks
+import Foundation
+
+/// `descent bench`: measured speed as ratios against this machine's limits.
+struct BenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench",
+    abstract: "Measure Descent's speed against this machine's limits (memory bandwidth, BLAS GEMM).",
+    discussion: """
+      Every benchmark reports the median of several timed runs after warm-up. Each machine limit \
+      is measured in the same run, just before the benchmarks it scales, and fractionOfLimit is \
+      the ratio. Benchmarks/compare_pytorch.py runs the PyTorch side of the same work.
+      """)
+
+  enum Suite: String, ExpressibleByArgument, CaseIterable {
+    case core, all
+  }
+
+  enum Format: String, ExpressibleByArgument, CaseIterable {
+    case table, json
+  }
+
+  @Argument(help: "Which benchmarks: \(Suite.allCases.map(\.rawValue).joined(separator: ", ")).")
+  var suite: Suite = .core
+
+  @Option(help: "Thread count (default: 1 and then all cores).")
+  var threads: Int?
+
+  @Option(help: "Output format: table or json.")
+  var format: Format = .table
+
+  @Option(help: "Timed repetitions per benchmark (after warm-up).")
+  var repetitions: Int = 9
+
+  func validate() throws {
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    if repetitions < 1 { throw ValidationError("--repetitions must be at least 1, got \(repetitions)") }
+  }
+
+  func run() throws {
+    let threadCounts = threads.map { [$0] } ?? Array(Set([1, Parallelism.availableCores])).sorted()
+    var benchmarks = CoreBenchmarks()
+    benchmarks.repetitions = repetitions
+    var records: [BenchmarkRecord] = []
+    if format == .table {
+      print("BLAS: \(BLASLibrary.shared.summary)")
+      print(BenchmarkTable.header)
+    }
+    benchmarks.run(threads: threadCounts) { record in
+      records.append(record)
+      if format == .table {
+        print(BenchmarkTable.row(record))
+        fflush(nil)
+      }
+    }
+    if format == .json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      print(String(decoding: try encoder.encode(records), as: UTF8.self))
+    }
+  }
+}
+
+enum BenchmarkTable {
+  static let header =
+    "benchmark                   config                              threads   median       throughput   of limit"
+
+  static func row(_ r: BenchmarkRecord) -> String {
+    func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+    let median = r.medianSeconds < 1e-3 ? String(format: "%.3f µs", r.medianSeconds * 1e6) : String(format: "%.3f ms", r.medianSeconds * 1e3)
+    let throughput = String(format: "%.2f %@", r.throughput, r.unit)
+    let fraction = r.fractionOfLimit.map { String(format: "%.0f%%", $0 * 100) } ?? "-"
+    return pad(r.benchmark, 28) + pad(r.config, 36) + pad("\(r.threads)", 10) + pad(median, 13)
+      + pad(throughput, 16) + fraction
+  }
+}
