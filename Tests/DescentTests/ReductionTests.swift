@@ -1,6 +1,6 @@
 import Descent
-import Foundation
 import DescentTestSupport
+import Foundation
 import Testing
 
 /// Reference numbers: PyTorch 2.13.0 (CPU, float64) in /work/venv-ref, on the matrix `sample`:
@@ -113,11 +113,15 @@ private func close(_ actual: Tensor, _ expected: [Double], shape: [Int], toleran
 
   @Test func varianceAndStandardDeviationMatchPyTorch() {
     // x.var(1), x.var(0, correction=0), x.std(), x.std(1)
-    #expect(close(sample.variance(axis: 1), [1.791666666667, 3.348958333333, 2.807291666667], shape: [3], tolerance: 1e-11))
+    #expect(
+      close(
+        sample.variance(axis: 1), [1.791666666667, 3.348958333333, 2.807291666667], shape: [3],
+        tolerance: 1e-11))
     #expect(
       close(
         sample.variance(axis: 0, correction: 0),
-        [4.166666666667, 1.263888888889, 1.166666666667, 1.847222222222], shape: [4], tolerance: 1e-11))
+        [4.166666666667, 1.263888888889, 1.166666666667, 1.847222222222], shape: [4],
+        tolerance: 1e-11))
     #expect(close(sample.standardDeviation(), [1.57333365434], shape: [], tolerance: 1e-10))
     #expect(
       close(
@@ -133,14 +137,19 @@ private func close(_ actual: Tensor, _ expected: [Double], shape: [Int], toleran
   // MARK: logSumExp
 
   @Test func logSumExpMatchesPyTorchAndIsStable() {
-    #expect(close(sample.logSumExp(axis: 1), [2.437228058614, 3.739135921848, 2.29026088162], shape: [3], tolerance: 1e-11))
-    #expect(close(sample.logSumExp(keepDims: true), [4.14915508054], shape: [1, 1], tolerance: 1e-11))
+    #expect(
+      close(
+        sample.logSumExp(axis: 1), [2.437228058614, 3.739135921848, 2.29026088162], shape: [3],
+        tolerance: 1e-11))
+    #expect(
+      close(sample.logSumExp(keepDims: true), [4.14915508054], shape: [1, 1], tolerance: 1e-11))
     // float32 near 1000: torch.logsumexp gives 1001.407592773438 (naive exp overflows).
     let big = Tensor([1000, 1001, 999]).logSumExp()
     #expect(abs(big.item - 1001.407592773438) < 1e-3)
     #expect(Tensor([-.infinity, -.infinity]).logSumExp().item == -.infinity)
     #expect(Tensor([.infinity, 1]).logSumExp().item == .infinity)
-    #expect(Tensor.zeros([2, 0], dtype: .float64).logSumExp(axis: 1).doubles == [-.infinity, -.infinity])
+    #expect(
+      Tensor.zeros([2, 0], dtype: .float64).logSumExp(axis: 1).doubles == [-.infinity, -.infinity])
     let x = testTensor([2, 3, 4], seed: 14, range: -3...3)
     #expect(gradientCheckFailure([x]) { $0[0].logSumExp(axes: [0, 2]) } == nil)
     #expect(secondOrderCheckFailure([x]) { $0[0].logSumExp(axis: -1) } == nil)
@@ -150,8 +159,12 @@ private func close(_ actual: Tensor, _ expected: [Double], shape: [Int], toleran
     let n = 1 << 20
     let values = testRandomValues(count: n, seed: 15, range: -4...4).map { Float($0) }
     let x = Tensor(scalars: values, shape: [n])
-    let one = withThreads(1) { (x.sum().item, x.logSumExp().item, x.reshaped([1024, 1024]).sum(axis: 0).doubles) }
-    let two = withThreads(2) { (x.sum().item, x.logSumExp().item, x.reshaped([1024, 1024]).sum(axis: 0).doubles) }
+    let one = withThreads(1) {
+      (x.sum().item, x.logSumExp().item, x.reshaped([1024, 1024]).sum(axis: 0).doubles)
+    }
+    let two = withThreads(2) {
+      (x.sum().item, x.logSumExp().item, x.reshaped([1024, 1024]).sum(axis: 0).doubles)
+    }
     #expect(one.0.bitPattern == two.0.bitPattern)
     #expect(one.1.bitPattern == two.1.bitPattern)
     #expect(one.2 == two.2)
@@ -161,9 +174,13 @@ private func close(_ actual: Tensor, _ expected: [Double], shape: [Int], toleran
 
   @Test func normsMatchPyTorch() {
     // torch.linalg.vector_norm(x, 2, 1), (x, 1, 0), (x, inf, 1)
-    #expect(close(sample.norm(axes: [1]), [2.524876234591, 4.279310692156, 2.92617497768], shape: [3], tolerance: 1e-11))
+    #expect(
+      close(
+        sample.norm(axes: [1]), [2.524876234591, 4.279310692156, 2.92617497768], shape: [3],
+        tolerance: 1e-11))
     #expect(close(sample.norm(p: 1, axes: [0]), [5.5, 3.0, 4.0, 4.0], shape: [4]))
-    #expect(close(sample.norm(p: .infinity, axes: [-1], keepDims: true), [2, 3, 2], shape: [3, 1]))
+    #expect(
+      close(sample.norm(p: .infinity, axes: [-1], keepDims: true), [2, 3, 2], shape: [3, 1]))
     #expect(close(Tensor([3, 4], dtype: .float64).norm(), [5], shape: []))
   }
 
@@ -201,10 +218,17 @@ private func close(_ actual: Tensor, _ expected: [Double], shape: [Int], toleran
         ], shape: [3, 4], tolerance: 1e-11))
     // Large float32 logits: torch gives these without overflow.
     let big = Tensor([1000, 1001, 999])
-    #expect(close(big.softmax(), [0.244728475809, 0.665240943432, 0.090030573308], shape: [3], tolerance: 1e-6))
-    #expect(close(big.logSoftmax(), [-1.407605886459, -0.407605946064, -2.407605886459], shape: [3], tolerance: 1e-6))
+    #expect(
+      close(
+        big.softmax(), [0.244728475809, 0.665240943432, 0.090030573308], shape: [3], tolerance: 1e-6
+      ))
+    #expect(
+      close(
+        big.logSoftmax(), [-1.407605886459, -0.407605946064, -2.407605886459], shape: [3],
+        tolerance: 1e-6))
     #expect(Tensor.zeros([0, 3]).softmax().shape == [0, 3])
-    #expect(close(Tensor([2], shape: [1, 1], dtype: .float64).logSoftmax(axis: 0), [0], shape: [1, 1]))
+    #expect(
+      close(Tensor([2], shape: [1, 1], dtype: .float64).logSoftmax(axis: 0), [0], shape: [1, 1]))
   }
 
   @Test func float32SoftmaxAgreesWithFloat64() {
@@ -216,7 +240,8 @@ private func close(_ actual: Tensor, _ expected: [Double], shape: [Int], toleran
       let reference = wide.softmax(axis: axis).doubles
       let single = Tensor(values, shape: [4, 1000], dtype: .float32).softmax(axis: axis).doubles
       let logReference = wide.logSoftmax(axis: axis).doubles
-      let logSingle = Tensor(values, shape: [4, 1000], dtype: .float32).logSoftmax(axis: axis).doubles
+      let logSingle = Tensor(values, shape: [4, 1000], dtype: .float32).logSoftmax(axis: axis)
+        .doubles
       for i in reference.indices where reference[i] > 1e-35 {
         #expect(abs(single[i] - reference[i]) <= 2e-5 * reference[i], "axis \(axis), element \(i)")
         #expect(abs(logSingle[i] - logReference[i]) <= 1e-5 * Swift.max(1, abs(logReference[i])))
@@ -246,14 +271,21 @@ private func close(_ actual: Tensor, _ expected: [Double], shape: [Int], toleran
   // MARK: cumsum
 
   @Test func cumsumMatchesPyTorchAndDifferentiates() {
-    #expect(close(sample.cumsum(axis: 1), [0.5, -0.75, 1.25, 2.0, 3.0, 3.25, 2.75, 5.75, -2.0, -0.5, 1.0, 0.75], shape: [3, 4]))
-    #expect(close(sample.cumsum(axis: -2), [0.5, -1.25, 2.0, 0.75, 3.5, -1.0, 1.5, 3.75, 1.5, 0.5, 3.0, 3.5], shape: [3, 4]))
+    #expect(
+      close(
+        sample.cumsum(axis: 1),
+        [0.5, -0.75, 1.25, 2.0, 3.0, 3.25, 2.75, 5.75, -2.0, -0.5, 1.0, 0.75], shape: [3, 4]))
+    #expect(
+      close(
+        sample.cumsum(axis: -2), [0.5, -1.25, 2.0, 0.75, 3.5, -1.0, 1.5, 3.75, 1.5, 0.5, 3.0, 3.5],
+        shape: [3, 4]))
     #expect(Tensor.zeros([0, 2]).cumsum(axis: 0).shape == [0, 2])
     let x = testTensor([3, 4, 2], seed: 19)
     #expect(gradientCheckFailure([x]) { $0[0].cumsum(axis: 1) } == nil)
     #expect(gradientCheckFailure([x]) { $0[0].cumsum(axis: -1) } == nil)
     // d/dx Σ cumsum(x) = [n, n-1, …, 1]: the reverse running sum of ones.
-    #expect(grad(of: { $0.cumsum(axis: 0).sum() }, at: testTensor([4], seed: 20)).doubles == [4, 3, 2, 1])
+    #expect(
+      grad(of: { $0.cumsum(axis: 0).sum() }, at: testTensor([4], seed: 20)).doubles == [4, 3, 2, 1])
     #expect(secondOrderCheckFailure([x]) { ($0[0] * $0[0]).cumsum(axis: 0) } == nil)
   }
 }

@@ -11,10 +11,12 @@ private let source = Tensor.arange(0, 12, dtype: .float64).reshaped([3, 4])
   // MARK: slicing
 
   @Test func sliceFollowsPythonSemantics() {
-    #expect(source.slice(axis: 1, start: -3, step: 2).doubles == [1, 3, 5, 7, 9, 11])  // src[:, -3::2]
+    // src[:, -3::2]
+    #expect(source.slice(axis: 1, start: -3, step: 2).doubles == [1, 3, 5, 7, 9, 11])
     #expect(source.slice(axis: 1, start: -3, step: 2).shape == [3, 2])
     #expect(source.slice(axis: 0, start: -2).doubles == [4, 5, 6, 7, 8, 9, 10, 11])  // src[-2:]
-    #expect(source.slice(axis: -1, start: 1, end: -1).doubles == [1, 2, 5, 6, 9, 10])  // src[:, 1:-1]
+    // src[:, 1:-1]
+    #expect(source.slice(axis: -1, start: 1, end: -1).doubles == [1, 2, 5, 6, 9, 10])
     #expect(source.slice(axis: 0, start: 5, end: 9).shape == [0, 4])  // out of range → empty
     #expect(source.slice(axis: 0, start: 2, end: 1).shape == [0, 4])
     #expect(source.slice(axis: 1, start: -100, end: 100).doubles == source.doubles)
@@ -39,7 +41,8 @@ private let source = Tensor.arange(0, 12, dtype: .float64).reshaped([3, 4])
     #expect(c.shape == [2, 3])
     #expect(c.doubles == [1, 2, 5, 3, 4, 6])
     #expect(Tensor.concatenate([a, a], axis: 0).doubles == [1, 2, 3, 4, 1, 2, 3, 4])
-    #expect(Tensor.concatenate([a, Tensor.zeros([0, 2], dtype: .float64)], axis: 0).shape == [2, 2])
+    #expect(
+      Tensor.concatenate([a, Tensor.zeros([0, 2], dtype: .float64)], axis: 0).shape == [2, 2])
     let s = Tensor.stack([a, a * 2], axis: 1)
     #expect(s.shape == [2, 2, 2])
     #expect(s.doubles == [1, 2, 2, 4, 3, 4, 6, 8])  // torch.stack([a, 2a], 1)
@@ -49,14 +52,20 @@ private let source = Tensor.arange(0, 12, dtype: .float64).reshaped([3, 4])
     #expect(pieces[0].doubles == a.doubles && pieces[1].doubles == b.doubles)
     let thirds = source.split(count: 2, axis: 1)
     #expect(thirds[1].doubles == [2, 3, 6, 7, 10, 11])
-    #expect(Tensor.concatenate([Tensor(indices: [1]), Tensor(indices: [2, 3])], axis: 0).ints == [1, 2, 3])
+    #expect(
+      Tensor.concatenate([Tensor(indices: [1]), Tensor(indices: [2, 3])], axis: 0).ints == [
+        1, 2, 3,
+      ])
   }
 
   @Test func joiningGradientsToSecondOrder() {
     let a = testTensor([2, 3], seed: 22)
     let b = testTensor([2, 1], seed: 23)
-    #expect(gradientCheckFailure([a, b]) { Tensor.concatenate([$0[0], $0[1], $0[0]], axis: 1) } == nil)
-    #expect(secondOrderCheckFailure([a, b]) { Tensor.concatenate([$0[0] * $0[0], $0[1].exp()], axis: 1) } == nil)
+    #expect(
+      gradientCheckFailure([a, b]) { Tensor.concatenate([$0[0], $0[1], $0[0]], axis: 1) } == nil)
+    #expect(
+      secondOrderCheckFailure([a, b]) { Tensor.concatenate([$0[0] * $0[0], $0[1].exp()], axis: 1) }
+        == nil)
     #expect(gradientCheckFailure([a]) { Tensor.stack([$0[0], $0[0] * 3], axis: 0) } == nil)
     #expect(secondOrderCheckFailure([a]) { Tensor.stack([$0[0].exp(), $0[0]], axis: 2) } == nil)
     #expect(
@@ -98,7 +107,8 @@ private let source = Tensor.arange(0, 12, dtype: .float64).reshaped([3, 4])
       axis: 0, indices: columns, values: .ones([2, 4], dtype: .float64))
     #expect(added.doubles == [1, 2, 0, 0, 0, 0, 1, 2, 1, 0, 1, 0])
     // Indices smaller than the source in a non-gather dimension (allowed by torch.gather).
-    #expect(source.gather(axis: 1, indices: Tensor(indices: [3, 1], shape: [2, 1])).doubles == [3, 5])
+    #expect(
+      source.gather(axis: 1, indices: Tensor(indices: [3, 1], shape: [2, 1])).doubles == [3, 5])
     #expect(source.gather(axis: 1, indices: Tensor(indices: [], shape: [3, 0])).shape == [3, 0])
   }
 
@@ -107,11 +117,14 @@ private let source = Tensor.arange(0, 12, dtype: .float64).reshaped([3, 4])
     let indices = Tensor(
       indices: [0, 3, 3, 1, 2, 2, 0, 0, 1, 1, 3, 2, 2, 3, 0, 1, 1, 0], shape: [3, 3, 2])
     #expect(gradientCheckFailure([x]) { $0[0].gather(axis: 1, indices: indices) } == nil)
-    #expect(secondOrderCheckFailure([x]) { ($0[0] * $0[0]).gather(axis: 1, indices: indices) } == nil)
+    #expect(
+      secondOrderCheckFailure([x]) { ($0[0] * $0[0]).gather(axis: 1, indices: indices) } == nil)
     let base = testTensor([3, 4, 2], seed: 26)
     let values = testTensor([3, 3, 2], seed: 27)
     #expect(
-      gradientCheckFailure([base, values]) { $0[0].scatterAdd(axis: 1, indices: indices, values: $0[1]) } == nil)
+      gradientCheckFailure([base, values]) {
+        $0[0].scatterAdd(axis: 1, indices: indices, values: $0[1])
+      } == nil)
     #expect(
       secondOrderCheckFailure([base, values]) {
         ($0[0] * $0[0]).scatterAdd(axis: 1, indices: indices, values: $0[1].exp())
@@ -120,8 +133,10 @@ private let source = Tensor.arange(0, 12, dtype: .float64).reshaped([3, 4])
     #expect(gradientCheckFailure([x]) { $0[0].gather(axis: 0, indices: first) } == nil)
     let vector = testTensor([5], seed: 32)
     let picks = Tensor(indices: [4, 4, 0, 2])
-    #expect(vector.gather(axis: 0, indices: picks).doubles == [4, 4, 0, 2].map { vector.doubles[$0] })
-    #expect(secondOrderCheckFailure([vector]) { $0[0].exp().gather(axis: 0, indices: picks) } == nil)
+    #expect(
+      vector.gather(axis: 0, indices: picks).doubles == [4, 4, 0, 2].map { vector.doubles[$0] })
+    #expect(
+      secondOrderCheckFailure([vector]) { $0[0].exp().gather(axis: 0, indices: picks) } == nil)
     let none = Tensor(indices: [], shape: [0, 4, 2])
     #expect(gradientCheckFailure([x]) { $0[0].gather(axis: 1, indices: none) } == nil)
     let last = Tensor(indices: [1, 1, 0, 1, 0, 0], shape: [3, 1, 2])
@@ -130,15 +145,24 @@ private let source = Tensor.arange(0, 12, dtype: .float64).reshaped([3, 4])
 
   @Test func scatterAddIsDeterministicAcrossThreads() {
     let n = 200_000
-    let values = Tensor(testRandomValues(count: n, seed: 28, range: -1...1), shape: [n], dtype: .float32)
+    let values = Tensor(
+      testRandomValues(count: n, seed: 28, range: -1...1), shape: [n], dtype: .float32)
     let indices = Tensor(indices: (0..<n).map { ($0 * 7919) % 13 })
-    let one = withThreads(1) { Tensor.zeros([13]).scatterAdd(axis: 0, indices: indices, values: values) }
-    let two = withThreads(2) { Tensor.zeros([13]).scatterAdd(axis: 0, indices: indices, values: values) }
+    let one = withThreads(1) {
+      Tensor.zeros([13]).scatterAdd(axis: 0, indices: indices, values: values)
+    }
+    let two = withThreads(2) {
+      Tensor.zeros([13]).scatterAdd(axis: 0, indices: indices, values: values)
+    }
     #expect(one.bytes == two.bytes)
     let wide = values.reshaped([2, n / 2])
     let wideIndices = indices.reshaped([2, n / 2])
-    let a = withThreads(1) { Tensor.zeros([2, 13]).scatterAdd(axis: 1, indices: wideIndices, values: wide) }
-    let b = withThreads(2) { Tensor.zeros([2, 13]).scatterAdd(axis: 1, indices: wideIndices, values: wide) }
+    let a = withThreads(1) {
+      Tensor.zeros([2, 13]).scatterAdd(axis: 1, indices: wideIndices, values: wide)
+    }
+    let b = withThreads(2) {
+      Tensor.zeros([2, 13]).scatterAdd(axis: 1, indices: wideIndices, values: wide)
+    }
     #expect(a.bytes == b.bytes)
   }
 
@@ -155,9 +179,12 @@ private let source = Tensor.arange(0, 12, dtype: .float64).reshaped([3, 4])
     let x = testTensor([3, 4], seed: 29)
     let indices = Tensor(indices: [3, 0, 3, 1])
     #expect(gradientCheckFailure([x]) { $0[0].indexSelect(axis: 1, indices: indices) } == nil)
-    #expect(secondOrderCheckFailure([x]) { $0[0].exp().indexSelect(axis: -1, indices: indices) } == nil)
+    #expect(
+      secondOrderCheckFailure([x]) { $0[0].exp().indexSelect(axis: -1, indices: indices) } == nil)
     let values = testTensor([3, 4], seed: 30)
-    #expect(gradientCheckFailure([x, values]) { $0[0].indexAdd(axis: 1, indices: indices, values: $0[1]) } == nil)
+    #expect(
+      gradientCheckFailure([x, values]) { $0[0].indexAdd(axis: 1, indices: indices, values: $0[1]) }
+        == nil)
     #expect(
       secondOrderCheckFailure([x, values]) {
         ($0[0] * $0[0]).indexAdd(axis: 1, indices: indices, values: $0[1] * $0[1])
@@ -169,7 +196,8 @@ private let source = Tensor.arange(0, 12, dtype: .float64).reshaped([3, 4])
     #expect(encoded.dtype == .float32)
     #expect(encoded.shape == [3, 4])
     #expect(encoded.doubles == [0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0])
-    #expect(Tensor(indices: [1, 0], shape: [2, 1]).oneHot(classes: 2, dtype: .float64).shape == [2, 1, 2])
+    #expect(
+      Tensor(indices: [1, 0], shape: [2, 1]).oneHot(classes: 2, dtype: .float64).shape == [2, 1, 2])
     #expect(Tensor(indices: []).oneHot(classes: 3).shape == [0, 3])
   }
 

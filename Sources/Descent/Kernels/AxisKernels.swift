@@ -56,7 +56,8 @@ func checkIndices(_ indices: Tensor, bound: Int, _ name: String, axis: Int, shap
   let p = indices.pointer(Int32.self)
   for i in 0..<indices.count where p[i] < 0 || Int(p[i]) >= bound {
     preconditionFailure(
-      "\(name): index \(p[i]) at flat position \(i) out of range 0..<\(bound) for axis \(axis) of \(shape)")
+      "\(name): index \(p[i]) at flat position \(i) out of range 0..<\(bound) for axis \(axis) of \(shape)"
+    )
   }
 }
 
@@ -83,7 +84,9 @@ func forEachGatherOffset(
   if rowCount == 0 || last == 0 { return }
   withoutActuallyEscaping(body) { body in
     nonisolated(unsafe) let body = body
-    parallelChunks(count: outerCount, grain: max(1, (1 << 15) / max(rowsPerOuter * last, 1)), alignment: 1) {
+    parallelChunks(
+      count: outerCount, grain: max(1, (1 << 15) / max(rowsPerOuter * last, 1)), alignment: 1
+    ) {
       range in
       for row in (range.lowerBound * rowsPerOuter)..<(range.upperBound * rowsPerOuter) {
         var remainder = row
@@ -153,7 +156,8 @@ func indexSelectKernel(_ x: Tensor, axis: Int, indices: Tensor) -> Tensor {
   let s = UnsafeRawPointer(x.storage.pointer)
   let d = out.storage.pointer
   let idx = indices.pointer(Int32.self)
-  parallelChunks(count: outer, grain: max(1, (1 << 18) / max(m * block, 1)), alignment: 1) { range in
+  parallelChunks(count: outer, grain: max(1, (1 << 18) / max(m * block, 1)), alignment: 1) {
+    range in
     for o in range {
       for k in 0..<m {
         memcpy(d + (o * m + k) * block, s + (o * n + Int(idx[k])) * block, block)
@@ -173,7 +177,8 @@ func indexAddKernel(_ base: Tensor, axis: Int, indices: Tensor, values: Tensor) 
   func run<S: TensorScalar>(_ type: S.Type) {
     let src = values.pointer(S.self)
     let dst = out.pointer(S.self)
-    parallelChunks(count: outer, grain: max(1, (1 << 15) / max(m * inner, 1)), alignment: 1) { range in
+    parallelChunks(count: outer, grain: max(1, (1 << 15) / max(m * inner, 1)), alignment: 1) {
+      range in
       for o in range {
         for k in 0..<m {
           let from = src + (o * m + k) * inner
@@ -202,7 +207,8 @@ func cumulativeSumKernel(_ x: Tensor, axis: Int, reverse: Bool) -> Tensor {
   func run<S: TensorScalar>(_ type: S.Type) {
     let src = x.pointer(S.self)
     let dst = out.pointer(S.self)
-    parallelChunks(count: outer, grain: max(1, (1 << 15) / max(n * inner, 1)), alignment: 1) { range in
+    parallelChunks(count: outer, grain: max(1, (1 << 15) / max(n * inner, 1)), alignment: 1) {
+      range in
       for o in range {
         let s = src + o * n * inner
         let d = dst + o * n * inner
@@ -255,7 +261,8 @@ func argExtremeKernel(_ x: Tensor, axis: Int, largest: Bool) -> Tensor {
   func run<S: TensorScalar>(_ type: S.Type) {
     let src = x.pointer(S.self)
     let dst = out.pointer(Int32.self)
-    parallelChunks(count: outer * inner, grain: max(1, (1 << 15) / max(n, 1)), alignment: 1) { range in
+    parallelChunks(count: outer * inner, grain: max(1, (1 << 15) / max(n, 1)), alignment: 1) {
+      range in
       for lane in range {
         let o = lane / inner
         let c = lane % inner
@@ -305,7 +312,8 @@ func softmaxKernel(_ x: Tensor, axis: Int, log: Bool) -> Tensor {
       }
       return
     }
-    parallelChunks(count: outer, grain: max(1, (1 << 14) / max(n * inner, 1)), alignment: 1) { range in
+    parallelChunks(count: outer, grain: max(1, (1 << 14) / max(n * inner, 1)), alignment: 1) {
+      range in
       // Lanes along `inner` are independent: every loop below runs over `c` innermost
       // (contiguous, vectorizable) and visits `j` in index order (deterministic).
       let shift = UnsafeMutablePointer<S>.allocate(capacity: inner)
@@ -378,7 +386,9 @@ func softmaxRow<S: TensorFloat>(
 /// (libm's `expf` is called one element at a time and dominated softmax), libm for float64.
 @inline(__always)
 func softmaxExp<S: TensorFloat>(_ x: S) -> S {
-  if S.self == Float.self { return unsafeBitCast(vectorizableExp(unsafeBitCast(x, to: Float.self)), to: S.self) }
+  if S.self == Float.self {
+    return unsafeBitCast(vectorizableExp(unsafeBitCast(x, to: Float.self)), to: S.self)
+  }
   return S.exp(x)
 }
 
@@ -389,9 +399,9 @@ func softmaxExp<S: TensorFloat>(_ x: S) -> S {
 @inline(__always)
 func vectorizableExp(_ x: Float) -> Float {
   let clamped = Swift.min(Swift.max(x, -87.33654), 88.72283)
-  let shifted = clamped * 1.442695041 + 12582912  // round to nearest via the 1.5·2²³ trick
+  let shifted = clamped * 1.442695041 + 12_582_912  // round to nearest via the 1.5·2²³ trick
   let n = Int32(bitPattern: shifted.bitPattern) &- 0x4B40_0000
-  let k = shifted - 12582912
+  let k = shifted - 12_582_912
   let r = (clamped - k * 0.693359375) - k * -2.12194440e-4
   var p: Float = 1.9875691500e-4
   p = p * r + 1.3981999507e-3

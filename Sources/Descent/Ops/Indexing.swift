@@ -38,7 +38,8 @@ extension Tensor {
     let n = shape[axis]
     precondition(
       start >= 0 && (n == 0 || start + (n - 1) * step < size),
-      "embedded: \(n) elements from \(start) by \(step) do not fit in \(size) along axis \(axis) of \(shape)")
+      "embedded: \(n) elements from \(start) by \(step) do not fit in \(size) along axis \(axis) of \(shape)"
+    )
     var outShape = shape
     outShape[axis] = size
     let out = Tensor.full(outShape, value: value, dtype: dtype)
@@ -134,7 +135,8 @@ extension Tensor {
     expected[a] = indices.count
     precondition(
       values.shape == expected,
-      "indexAdd: values \(values.shape) must be \(expected) for \(indices.count) indices along axis \(a) of \(shape)")
+      "indexAdd: values \(values.shape) must be \(expected) for \(indices.count) indices along axis \(a) of \(shape)"
+    )
     checkIndices(indices, bound: shape[a], "indexAdd", axis: a, shape: shape)
     let out = indexAddKernel(self, axis: a, indices: indices, values: values)
     return record("indexAdd", out, inputs: [self, values]) { g, _ in

@@ -51,7 +51,8 @@ extension Tensor {
       precondition(t.shape == shape, "stack: shapes \(shape) and \(t.shape) differ")
     }
     let a = axis < 0 ? axis + shape.count + 1 : axis
-    precondition(a >= 0 && a <= shape.count, "stack: axis \(axis) out of range for rank \(shape.count + 1)")
+    precondition(
+      a >= 0 && a <= shape.count, "stack: axis \(axis) out of range for rank \(shape.count + 1)")
     return concatenate(tensors.map { $0.unsqueezed(axis: a) }, axis: a)
   }
 
@@ -90,7 +91,8 @@ extension Tensor {
       "tiled: need \(rank) non-negative multiples for shape \(shape), got \(multiples)")
     let interleaved = shape.flatMap { [1, $0] }
     let target = zip(multiples, shape).flatMap { [$0, $1] }
-    return reshaped(interleaved).expanded(to: target).reshaped(zip(multiples, shape).map { $0 * $1 })
+    return reshaped(interleaved).expanded(to: target).reshaped(
+      zip(multiples, shape).map { $0 * $1 })
   }
 
   /// Each element repeated `repeats` times in place along `axis` (PyTorch's `repeat_interleave`,

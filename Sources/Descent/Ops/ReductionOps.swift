@@ -39,11 +39,14 @@ extension Tensor {
     }
     let kept = reducedShape(shape, axes: axes, keepDims: true)
     let reduced =
-      largest ? reduceAxes(self, axes: axes, MaxReduction.self) : reduceAxes(self, axes: axes, MinReduction.self)
+      largest
+      ? reduceAxes(self, axes: axes, MaxReduction.self)
+      : reduceAxes(self, axes: axes, MinReduction.self)
     let out = reduced.reshapedStorage(reducedShape(shape, axes: axes, keepDims: keepDims))
     let inputShape = shape
     return record(largest ? "max" : "min", out, inputs: [self], savesOutput: true) { g, y in
-      let weights = tieWeights(self.detached(), extremum: y.detached().reshapedStorage(kept), axes: axes)
+      let weights = tieWeights(
+        self.detached(), extremum: y.detached().reshapedStorage(kept), axes: axes)
       return [g.reshaped(kept).expanded(to: inputShape) * weights]
     }
   }
@@ -71,7 +74,8 @@ extension Tensor {
     let x = rank == 0 ? reshapedStorage([1]) : self
     precondition(x.shape[a] > 0, "\(name): empty axis \(a) of \(shape)")
     let out = argExtremeKernel(x, axis: a, largest: largest)
-    return keepDims ? out.reshapedStorage(reducedShape(shape, axes: rank == 0 ? [] : [a], keepDims: true)) : out
+    return keepDims
+      ? out.reshapedStorage(reducedShape(shape, axes: rank == 0 ? [] : [a], keepDims: true)) : out
   }
 
   /// The product over `axes` (all when `nil`), removing them unless `keepDims`; 1 for an empty
@@ -273,7 +277,8 @@ private func productOfOthersKernel(_ x: Tensor, axes: [Int]) -> Tensor {
   func run<S: TensorScalar>(_ type: S.Type) {
     let src = moved.pointer(S.self)
     let dst = out.pointer(S.self)
-    parallelChunks(count: rows, grain: Swift.max(1, (1 << 15) / Swift.max(n, 1)), alignment: 1) { range in
+    parallelChunks(count: rows, grain: Swift.max(1, (1 << 15) / Swift.max(n, 1)), alignment: 1) {
+      range in
       for r in range {
         let s = src + r * n
         let d = dst + r * n
