@@ -92,6 +92,9 @@ FACTORIES = {
 }
 
 # Per optimizer: learning rates for (rosenbrock, mlp), then settings besides the learning rate.
+# RMSprop's MLP rate is 3e-4: at 1e-3 one weight oscillates so that the ulp-level differences
+# between torch's and Descent's gradients (vectorized exp, matmul summation order) grow to about
+# 5e-9 relative by step 90, above the tests' 1e-9 tolerance, although the optimizer arithmetic agrees.
 CASES = {
     "sgd": ((1e-4, 0.05), [{}, {"weightDecay": 0.01}, {"momentum": 0.9},
                             {"momentum": 0.9, "nesterov": True},
@@ -102,7 +105,7 @@ CASES = {
                               {"maximize": True}]),
     "adadelta": ((1.0, 1.0), [{}, {"weightDecay": 0.01}, {"rho": 0.95, "epsilon": 1e-5},
                               {"maximize": True}]),
-    "rmsprop": ((1e-3, 1e-3), [{}, {"weightDecay": 0.01}, {"centered": True},
+    "rmsprop": ((1e-3, 3e-4), [{}, {"weightDecay": 0.01}, {"centered": True},
                                {"centered": True, "momentum": 0.9}, {"momentum": 0.5, "alpha": 0.9},
                                {"maximize": True}]),
     "adam": ((0.01, 0.01), [{}, {"weightDecay": 0.01}, {"amsgrad": True},
