@@ -56,6 +56,25 @@ import Testing
     #expect(one != start)
   }
 
+  /// The driver's step writes into the parameter and state buffers without copying them: their
+  /// storage addresses do not change.
+  @Test(arguments: OptimizerStateTests.configurations.map(\.0))
+  func stepWritesParametersAndStateInPlace(_ name: String) throws {
+    let settings = OptimizerStateTests.configurations.first { $0.0 == name }!.1
+    var p = OptimizerStateTests.startParameters(.float32)
+    let optimizer = Optimizer(
+      erasing: try OptimizerCatalogue.make(name, learningRate: 0.01, settings: settings), for: p)
+    func addresses() -> [UnsafeRawPointer] {
+      p.tensors.map { t in t.withUnsafeBufferPointer(as: Float.self) { UnsafeRawPointer($0.baseAddress!) } }
+    }
+    let gradients = OptimizerStateTests.gradient(p)
+    try optimizer.step(&p, gradients: gradients)
+    let before = addresses()
+    try optimizer.step(&p, gradients: gradients)
+    try optimizer.step(&p, gradients: gradients)
+    #expect(addresses() == before, "\(name) copied its parameters")
+  }
+
   @Test func diffGradFrictionUsesACopyOfThePreviousGradient() throws {
     // One parameter, gradients 1 then 3: ξ₁ = σ(|0 − 1|), ξ₂ = σ(|1 − 3|), never 0.5.
     let lr = 0.1, b1 = 0.9, b2 = 0.999, eps = 1e-8

@@ -77,13 +77,13 @@ public struct AdaGradNorm: GradientTransformation {
     _ state: inout State
   ) {
     state.step += 1
-    let parameters: ParameterTree
-    if case .updates(let p) = mode { parameters = p } else { parameters = target }
-    var squaredNorm = 0.0
-    for i in 0..<gradients.count {
-      squaredNorm += effectiveGradientSquaredNorm(gradients[index: i], parameters[index: i])
+    // In its own function, so that no second reference to the parameters outlives the norm pass
+    // (the update pass below then writes them in place).
+    if case .updates(let parameters) = mode {
+      state.accumulator += squaredNorm(gradients, parameters)
+    } else {
+      state.accumulator += squaredNorm(gradients, target)
     }
-    state.accumulator += squaredNorm
     let kernel = Kernel(
       stepSize: learningRate.value(atStep: state.step - 1),
       denominator: state.accumulator.squareRoot() + epsilon, weightDecay: weightDecay,
@@ -92,6 +92,15 @@ public struct AdaGradNorm: GradientTransformation {
     fusedStep(
       kernel, name: "adagradnorm", into: &target, mode: mode, gradients: gradients,
       state: &buffers)
+  }
+
+  /// ‖g + weightDecay·θ‖² over all tensors, in a fixed order.
+  private func squaredNorm(_ gradients: ParameterTree, _ parameters: ParameterTree) -> Double {
+    var total = 0.0
+    for i in 0..<gradients.count {
+      total += effectiveGradientSquaredNorm(gradients[index: i], parameters[index: i])
+    }
+    return total
   }
 
   /// ‖g + weightDecay·θ‖² of one tensor, accumulated in Double.

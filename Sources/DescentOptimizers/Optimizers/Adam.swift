@@ -132,6 +132,24 @@ public struct Adam: GradientTransformation {
       let bc2 = T(biasCorrection2Sqrt)
       let eps = T(epsilon)
       let negStep = T(-stepSize)
+      if b.parameterIsOutput && vMax == nil && !maximize && (weightDecay == 0 || decoupled)
+        && lerpLow
+      {
+        // In place, no AMSGrad, no coupled decay: one branch-free loop over four buffers.
+        // (θ · 1 is exact, so the decay factor costs nothing when weightDecay = 0.)
+        let out = b.output
+        let gradient = b.gradient
+        for i in range {
+          let g = gradient[i]
+          let mi = m[i]
+          let mNew = mi + w1 * (g - mi)
+          m[i] = mNew
+          let vNew = v[i] * b2 + w2 * g * g
+          v[i] = vNew
+          out[i] = out[i] * decay + negStep * mNew / (vNew.squareRoot() / bc2 + eps)
+        }
+        return
+      }
       for i in range {
         var p = b.parameter[i]
         var g = maximize ? -b.gradient[i] : b.gradient[i]

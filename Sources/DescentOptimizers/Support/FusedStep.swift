@@ -16,6 +16,13 @@ public struct FusedBuffers<Scalar: TensorFloat> {
   /// The per-parameter state buffers, in the order the optimizer passed them.
   public let state: [UnsafeMutablePointer<Scalar>]
 
+  /// Whether the parameter is read from the output buffer (an in-place `apply`). Fast paths then
+  /// read and write `output` only, so the compiler sees one buffer rather than two that overlap
+  /// (an overlap defeats its run-time alias checks and keeps the loop scalar).
+  public var parameterIsOutput: Bool {
+    UnsafeRawPointer(parameter) == UnsafeRawPointer(output) && !storesDifference
+  }
+
   /// Stores the new value of parameter element `i`.
   @inline(__always) public func store(_ newValue: Scalar, at i: Int) {
     output[i] = storesDifference ? newValue - parameter[i] : newValue
