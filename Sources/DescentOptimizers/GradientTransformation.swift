@@ -57,7 +57,8 @@ extension ParameterTree {
       let source = other[index: i]
       precondition(
         target.shape == source.shape && target.dtype == source.dtype,
-        "addInPlace: \(paths[i]) is \(target.dtype) \(target.shape), update is \(source.dtype) \(source.shape)")
+        "addInPlace: \(paths[i]) is \(target.dtype) \(target.shape), update is \(source.dtype) \(source.shape)"
+      )
       self[index: i] = Tensor.zeros([])  // release our reference so the buffer can be unique
       target.addInPlace(source)
       self[index: i] = target
@@ -68,7 +69,9 @@ extension ParameterTree {
 extension Tensor {
   /// `self += other` elementwise in place (same shape and dtype).
   public mutating func addInPlace(_ other: Tensor) {
-    precondition(shape == other.shape && dtype == other.dtype, "addInPlace: \(dtype) \(shape) += \(other.dtype) \(other.shape)")
+    precondition(
+      shape == other.shape && dtype == other.dtype,
+      "addInPlace: \(dtype) \(shape) += \(other.dtype) \(other.shape)")
     switch dtype {
     case .float32:
       other.withUnsafeBufferPointer(as: Float.self) { src in

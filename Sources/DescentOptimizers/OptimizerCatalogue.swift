@@ -23,7 +23,9 @@ public enum HyperparameterValue: Sendable, Equatable, Codable, CustomStringConve
 
   public init(from decoder: any Decoder) throws {
     let container = try decoder.singleValueContainer()
-    if let b = try? container.decode(Bool.self) { self = .boolean(b) } else {
+    if let b = try? container.decode(Bool.self) {
+      self = .boolean(b)
+    } else {
       self = .number(try container.decode(Double.self))
     }
   }
@@ -71,14 +73,16 @@ public struct OptimizerInfo: Sendable, Encodable {
         let names = hyperparameters.map(\.name)
         let suggestion = closestName(to: key, in: names).map { " (did you mean '\($0)'?)" } ?? ""
         throw OptimizerError.unknownHyperparameter(
-          "\(name) has no hyperparameter '\(key)'\(suggestion); it has: \(names.joined(separator: ", "))")
+          "\(name) has no hyperparameter '\(key)'\(suggestion); it has: \(names.joined(separator: ", "))"
+        )
       }
       values[key] = try parse(text, for: info)
     }
     if let learningRate {
       if let text = settings["learningRate"], values["learningRate"] != .number(learningRate) {
         throw OptimizerError.invalidHyperparameter(
-          "\(name): learningRate is given twice (\(Validate.format(learningRate)) and learningRate=\(text)): give it once")
+          "\(name): learningRate is given twice (\(Validate.format(learningRate)) and learningRate=\(text)): give it once"
+        )
       }
       values["learningRate"] = .number(learningRate)
     }
@@ -99,7 +103,8 @@ public struct OptimizerInfo: Sendable, Encodable {
     case .number:
       guard let x = Double(trimmed), x.isFinite else {
         throw OptimizerError.invalidHyperparameter(
-          "\(name): \(info.name)=\(text) is invalid: must be a finite number in \(info.validValues)")
+          "\(name): \(info.name)=\(text) is invalid: must be a finite number in \(info.validValues)"
+        )
       }
       return .number(x)
     }
@@ -130,7 +135,9 @@ public struct OptimizerSettings: Sendable {
 /// the reference implementation it matches.
 public enum OptimizerCatalogue {
   /// The catalogued optimizers, in the order `descent optimizers` lists them.
-  public static let all: [OptimizerInfo] = [sgd, adagrad, adadelta, rmsprop, adam, adamw, diffgrad, adagradnorm]
+  public static let all: [OptimizerInfo] = [
+    sgd, adagrad, adadelta, rmsprop, adam, adamw, diffgrad, adagradnorm,
+  ]
 
   /// The names, in catalogue order.
   public static var names: [String] { all.map(\.name) }
@@ -139,7 +146,8 @@ public enum OptimizerCatalogue {
   /// ``OptimizerError/unknownOptimizer(_:)`` with a did-you-mean suggestion.
   public static func info(named name: String) throws -> OptimizerInfo {
     if let info = all.first(where: { $0.name == name.lowercased() }) { return info }
-    let suggestion = closestName(to: name.lowercased(), in: names).map { " (did you mean '\($0)'?)" } ?? ""
+    let suggestion =
+      closestName(to: name.lowercased(), in: names).map { " (did you mean '\($0)'?)" } ?? ""
     throw OptimizerError.unknownOptimizer(
       "unknown optimizer '\(name)'\(suggestion); known: \(names.joined(separator: ", "))")
   }
@@ -154,12 +162,14 @@ public enum OptimizerCatalogue {
   // MARK: - Entries
 
   private static let lrText = "step size (a schedule in code; a constant here)"
-  private static let maximizeInfo = flag("maximize", false, "ascend the objective instead of descending (gradient negated first)")
+  private static let maximizeInfo = flag(
+    "maximize", false, "ascend the objective instead of descending (gradient negated first)")
   private static let couplingNote = "coupled L2 penalty: weightDecay·θ added to the gradient"
 
   static let sgd = OptimizerInfo(
     name: "sgd", summary: "stochastic gradient descent with momentum, dampening and Nesterov",
-    paper: "Robbins & Monro, A Stochastic Approximation Method, Ann. Math. Statist. 1951; Nesterov momentum per Sutskever et al., ICML 2013",
+    paper:
+      "Robbins & Monro, A Stochastic Approximation Method, Ann. Math. Statist. 1951; Nesterov momentum per Sutskever et al., ICML 2013",
     reference: "torch.optim.SGD (PyTorch 2.13)",
     hyperparameters: [
       number("learningRate", 1e-3, lrText, "≥ 0"),
@@ -178,7 +188,8 @@ public enum OptimizerCatalogue {
 
   static let adagrad = OptimizerInfo(
     name: "adagrad", summary: "per-coordinate step sizes from the sum of squared gradients",
-    paper: "Duchi, Hazan & Singer, Adaptive Subgradient Methods for Online Learning and Stochastic Optimization, JMLR 2011",
+    paper:
+      "Duchi, Hazan & Singer, Adaptive Subgradient Methods for Online Learning and Stochastic Optimization, JMLR 2011",
     reference: "torch.optim.Adagrad (PyTorch 2.13)",
     hyperparameters: [
       number("learningRate", 1e-2, lrText, "≥ 0"),
@@ -197,7 +208,8 @@ public enum OptimizerCatalogue {
   }
 
   static let adadelta = OptimizerInfo(
-    name: "adadelta", summary: "step sizes from running averages of squared gradients and squared updates",
+    name: "adadelta",
+    summary: "step sizes from running averages of squared gradients and squared updates",
     paper: "Zeiler, ADADELTA: An Adaptive Learning Rate Method, arXiv:1212.5701, 2012",
     reference: "torch.optim.Adadelta (PyTorch 2.13)",
     hyperparameters: [
@@ -215,8 +227,10 @@ public enum OptimizerCatalogue {
   }
 
   static let rmsprop = OptimizerInfo(
-    name: "rmsprop", summary: "gradient divided by a running RMS, optionally centered and with momentum",
-    paper: "Hinton, Srivastava & Swersky, Neural Networks for Machine Learning, lecture 6e, 2012; centered: Graves, arXiv:1308.0850, 2013",
+    name: "rmsprop",
+    summary: "gradient divided by a running RMS, optionally centered and with momentum",
+    paper:
+      "Hinton, Srivastava & Swersky, Neural Networks for Machine Learning, lecture 6e, 2012; centered: Graves, arXiv:1308.0850, 2013",
     reference: "torch.optim.RMSprop (PyTorch 2.13)",
     hyperparameters: [
       number("learningRate", 1e-2, lrText, "≥ 0"),
@@ -224,7 +238,8 @@ public enum OptimizerCatalogue {
       number("epsilon", 1e-8, "added to the root", "≥ 0"),
       number("weightDecay", 0, couplingNote, "≥ 0"),
       number("momentum", 0, "momentum factor of the scaled update", "≥ 0"),
-      flag("centered", false, "subtract the squared running mean of the gradient (variance estimate)"),
+      flag(
+        "centered", false, "subtract the squared running mean of the gradient (variance estimate)"),
       maximizeInfo,
     ]
   ) { s in
@@ -234,7 +249,8 @@ public enum OptimizerCatalogue {
       momentum: s.number("momentum"), centered: s.flag("centered"), maximize: s.flag("maximize"))
   }
 
-  private static func adamParameters(weightDecay: Double, decayText: String) -> [HyperparameterInfo] {
+  private static func adamParameters(weightDecay: Double, decayText: String) -> [HyperparameterInfo]
+  {
     [
       number("learningRate", 1e-3, lrText, "≥ 0"),
       number("beta1", 0.9, "decay of the first moment", "[0, 1)"),
@@ -247,8 +263,10 @@ public enum OptimizerCatalogue {
   }
 
   static let adam = OptimizerInfo(
-    name: "adam", summary: "bias-corrected first and second moment estimates (coupled L2 weight decay)",
-    paper: "Kingma & Ba, Adam: A Method for Stochastic Optimization, ICLR 2015, arXiv:1412.6980; AMSGrad: Reddi et al., ICLR 2018",
+    name: "adam",
+    summary: "bias-corrected first and second moment estimates (coupled L2 weight decay)",
+    paper:
+      "Kingma & Ba, Adam: A Method for Stochastic Optimization, ICLR 2015, arXiv:1412.6980; AMSGrad: Reddi et al., ICLR 2018",
     reference: "torch.optim.Adam (PyTorch 2.13)",
     hyperparameters: adamParameters(weightDecay: 0, decayText: couplingNote)
   ) { s in
@@ -260,7 +278,8 @@ public enum OptimizerCatalogue {
 
   static let adamw = OptimizerInfo(
     name: "adamw", summary: "Adam with decoupled weight decay θ ← θ·(1 − η·weightDecay)",
-    paper: "Loshchilov & Hutter, Decoupled Weight Decay Regularization, ICLR 2019, arXiv:1711.05101",
+    paper:
+      "Loshchilov & Hutter, Decoupled Weight Decay Regularization, ICLR 2019, arXiv:1711.05101",
     reference: "torch.optim.AdamW (PyTorch 2.13)",
     hyperparameters: adamParameters(
       weightDecay: 0.01, decayText: "decoupled decay: θ multiplied by 1 − learningRate·weightDecay")
@@ -273,7 +292,8 @@ public enum OptimizerCatalogue {
 
   static let diffgrad = OptimizerInfo(
     name: "diffgrad", summary: "Adam with friction ξ = sigmoid(|g_prev − g|) on the first moment",
-    paper: "Dubey et al., diffGrad: An Optimization Method for Convolutional Neural Networks, IEEE TNNLS 2019, arXiv:1909.11015",
+    paper:
+      "Dubey et al., diffGrad: An Optimization Method for Convolutional Neural Networks, IEEE TNNLS 2019, arXiv:1909.11015",
     reference: "torch_optimizer.DiffGrad (torch-optimizer 0.3.0; the paper's diffGrad_v2)",
     hyperparameters: [
       number("learningRate", 1e-3, lrText, "≥ 0"),
@@ -291,12 +311,16 @@ public enum OptimizerCatalogue {
   }
 
   static let adagradnorm = OptimizerInfo(
-    name: "adagradnorm", summary: "one scalar AdaGrad step size: v ← v + ‖g‖², θ ← θ − η·g/(√v + ε)",
-    paper: "Ward, Wu & Bottou, AdaGrad stepsizes, ICML 2019, arXiv:1806.01811; base of AdAdaGrad (Lau, Liu & Kolar, arXiv:2402.11215, 2024)",
+    name: "adagradnorm",
+    summary: "one scalar AdaGrad step size: v ← v + ‖g‖², θ ← θ − η·g/(√v + ε)",
+    paper:
+      "Ward, Wu & Bottou, AdaGrad stepsizes, ICML 2019, arXiv:1806.01811; base of AdAdaGrad (Lau, Liu & Kolar, arXiv:2402.11215, 2024)",
     reference: "the rule written in PyTorch ops (Scripts/golden/make_optimizer_golden.py)",
     hyperparameters: [
       number("learningRate", 1e-2, lrText, "≥ 0"),
-      number("initialAccumulatorValue", 0, "v₀; with 0 the first step is −η·g/‖g‖ (Ward et al.'s b₀²)", "≥ 0"),
+      number(
+        "initialAccumulatorValue", 0, "v₀; with 0 the first step is −η·g/‖g‖ (Ward et al.'s b₀²)",
+        "≥ 0"),
       number("epsilon", 1e-10, "added to √v", "≥ 0"),
       number("weightDecay", 0, couplingNote, "≥ 0"),
       maximizeInfo,
@@ -311,7 +335,8 @@ public enum OptimizerCatalogue {
   private static func number(_ name: String, _ value: Double, _ text: String, _ valid: String)
     -> HyperparameterInfo
   {
-    HyperparameterInfo(name: name, defaultValue: .number(value), description: text, validValues: valid)
+    HyperparameterInfo(
+      name: name, defaultValue: .number(value), description: text, validValues: valid)
   }
 
   private static func flag(_ name: String, _ value: Bool, _ text: String) -> HyperparameterInfo {

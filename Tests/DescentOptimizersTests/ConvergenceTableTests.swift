@@ -31,7 +31,9 @@ struct ConvexProblem: Sendable, CustomTestStringConvertible {
   /// ½ (x − c)ᵀ A (x − c) with A = R diag(1, 20) Rᵀ, R a rotation by 30°.
   static let rotated: Self = {
     let (c, s) = (Double.cos(.pi / 6), Double.sin(.pi / 6))
-    let a = [[c * c * 1 + s * s * 20, c * s * (1 - 20)], [c * s * (1 - 20), s * s * 1 + c * c * 20]]
+    let a = [
+      [c * c * 1 + s * s * 20, c * s * (1 - 20)], [c * s * (1 - 20), s * s * 1 + c * c * 20],
+    ]
     let center = [1.0, -2.0]
     @Sendable func grad(_ x: [Double]) -> [Double] {
       let e = [x[0] - center[0], x[1] - center[1]]
@@ -88,8 +90,11 @@ struct ConvexProblem: Sendable, CustomTestStringConvertible {
   }()
 
   static let all: [ConvexProblem] = [
-    diagonal("well-conditioned diagonal", [1, 2, 1.5, 0.5], center: [0.5, -1, 0, 2], start: [1, 1, 2, -0.5]),
-    diagonal("ill-conditioned diagonal (condition 100)", [0.1, 10], center: [1, 1], start: [-2, 3]),
+    diagonal(
+      "well-conditioned diagonal", [1, 2, 1.5, 0.5], center: [0.5, -1, 0, 2],
+      start: [1, 1, 2, -0.5]),
+    diagonal(
+      "ill-conditioned diagonal (condition 100)", [0.1, 10], center: [1, 1], start: [-2, 3]),
     rotated,
     logistic,
   ]
@@ -99,16 +104,17 @@ struct ConvexProblem: Sendable, CustomTestStringConvertible {
 /// minimum. A new optimizer is added here first (its entry in `convergenceSettings`).
 @Suite struct ConvergenceTableTests {
   /// Per optimizer: learning rate, other settings and step budget for the whole table.
-  static let convergenceSettings: [String: (learningRate: Double, settings: [String: String], steps: Int)] = [
-    "sgd": (0.01, ["momentum": "0.9"], 2000),
-    "adagrad": (0.5, [:], 2000),
-    "adadelta": (0.5, [:], 6000),
-    "rmsprop": (0.01, [:], 2000),
-    "adam": (0.05, [:], 2000),
-    "adamw": (0.05, ["weightDecay": "0"], 2000),
-    "diffgrad": (0.05, [:], 2000),
-    "adagradnorm": (1.0, [:], 2000),
-  ]
+  static let convergenceSettings:
+    [String: (learningRate: Double, settings: [String: String], steps: Int)] = [
+      "sgd": (0.01, ["momentum": "0.9"], 2000),
+      "adagrad": (0.5, [:], 2000),
+      "adadelta": (0.5, [:], 6000),
+      "rmsprop": (0.01, [:], 2000),
+      "adam": (0.05, [:], 2000),
+      "adamw": (0.05, ["weightDecay": "0"], 2000),
+      "diffgrad": (0.05, [:], 2000),
+      "adagradnorm": (1.0, [:], 2000),
+    ]
 
   @Test func everyCataloguedOptimizerIsInTheTable() {
     #expect(Set(Self.convergenceSettings.keys) == Set(OptimizerCatalogue.names))
@@ -128,6 +134,8 @@ struct ConvexProblem: Sendable, CustomTestStringConvertible {
     }
     let initialGap = problem.value(problem.start) - problem.minimum
     let finalGap = problem.value(parameters["w"]!.doubles) - problem.minimum
-    #expect(finalGap.isFinite && finalGap <= 1e-4 * initialGap, "\(name) on \(problem.name): gap \(finalGap) of \(initialGap)")
+    #expect(
+      finalGap.isFinite && finalGap <= 1e-4 * initialGap,
+      "\(name) on \(problem.name): gap \(finalGap) of \(initialGap)")
   }
 }

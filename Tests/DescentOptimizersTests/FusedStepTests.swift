@@ -6,8 +6,12 @@ import Testing
 /// The fused in-place kernels: update and apply paths agree, float32 follows float64, the thread
 /// count changes nothing, and diffGrad's friction really uses the previous gradient.
 @Suite struct FusedStepTests {
-  static let settings: [(String, [String: String])] = OptimizerStateTests.configurations
-    + [("sgd", ["weightDecay": "0.1", "dampening": "0.2", "momentum": "0.5"]), ("adam", ["weightDecay": "0.1", "maximize": "true"])]
+  static let settings: [(String, [String: String])] =
+    OptimizerStateTests.configurations
+    + [
+      ("sgd", ["weightDecay": "0.1", "dampening": "0.2", "momentum": "0.5"]),
+      ("adam", ["weightDecay": "0.1", "maximize": "true"]),
+    ]
 
   /// `Chain { optimizer; ClipByValue(∞) }` goes through `update` + add instead of the fused apply.
   @Test(arguments: 0..<settings.count)
@@ -24,7 +28,9 @@ import Testing
     let optimizer = try OptimizerCatalogue.make(name, learningRate: 0.01, settings: extra)
     let fused = try run(optimizer)
     let viaUpdate = try throughUpdate(optimizer)
-    #expect(mismatch(viaUpdate, fused, relativeTolerance: 1e-12, absoluteTolerance: 1e-14) == nil, "\(name) \(extra)")
+    #expect(
+      mismatch(viaUpdate, fused, relativeTolerance: 1e-12, absoluteTolerance: 1e-14) == nil,
+      "\(name) \(extra)")
   }
 
   @Test(arguments: OptimizerCatalogue.names)
@@ -36,13 +42,18 @@ import Testing
       #expect(p.tensors.allSatisfy { $0.dtype == dtype })
       return flattened(p)
     }
-    #expect(mismatch(try run(.float32), try run(.float64), relativeTolerance: 1e-4, absoluteTolerance: 1e-5) == nil)
+    #expect(
+      mismatch(
+        try run(.float32), try run(.float64), relativeTolerance: 1e-4, absoluteTolerance: 1e-5)
+        == nil)
   }
 
   @Test(arguments: ["adam", "diffgrad", "rmsprop"])
   func largeTensorsGiveTheSameResultOnAnyThreadCount(_ name: String) throws {
     var rng = SplitMix64(state: 5)
-    let start = ParameterTree([("big", Tensor(rng.values(300_000), shape: [300_000], dtype: .float32))])
+    let start = ParameterTree([
+      ("big", Tensor(rng.values(300_000), shape: [300_000], dtype: .float32))
+    ])
     func run(threads: Int) throws -> ParameterTree {
       try withThreads(threads) {
         var p = start
@@ -65,7 +76,9 @@ import Testing
     let optimizer = Optimizer(
       erasing: try OptimizerCatalogue.make(name, learningRate: 0.01, settings: settings), for: p)
     func addresses() -> [UnsafeRawPointer] {
-      p.tensors.map { t in t.withUnsafeBufferPointer(as: Float.self) { UnsafeRawPointer($0.baseAddress!) } }
+      p.tensors.map { t in
+        t.withUnsafeBufferPointer(as: Float.self) { UnsafeRawPointer($0.baseAddress!) }
+      }
     }
     let gradients = OptimizerStateTests.gradient(p)
     try optimizer.step(&p, gradients: gradients)
@@ -77,10 +90,16 @@ import Testing
 
   @Test func diffGradFrictionUsesACopyOfThePreviousGradient() throws {
     // One parameter, gradients 1 then 3: ξ₁ = σ(|0 − 1|), ξ₂ = σ(|1 − 3|), never 0.5.
-    let lr = 0.1, b1 = 0.9, b2 = 0.999, eps = 1e-8
+    let lr = 0.1
+    let b1 = 0.9
+    let b2 = 0.999
+    let eps = 1e-8
     var p = ParameterTree([("x", Tensor([0.0], dtype: .float64))])
     let optimizer = Optimizer(try DiffGrad(learningRate: Hyperparameter(lr)), for: p)
-    var x = 0.0, m = 0.0, v = 0.0, previous = 0.0
+    var x = 0.0
+    var m = 0.0
+    var v = 0.0
+    var previous = 0.0
     for (t, g) in [1.0, 3.0].enumerated() {
       try optimizer.step(&p, gradients: ParameterTree([("x", Tensor([g], dtype: .float64))]))
       m = b1 * m + (1 - b1) * g
@@ -89,7 +108,9 @@ import Testing
       #expect(xi > 0.7)
       previous = g
       let step = Double(t + 1)
-      x -= lr * (1 - Double.pow(b2, step)).squareRoot() / (1 - Double.pow(b1, step)) * xi * m / (v.squareRoot() + eps)
+      x -=
+        lr * (1 - Double.pow(b2, step)).squareRoot() / (1 - Double.pow(b1, step)) * xi * m
+        / (v.squareRoot() + eps)
       #expect(abs(p["x"]!.item - x) <= 1e-15)
     }
     let state = try #require(optimizer.state(as: DiffGrad.State.self))
@@ -100,12 +121,15 @@ import Testing
   /// lr 0.1, β1 0.95. diffGrad escapes the local minima that trap Adam.
   @Test func diffGradPaperSyntheticFunctions() throws {
     func f1(_ x: Double) -> Double { x <= 0 ? 2 * x + 0.6 : 2 * x - 0.4 }
-    func f2(_ x: Double) -> Double { x <= -0.9 ? -40 : x * Double.cos(8 * x) + Double.sin(8 * x) + 3 * x * x }
+    func f2(_ x: Double) -> Double {
+      x <= -0.9 ? -40 : x * Double.cos(8 * x) + Double.sin(8 * x) + 3 * x * x
+    }
     func final(_ t: some GradientTransformation, _ gradient: (Double) -> Double) throws -> Double {
       var p = ParameterTree([("x", Tensor([-1.0], dtype: .float64))])
       let optimizer = Optimizer(t, for: p)
       for _ in 0..<300 {
-        try optimizer.step(&p, gradients: ParameterTree([("x", Tensor([gradient(p["x"]!.item)], dtype: .float64))]))
+        try optimizer.step(
+          &p, gradients: ParameterTree([("x", Tensor([gradient(p["x"]!.item)], dtype: .float64))]))
       }
       return p["x"]!.item
     }

@@ -25,9 +25,13 @@ import Testing
     expectInvalid(["sgd", "learningRate = -0.1", "≥ 0"]) { try SGD(learningRate: -0.1) }
     expectInvalid(["sgd", "momentum = -1"]) { try SGD(momentum: -1) }
     expectInvalid(["sgd", "nesterov", "momentum > 0"]) { try SGD(nesterov: true) }
-    expectInvalid(["nesterov", "dampening = 0.1"]) { try SGD(momentum: 0.9, dampening: 0.1, nesterov: true) }
+    expectInvalid(["nesterov", "dampening = 0.1"]) {
+      try SGD(momentum: 0.9, dampening: 0.1, nesterov: true)
+    }
     expectInvalid(["adagrad", "lrDecay = -1"]) { try Adagrad(lrDecay: -1) }
-    expectInvalid(["adagrad", "initialAccumulatorValue = -0.5"]) { try Adagrad(initialAccumulatorValue: -0.5) }
+    expectInvalid(["adagrad", "initialAccumulatorValue = -0.5"]) {
+      try Adagrad(initialAccumulatorValue: -0.5)
+    }
     expectInvalid(["adadelta", "rho = 1.5", "[0, 1]"]) { try Adadelta(rho: 1.5) }
     expectInvalid(["rmsprop", "alpha = -0.1", "[0, 1]"]) { try RMSprop(alpha: -0.1) }
     expectInvalid(["rmsprop", "epsilon = -1"]) { try RMSprop(epsilon: -1) }
@@ -49,7 +53,8 @@ import Testing
     #expect(adagrad.learningRate.constantValue == 1e-2 && adagrad.lrDecay == 0)
     #expect(adagrad.initialAccumulatorValue == 0 && adagrad.epsilon == 1e-10)
     let adadelta = try #require(try OptimizerCatalogue.make("adadelta") as? Adadelta)
-    #expect(adadelta.learningRate.constantValue == 1 && adadelta.rho == 0.9 && adadelta.epsilon == 1e-6)
+    #expect(
+      adadelta.learningRate.constantValue == 1 && adadelta.rho == 0.9 && adadelta.epsilon == 1e-6)
     let rmsprop = try #require(try OptimizerCatalogue.make("rmsprop") as? RMSprop)
     #expect(rmsprop.learningRate.constantValue == 1e-2 && rmsprop.alpha == 0.99)
     #expect(rmsprop.epsilon == 1e-8 && rmsprop.momentum == 0 && !rmsprop.centered)
@@ -72,7 +77,8 @@ import Testing
       #expect(info.hyperparameters.first?.name == "learningRate")
       #expect(!info.paper.isEmpty && !info.reference.isEmpty && !info.summary.isEmpty)
       #expect(Set(info.hyperparameters.map(\.name)).count == info.hyperparameters.count)
-      let explicit = Dictionary(uniqueKeysWithValues: info.hyperparameters.map { ($0.name, $0.defaultValue.description) })
+      let explicit = Dictionary(
+        uniqueKeysWithValues: info.hyperparameters.map { ($0.name, $0.defaultValue.description) })
       let a = "\(try info.make())"
       let b = "\(try info.make(settings: explicit))"
       #expect(a == b, "\(info.name)")
@@ -87,7 +93,8 @@ import Testing
     #expect(adam.learningRate.constantValue == 0.1 && adam.beta1 == 0.5 && adam.amsgrad)
     #expect(adam.epsilon == 1e-6)
     let sgd = try #require(
-      try OptimizerCatalogue.make("SGD", settings: ["learningRate": "0.2", "nesterov": "1", "momentum": "0.9"]) as? SGD)
+      try OptimizerCatalogue.make(
+        "SGD", settings: ["learningRate": "0.2", "nesterov": "1", "momentum": "0.9"]) as? SGD)
     #expect(sgd.learningRate.constantValue == 0.2 && sgd.nesterov && sgd.momentum == 0.9)
   }
 
@@ -99,11 +106,13 @@ import Testing
       } catch { return "\(error)" }
     }
     let unknown = message { try OptimizerCatalogue.make("adma") }
-    #expect(unknown.contains("unknown optimizer 'adma'") && unknown.contains("did you mean 'adam'?"))
+    #expect(
+      unknown.contains("unknown optimizer 'adma'") && unknown.contains("did you mean 'adam'?"))
     #expect(unknown.contains("sgd") && !unknown.contains("\n"))
     #expect(!message { try OptimizerCatalogue.make("zzzzzzzz") }.contains("did you mean"))
     let key = message { try OptimizerCatalogue.make("adam", settings: ["beta3": "0.1"]) }
-    #expect(key.contains("adam has no hyperparameter 'beta3'") && key.contains("did you mean 'beta1'?"))
+    #expect(
+      key.contains("adam has no hyperparameter 'beta3'") && key.contains("did you mean 'beta1'?"))
     let lrName = message { try OptimizerCatalogue.make("sgd", settings: ["lr": "0.1"]) }
     #expect(lrName.contains("'lr'") && lrName.contains("learningRate"))
     let number = message { try OptimizerCatalogue.make("adam", settings: ["beta1": "abc"]) }
@@ -112,7 +121,9 @@ import Testing
     #expect(flag.contains("amsgrad=maybe") && flag.contains("true or false"))
     let range = message { try OptimizerCatalogue.make("rmsprop", settings: ["alpha": "2"]) }
     #expect(range.contains("alpha = 2") && range.contains("[0, 1]"))
-    let twice = message { try OptimizerCatalogue.make("sgd", learningRate: 0.1, settings: ["learningRate": "0.2"]) }
+    let twice = message {
+      try OptimizerCatalogue.make("sgd", learningRate: 0.1, settings: ["learningRate": "0.2"])
+    }
     #expect(twice.contains("learningRate is given twice"))
   }
 }

@@ -66,7 +66,11 @@ import Testing
         let mlp = golden.mlp
         parameters = ParameterTree(
           ["0.weight", "0.bias", "2.weight", "2.bias"].map { path in
-            (path, Tensor(mlp.parameters[path]!.values, shape: mlp.parameters[path]!.shape, dtype: .float64))
+            (
+              path,
+              Tensor(
+                mlp.parameters[path]!.values, shape: mlp.parameters[path]!.shape, dtype: .float64)
+            )
           })
         let problem = TestProblems.MLP(
           inputs: Tensor(mlp.inputs, shape: mlp.inputShape, dtype: .float64),

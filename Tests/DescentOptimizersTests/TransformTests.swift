@@ -32,14 +32,16 @@ import Testing
 
   @Test func clipByValueClipsEachElement() throws {
     var state = EmptyState()
-    let u = try Self.updates(ClipByValue(1), Self.tree([-3, 0.5], [2]), parameters: Self.tree([0, 0], [0]), state: &state)
+    let u = try Self.updates(
+      ClipByValue(1), Self.tree([-3, 0.5], [2]), parameters: Self.tree([0, 0], [0]), state: &state)
     #expect(flattened(u) == [-1, 0.5, 1])
   }
 
   @Test func maximizeNegatesAndLearningRateFlipsTheSign() throws {
     let g = Self.tree([1, -2], [3])
     var empty = EmptyState()
-    #expect(flattened(try Self.updates(Maximize(), g, parameters: g, state: &empty)) == [-1, 2, -3])
+    #expect(
+      flattened(try Self.updates(Maximize(), g, parameters: g, state: &empty)) == [-1, 2, -3])
     let scale = ScaleByLearningRate(0.5)
     var state = scale.initialState(for: g)
     #expect(flattened(try Self.updates(scale, g, parameters: g, state: &state)) == [-0.5, 1, -1.5])
@@ -51,7 +53,9 @@ import Testing
     let g = Self.tree([1], [])
     var state = scale.initialState(for: g)
     var seen: [Double] = []
-    for _ in 0..<11 { seen.append(-flattened(try Self.updates(scale, g, parameters: g, state: &state))[0]) }
+    for _ in 0..<11 {
+      seen.append(-flattened(try Self.updates(scale, g, parameters: g, state: &state))[0])
+    }
     #expect(seen[0] == 0.1 && seen[4] == 0.1 && seen[5] == 0.05 && seen[10] == 0.025)
   }
 
@@ -59,8 +63,13 @@ import Testing
     let p = Self.tree([2, -4], [1])
     let g = Self.tree([1, 1], [1])
     var state = EmptyState()
-    #expect(flattened(try Self.updates(AddDecayedWeights(0.5), g, parameters: p, state: &state)) == [2, -1, 1.5])
-    #expect(flattened(try Self.updates(AddWeightDecayToGradient(0.5), g, parameters: p, state: &state)) == [2, -1, 1.5])
+    #expect(
+      flattened(try Self.updates(AddDecayedWeights(0.5), g, parameters: p, state: &state)) == [
+        2, -1, 1.5,
+      ])
+    #expect(
+      flattened(try Self.updates(AddWeightDecayToGradient(0.5), g, parameters: p, state: &state))
+        == [2, -1, 1.5])
   }
 
   @Test func maskedSkipsUnselectedPaths() throws {
@@ -90,7 +99,10 @@ import Testing
         ScaleByAdam()
         ScaleByLearningRate(Hyperparameter(lr))
       })
-    #expect(mismatch(coupled, try trajectory(Adam(learningRate: Hyperparameter(lr), weightDecay: 0.1)), relativeTolerance: 1e-12) == nil)
+    #expect(
+      mismatch(
+        coupled, try trajectory(Adam(learningRate: Hyperparameter(lr), weightDecay: 0.1)),
+        relativeTolerance: 1e-12) == nil)
     let decoupled = try trajectory(
       Chain {
         ClipByGlobalNorm(1e6)
@@ -98,14 +110,20 @@ import Testing
         AddDecayedWeights(0.1)
         ScaleByLearningRate(Hyperparameter(lr))
       })
-    #expect(mismatch(decoupled, try trajectory(AdamW(learningRate: Hyperparameter(lr), weightDecay: 0.1)), relativeTolerance: 1e-12) == nil)
+    #expect(
+      mismatch(
+        decoupled, try trajectory(AdamW(learningRate: Hyperparameter(lr), weightDecay: 0.1)),
+        relativeTolerance: 1e-12) == nil)
     let maximizing = try trajectory(
       Chain {
         Maximize()
         ScaleByAdam()
         ScaleByLearningRate(Hyperparameter(lr))
       })
-    #expect(mismatch(maximizing, try trajectory(Adam(learningRate: Hyperparameter(lr), maximize: true)), relativeTolerance: 1e-12) == nil)
+    #expect(
+      mismatch(
+        maximizing, try trajectory(Adam(learningRate: Hyperparameter(lr), maximize: true)),
+        relativeTolerance: 1e-12) == nil)
   }
 
   @Test func chainBuilderSupportsOptionalMembers() throws {

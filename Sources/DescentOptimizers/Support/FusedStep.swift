@@ -87,7 +87,8 @@ func fusedStep<K: FusedKernel>(
     case .float64:
       run(kernel, Double.self, &output, readParameter, storesDifference, gradient, &buffers)
     default:
-      preconditionFailure("\(name): \(target.paths[i]) is \(output.dtype); only float tensors train")
+      preconditionFailure(
+        "\(name): \(target.paths[i]) is \(output.dtype); only float tensors train")
     }
     target[index: i] = output
     for s in state.indices { state[s][index: i] = buffers[s] }
@@ -103,7 +104,10 @@ private func run<K: FusedKernel, T: TensorFloat>(
   // The tensors stay alive (held by the caller's variables) while the pointers are used.
   let out = output.withUnsafeMutableBufferPointer(as: T.self) { $0.baseAddress! }
   let states = buffers.indices.map { s in
-    precondition(buffers[s].count == count && buffers[s].dtype == output.dtype, "fused step: state buffer \(s) is \(buffers[s].dtype) \(buffers[s].shape), parameter \(output.dtype) \(output.shape)")
+    precondition(
+      buffers[s].count == count && buffers[s].dtype == output.dtype,
+      "fused step: state buffer \(s) is \(buffers[s].dtype) \(buffers[s].shape), parameter \(output.dtype) \(output.shape)"
+    )
     return buffers[s].withUnsafeMutableBufferPointer(as: T.self) { $0.baseAddress! }
   }
   let grad = gradient.withUnsafeBufferPointer(as: T.self) { $0.baseAddress! }

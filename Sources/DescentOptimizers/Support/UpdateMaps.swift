@@ -30,7 +30,9 @@ func squaredGlobalNorm(_ tree: ParameterTree) -> Double {
   for tensor in tree.tensors {
     switch tensor.dtype {
     case .float32:
-      tensor.withUnsafeBufferPointer(as: Float.self) { for x in $0 { total += Double(x) * Double(x) } }
+      tensor.withUnsafeBufferPointer(as: Float.self) {
+        for x in $0 { total += Double(x) * Double(x) }
+      }
     case .float64:
       tensor.withUnsafeBufferPointer(as: Double.self) { for x in $0 { total += x * x } }
     default: preconditionFailure("global norm: \(tensor.dtype) tensors are not trainable")

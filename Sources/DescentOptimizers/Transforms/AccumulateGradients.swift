@@ -37,7 +37,8 @@ public struct AccumulateGradients<Inner: GradientTransformation>: GradientTransf
   }
 
   public func initialState(for parameters: ParameterTree) -> State {
-    State(microStep: 0, accumulated: zerosLike(parameters), inner: inner.initialState(for: parameters))
+    State(
+      microStep: 0, accumulated: zerosLike(parameters), inner: inner.initialState(for: parameters))
   }
 
   public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
@@ -74,7 +75,8 @@ public struct AccumulateGradients<Inner: GradientTransformation>: GradientTransf
   private func takeMean(_ state: inout State) -> ParameterTree {
     var mean = state.accumulated
     state.accumulated = ParameterTree()
-    mapUpdates(&mean, parameters: nil, name: "AccumulateGradients", Scale(factor: 1 / Double(steps)))
+    mapUpdates(
+      &mean, parameters: nil, name: "AccumulateGradients", Scale(factor: 1 / Double(steps)))
     state.accumulated = mean.map { Tensor.zeros(like: $0) }
     state.microStep = 0
     return mean

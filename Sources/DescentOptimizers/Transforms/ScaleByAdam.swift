@@ -23,10 +23,13 @@ public struct ScaleByAdam: GradientTransformation {
   public let beta1, beta2, epsilon, epsilonRoot: Double
 
   /// Betas in [0, 1), epsilons ≥ 0 (a programmer error otherwise).
-  public init(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, epsilonRoot: Double = 0) {
+  public init(
+    beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, epsilonRoot: Double = 0
+  ) {
     precondition(
       (0..<1).contains(beta1) && (0..<1).contains(beta2) && epsilon >= 0 && epsilonRoot >= 0,
-      "ScaleByAdam: beta1 = \(beta1), beta2 = \(beta2) must be in [0, 1), epsilon = \(epsilon) and epsilonRoot = \(epsilonRoot) ≥ 0")
+      "ScaleByAdam: beta1 = \(beta1), beta2 = \(beta2) must be in [0, 1), epsilon = \(epsilon) and epsilonRoot = \(epsilonRoot) ≥ 0"
+    )
     self.beta1 = beta1
     self.beta2 = beta2
     self.epsilon = epsilon
@@ -62,9 +65,14 @@ public struct ScaleByAdam: GradientTransformation {
     func run<T: TensorFloat>(_ b: FusedBuffers<T>, _ range: Range<Int>) {
       let m = b.state[0]
       let v = b.state[1]
-      let b1 = T(beta1), w1 = T(1 - beta1), b2 = T(beta2), w2 = T(1 - beta2)
-      let bc1 = T(biasCorrection1), bc2 = T(biasCorrection2)
-      let eps = T(epsilon), epsRoot = T(epsilonRoot)
+      let b1 = T(beta1)
+      let w1 = T(1 - beta1)
+      let b2 = T(beta2)
+      let w2 = T(1 - beta2)
+      let bc1 = T(biasCorrection1)
+      let bc2 = T(biasCorrection2)
+      let eps = T(epsilon)
+      let epsRoot = T(epsilonRoot)
       for i in range {
         let g = b.gradient[i]
         let mNew = b1 * m[i] + w1 * g
