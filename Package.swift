@@ -29,9 +29,11 @@ let package = Package(
       ],
       linkerSettings: [.linkedLibrary("dl")]
     ),
+    // Vectorizable square roots (see its header): the optimizers' fused loops need them.
+    .target(name: "CVectorMath"),
     .target(
       name: "DescentOptimizers",
-      dependencies: ["Descent"]
+      dependencies: ["Descent", "CVectorMath"]
     ),
     .target(
       name: "DescentTestSupport",

@@ -94,14 +94,28 @@ public struct Adadelta: GradientTransformation {
       let eps = T(epsilon)
       let wd = T(weightDecay)
       let negLR = T(-learningRate)
+      if b.parameterIsOutput && weightDecay == 0 && !maximize {
+        // In place, no decay: a branch-free loop that vectorizes.
+        let out = b.output
+        let gradient = b.gradient
+        for i in range {
+          let g = gradient[i]
+          let vNew = v[i] * r + w * g * g
+          v[i] = vNew
+          let delta = (u[i] + eps).vectorizableSquareRoot / (vNew + eps).vectorizableSquareRoot * g
+          u[i] = u[i] * r + w * delta * delta
+          out[i] = out[i] + negLR * delta
+        }
+        return
+      }
       for i in range {
         let p = b.parameter[i]
         var g = maximize ? -b.gradient[i] : b.gradient[i]
         if weightDecay != 0 { g = g + wd * p }
         let vNew = v[i] * r + w * g * g
         v[i] = vNew
-        let std = (vNew + eps).squareRoot()
-        let delta = (u[i] + eps).squareRoot() / std * g
+        let std = (vNew + eps).vectorizableSquareRoot
+        let delta = (u[i] + eps).vectorizableSquareRoot / std * g
         u[i] = u[i] * r + w * delta * delta
         b.store(p + negLR * delta, at: i)
       }

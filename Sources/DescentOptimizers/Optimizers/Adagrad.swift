@@ -92,13 +92,25 @@ public struct Adagrad: GradientTransformation {
       let wd = T(weightDecay)
       let eps = T(epsilon)
       let negStep = T(-stepSize)
+      if b.parameterIsOutput && weightDecay == 0 && !maximize {
+        // In place, no decay: a branch-free loop that vectorizes.
+        let out = b.output
+        let gradient = b.gradient
+        for i in range {
+          let g = gradient[i]
+          let s = sum[i] + g * g
+          sum[i] = s
+          out[i] = out[i] + negStep * g / (s.vectorizableSquareRoot + eps)
+        }
+        return
+      }
       for i in range {
         let p = b.parameter[i]
         var g = maximize ? -b.gradient[i] : b.gradient[i]
         if weightDecay != 0 { g = g + wd * p }
         let s = sum[i] + g * g
         sum[i] = s
-        b.store(p + negStep * g / (s.squareRoot() + eps), at: i)
+        b.store(p + negStep * g / (s.vectorizableSquareRoot + eps), at: i)
       }
     }
   }

@@ -146,7 +146,7 @@ public struct Adam: GradientTransformation {
           m[i] = mNew
           let vNew = v[i] * b2 + w2 * g * g
           v[i] = vNew
-          out[i] = out[i] * decay + negStep * mNew / (vNew.squareRoot() / bc2 + eps)
+          out[i] = out[i] * decay + negStep * mNew / (vNew.vectorizableSquareRoot / bc2 + eps)
         }
         return
       }
@@ -166,7 +166,7 @@ public struct Adam: GradientTransformation {
           second = Swift.max(vMax[i], vNew)
           vMax[i] = second
         }
-        let denom = second.squareRoot() / bc2 + eps
+        let denom = second.vectorizableSquareRoot / bc2 + eps
         b.store(p + negStep * mNew / denom, at: i)
       }
     }

@@ -131,7 +131,7 @@ public struct DiffGrad: GradientTransformation {
         m[i] = mNew
         let vNew = v[i] * b2 + w2 * g * g
         v[i] = vNew
-        let denom = vNew.squareRoot() + eps
+        let denom = vNew.vectorizableSquareRoot + eps
         let friction = 1 / (1 + T.exp(-abs(previous[i] - g)))
         previous[i] = g
         b.store(p + negStep * (mNew * friction) / denom, at: i)

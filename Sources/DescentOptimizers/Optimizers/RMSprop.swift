@@ -114,6 +114,18 @@ public struct RMSprop: GradientTransformation {
       let wd = T(weightDecay)
       let mu = T(momentum)
       let negLR = T(-learningRate)
+      if b.parameterIsOutput && gAvg == nil && buffer == nil && weightDecay == 0 && !maximize {
+        // In place, plain RMSprop: a branch-free loop that vectorizes.
+        let out = b.output
+        let gradient = b.gradient
+        for i in range {
+          let g = gradient[i]
+          let vNew = v[i] * a + w * g * g
+          v[i] = vNew
+          out[i] = out[i] + negLR * g / (vNew.vectorizableSquareRoot + eps)
+        }
+        return
+      }
       for i in range {
         let p = b.parameter[i]
         var g = maximize ? -b.gradient[i] : b.gradient[i]
@@ -125,9 +137,9 @@ public struct RMSprop: GradientTransformation {
           let old = gAvg[i]
           let mean = lerpLow ? old + w * (g - old) : g - (g - old) * oneMinusW
           gAvg[i] = mean
-          avg = (vNew + T(-1) * mean * mean).squareRoot()
+          avg = (vNew + T(-1) * mean * mean).vectorizableSquareRoot
         } else {
-          avg = vNew.squareRoot()
+          avg = vNew.vectorizableSquareRoot
         }
         avg = avg + eps
         if let buffer {

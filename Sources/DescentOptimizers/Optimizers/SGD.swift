@@ -100,6 +100,26 @@ public struct SGD: GradientTransformation {
       let wd = T(weightDecay)
       let keep = T(1 - dampening)
       let buffer = b.state.first
+      if let buffer, b.parameterIsOutput, !firstStep, !nesterov, !maximize {
+        // In place with momentum after the first step: branch-free loops that vectorize.
+        let out = b.output
+        let gradient = b.gradient
+        if weightDecay == 0 {
+          for i in range {
+            let m = buffer[i] * mu + keep * gradient[i]
+            buffer[i] = m
+            out[i] = out[i] + -lr * m
+          }
+        } else {
+          for i in range {
+            let g = gradient[i] + wd * out[i]
+            let m = buffer[i] * mu + keep * g
+            buffer[i] = m
+            out[i] = out[i] + -lr * m
+          }
+        }
+        return
+      }
       for i in range {
         let p = b.parameter[i]
         var g = maximize ? -b.gradient[i] : b.gradient[i]

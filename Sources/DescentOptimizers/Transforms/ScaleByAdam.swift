@@ -79,7 +79,7 @@ public struct ScaleByAdam: GradientTransformation {
         let vNew = b2 * v[i] + w2 * g * g
         m[i] = mNew
         v[i] = vNew
-        b.store((mNew / bc1) / ((vNew / bc2 + epsRoot).squareRoot() + eps), at: i)
+        b.store((mNew / bc1) / ((vNew / bc2 + epsRoot).vectorizableSquareRoot + eps), at: i)
       }
     }
   }

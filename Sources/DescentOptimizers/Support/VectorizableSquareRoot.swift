@@ -1,0 +1,16 @@
+import CVectorMath
+import Descent
+
+extension TensorFloat {
+  /// `√self`, correctly rounded like `squareRoot()`, but through the `llvm.sqrt` intrinsic so that
+  /// loops containing it vectorize (Swift's `squareRoot()` calls libm on Linux; see CVectorMath.h).
+  @inline(__always) var vectorizableSquareRoot: Self {
+    if Self.self == Float.self {
+      return unsafeBitCast(cvm_sqrtf(unsafeBitCast(self, to: Float.self)), to: Self.self)
+    }
+    if Self.self == Double.self {
+      return unsafeBitCast(cvm_sqrt(unsafeBitCast(self, to: Double.self)), to: Self.self)
+    }
+    return squareRoot()
+  }
+}
