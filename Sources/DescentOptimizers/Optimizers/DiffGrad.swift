@@ -30,6 +30,8 @@ import Foundation
 /// - g_prev is a copy of the gradient. The paper's first published `diffGrad.py` kept a reference
 ///   to the gradient buffer that `zero_grad` then cleared in place, so its ξ stayed 0.5 (Adam at
 ///   half the step size); that is not reproduced.
+/// - float32 computes `exp` with a vectorizable polynomial within 1 ulp of libm's (float64 uses
+///   libm, as PyTorch does), so float32 steps may differ from torch-optimizer's in the last bit.
 /// - `maximize` is an addition (torch-optimizer has none): the gradient is negated first.
 /// - torch-optimizer rejects learningRate = 0 (`lr <= 0`); here 0 is allowed, as in torch.optim.
 ///
@@ -123,6 +125,23 @@ public struct DiffGrad: GradientTransformation {
       let eps = T(epsilon)
       let wd = T(weightDecay)
       let negStep = T(-stepSize)
+      if b.parameterIsOutput && weightDecay == 0 && !maximize {
+        // In place, no decay: a branch-free loop that vectorizes (for float32, whose exp is
+        // vectorizable; see `expOfNonPositive`).
+        let out = b.output
+        let gradient = b.gradient
+        for i in range {
+          let g = gradient[i]
+          let mNew = m[i] * b1 + w1 * g
+          m[i] = mNew
+          let vNew = v[i] * b2 + w2 * g * g
+          v[i] = vNew
+          let friction = 1 / (1 + T.expOfNonPositive(-abs(previous[i] - g)))
+          previous[i] = g
+          out[i] = out[i] + negStep * (mNew * friction) / (vNew.vectorizableSquareRoot + eps)
+        }
+        return
+      }
       for i in range {
         let p = b.parameter[i]
         var g = maximize ? -b.gradient[i] : b.gradient[i]
@@ -132,7 +151,7 @@ public struct DiffGrad: GradientTransformation {
         let vNew = v[i] * b2 + w2 * g * g
         v[i] = vNew
         let denom = vNew.vectorizableSquareRoot + eps
-        let friction = 1 / (1 + T.exp(-abs(previous[i] - g)))
+        let friction = 1 / (1 + T.expOfNonPositive(-abs(previous[i] - g)))
         previous[i] = g
         b.store(p + negStep * (mNew * friction) / denom, at: i)
       }

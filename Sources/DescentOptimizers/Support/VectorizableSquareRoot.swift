@@ -4,7 +4,7 @@ import Descent
 extension TensorFloat {
   /// `√self`, correctly rounded like `squareRoot()`, but through the `llvm.sqrt` intrinsic so that
   /// loops containing it vectorize (Swift's `squareRoot()` calls libm on Linux; see CVectorMath.h).
-  @inline(__always) var vectorizableSquareRoot: Self {
+  @inline(__always) public var vectorizableSquareRoot: Self {
     if Self.self == Float.self {
       return unsafeBitCast(cvm_sqrtf(unsafeBitCast(self, to: Float.self)), to: Self.self)
     }
