@@ -67,6 +67,20 @@ import Testing
     #expect(one != start)
   }
 
+  @Test func forEachChunkCoversEveryIndexOnce() {
+    for (count, threads) in [(0, 2), (10, 2), (1 << 17, 1), ((1 << 17) + 37, 2), (1 << 20, 2)] {
+      let hits = UnsafeMutablePointer<UInt8>.allocate(capacity: max(count, 1))
+      hits.initialize(repeating: 0, count: max(count, 1))
+      defer { hits.deallocate() }
+      withThreads(threads) {
+        Parallelism.forEachChunk(count: count) { range in
+          for i in range { hits[i] &+= 1 }
+        }
+      }
+      #expect((0..<count).allSatisfy { hits[$0] == 1 }, "count \(count), \(threads) threads")
+    }
+  }
+
   /// The driver's step writes into the parameter and state buffers without copying them: their
   /// storage addresses do not change.
   @Test(arguments: OptimizerStateTests.configurations.map(\.0))

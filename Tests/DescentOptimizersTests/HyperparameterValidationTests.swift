@@ -1,4 +1,5 @@
 import DescentOptimizers
+import Foundation
 import Testing
 
 /// Constructors reject out-of-range hyperparameters with a one-line message naming the value and
@@ -83,6 +84,19 @@ import Testing
       let b = "\(try info.make(settings: explicit))"
       #expect(a == b, "\(info.name)")
     }
+  }
+
+  @Test func catalogueEncodesAsJSONForTheCommandLine() throws {
+    let data = try JSONEncoder().encode(OptimizerCatalogue.all)
+    let list = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+    #expect(list.map { $0["name"] as? String } == OptimizerCatalogue.names)
+    let adam = try #require(list.first { $0["name"] as? String == "adam" })
+    let parameters = try #require(adam["hyperparameters"] as? [[String: Any]])
+    let beta1 = try #require(parameters.first { $0["name"] as? String == "beta1" })
+    #expect(beta1["defaultValue"] as? Double == 0.9 && beta1["validValues"] as? String == "[0, 1)")
+    let amsgrad = try #require(parameters.first { $0["name"] as? String == "amsgrad" })
+    #expect(amsgrad["defaultValue"] as? Bool == false)
+    #expect((adam["paper"] as? String)?.contains("1412.6980") == true)
   }
 
   @Test func catalogueSettingsAreParsedAndApplied() throws {
