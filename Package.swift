@@ -32,9 +32,10 @@ let package = Package(
       ],
       linkerSettings: [.linkedLibrary("dl")]
     ),
+    // Vectorizable square roots (see its header): the optimizers' fused loops need them.
     .target(
       name: "DescentOptimizers",
-      dependencies: ["Descent"]
+      dependencies: ["Descent", "CDescentKernels"]
     ),
     .target(
       name: "DescentBenchmarks",

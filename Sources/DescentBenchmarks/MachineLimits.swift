@@ -14,7 +14,7 @@ public enum MachineLimits {
       b.deallocate()
       c.deallocate()
     }
-    Parallel.forEachChunk(count: count) { range in
+    Parallelism.forEachChunk(count: count) { range in
       for i in range {
         a[i] = 0
         b[i] = 1
@@ -23,7 +23,7 @@ public enum MachineLimits {
     }
     let s: Float = 3
     let seconds = Timing.median(warmup: 2, repetitions: repetitions) {
-      Parallel.forEachChunk(count: count) { range in
+      Parallelism.forEachChunk(count: count) { range in
         for i in range { a[i] = b[i] + s * c[i] }
       }
     }
@@ -36,7 +36,7 @@ public enum MachineLimits {
     let arrays = (0..<4).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: count) }
     defer { arrays.forEach { $0.deallocate() } }
     let (p, g, m, v) = (arrays[0], arrays[1], arrays[2], arrays[3])
-    Parallel.forEachChunk(count: count) { range in
+    Parallelism.forEachChunk(count: count) { range in
       for i in range {
         p[i] = 1
         g[i] = 0.5
@@ -45,7 +45,7 @@ public enum MachineLimits {
       }
     }
     let seconds = Timing.median(warmup: 2, repetitions: repetitions) {
-      Parallel.forEachChunk(count: count) { range in
+      Parallelism.forEachChunk(count: count) { range in
         for i in range {
           let gi = g[i]
           m[i] = 0.9 * m[i] + 0.1 * gi

@@ -8,6 +8,14 @@ import Descent
 /// outgoing ones. `apply` performs a whole step on the parameters; its default runs `update` and
 /// adds the result, and elementwise optimizers override it with a single fused in-place pass over
 /// each parameter, gradient and state buffer.
+///
+/// Sign convention (Optax): updates are *added* to the parameters, so a descent step ends with a
+/// negative scale (``ScaleByLearningRate``); the PyTorch-style optimizers (``SGD``, ``Adam``, …)
+/// emit the whole step, learning rate and sign included.
+///
+/// In `apply`, the `parameters` argument is the source of truth and `context.parameters` may be
+/// empty: the driver (``Optimizer``) leaves it empty so that the parameter buffers stay uniquely
+/// referenced and are updated in place without a copy.
 public protocol GradientTransformation: Sendable {
   /// Per-parameter and global state (moments, step count). `Codable`, so it checkpoints.
   associatedtype State: Codable & Sendable
@@ -31,7 +39,11 @@ extension GradientTransformation {
     context: UpdateContext
   ) throws {
     var updates = gradients
-    try update(&updates, state: &state, context: context)
+    do {
+      var context = context
+      context.parameters = parameters
+      try update(&updates, state: &state, context: context)
+    }
     parameters.addInPlace(updates)
   }
 }
@@ -45,7 +57,8 @@ extension ParameterTree {
       let source = other[index: i]
       precondition(
         target.shape == source.shape && target.dtype == source.dtype,
-        "addInPlace: \(paths[i]) is \(target.dtype) \(target.shape), update is \(source.dtype) \(source.shape)")
+        "addInPlace: \(paths[i]) is \(target.dtype) \(target.shape), update is \(source.dtype) \(source.shape)"
+      )
       self[index: i] = Tensor.zeros([])  // release our reference so the buffer can be unique
       target.addInPlace(source)
       self[index: i] = target
@@ -56,7 +69,9 @@ extension ParameterTree {
 extension Tensor {
   /// `self += other` elementwise in place (same shape and dtype).
   public mutating func addInPlace(_ other: Tensor) {
-    precondition(shape == other.shape && dtype == other.dtype, "addInPlace: \(dtype) \(shape) += \(other.dtype) \(other.shape)")
+    precondition(
+      shape == other.shape && dtype == other.dtype,
+      "addInPlace: \(dtype) \(shape) += \(other.dtype) \(other.shape)")
     switch dtype {
     case .float32:
       other.withUnsafeBufferPointer(as: Float.self) { src in

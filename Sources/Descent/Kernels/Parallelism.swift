@@ -70,12 +70,16 @@ func parallelFor(_ count: Int, _ body: (Int) -> Void) {
   }
 }
 
-/// Public access to Descent's work splitting, for kernels written outside the core (optimizer
-/// steps, benchmarks).
-public enum Parallel {
-  /// Splits `0..<count` into at most ``Parallelism/threadCount`` contiguous chunks of at least
-  /// `grain` elements (boundaries multiples of 16) and runs `body` on each, concurrently.
-  public static func forEachChunk(count: Int, grain: Int = 1 << 16, _ body: (Range<Int>) -> Void) {
-    parallelChunks(count: count, grain: grain, alignment: 16, body)
+extension Parallelism {
+  /// Splits `0..<count` into at most ``threadCount`` contiguous chunks of at least `grain`
+  /// elements (boundaries multiples of 16) and runs `body` on each chunk, in parallel. Below
+  /// `2 × grain` elements it runs `body(0..<count)` on the calling thread.
+  ///
+  /// For fused in-place kernels outside this module (optimizer steps): chunks are disjoint, so
+  /// `body` may write to its own range of a buffer without synchronization.
+  public static func forEachChunk(
+    count: Int, grain: Int = 1 << 16, _ body: (Range<Int>) -> Void
+  ) {
+    parallelChunks(count: count, grain: grain, body)
   }
 }

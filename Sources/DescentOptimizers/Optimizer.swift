@@ -1,0 +1,149 @@
+import Descent
+import Foundation
+
+/// The stateful driver: a transformation, its state and the step count, for the one-line
+/// training-loop ergonomics of PyTorch.
+///
+/// ```swift
+/// let optimizer = try Optimizer(Adam(learningRate: 1e-3), for: parameters)
+/// for batch in data {
+///   let (loss, gradients) = valueAndGrad(of: model.loss, at: parameters)
+///   try optimizer.step(&parameters, gradients: gradients)
+/// }
+/// let checkpoint = try optimizer.stateDictionary()          // JSON, bit-exact
+/// try restored.loadStateDictionary(checkpoint)              // continues the same trajectory
+/// ```
+///
+/// `step` calls the transformation's fused `apply`, so an elementwise optimizer updates the
+/// parameter buffers in place when `parameters` holds the only reference to them.
+public final class Optimizer {
+  /// The number of steps taken.
+  public private(set) var stepCount: Int
+  /// The seed from which each step's ``UpdateContext/randomSeed`` is derived.
+  public let seed: UInt64
+  private let box: any StepperBox
+
+  /// A driver with `transformation`'s initial state for parameters shaped like `parameters`.
+  public init<T: GradientTransformation>(
+    _ transformation: T, for parameters: ParameterTree, seed: UInt64 = 0
+  ) {
+    box = Stepper(transformation, state: transformation.initialState(for: parameters))
+    stepCount = 0
+    self.seed = seed
+  }
+
+  /// A driver for a transformation whose type is known only at run time (the catalogue's).
+  public convenience init(
+    erasing transformation: any GradientTransformation, for parameters: ParameterTree,
+    seed: UInt64 = 0
+  ) {
+    self.init(transformation, for: parameters, seed: seed)
+  }
+
+  /// The transformation being run.
+  public var transformation: any GradientTransformation { box.transformation }
+
+  /// The current state, typed: `optimizer.state(as: Adam.State.self)`.
+  public func state<S>(as type: S.Type) -> S? { box.anyState as? S }
+
+  /// One step: `parameters ← parameters + update(gradients)`, in place.
+  ///
+  /// - Parameters:
+  ///   - loss: the loss at `parameters`, for transformations that use it.
+  ///   - lossFunction: re-evaluates the loss (line searches, curvature estimates).
+  public func step(
+    _ parameters: inout ParameterTree, gradients: ParameterTree, loss: Double? = nil,
+    lossFunction: (@Sendable (ParameterTree) throws -> Tensor)? = nil
+  ) throws {
+    let context = UpdateContext(
+      step: stepCount + 1, parameters: ParameterTree(), loss: loss, lossFunction: lossFunction,
+      randomSeed: Self.mix(seed, UInt64(stepCount + 1)))
+    try box.apply(to: &parameters, gradients: gradients, context: context)
+    stepCount += 1
+  }
+
+  /// The step count and the transformation's state, encoded as JSON. Tensors are stored as raw
+  /// bytes and numbers with round-trip precision, so ``loadStateDictionary(_:)`` restores them bit
+  /// for bit.
+  public func stateDictionary() throws -> Data {
+    try box.encode(stepCount: stepCount)
+  }
+
+  /// Restores what ``stateDictionary()`` saved. The transformation must be of the same type and
+  /// configuration; throws ``OptimizerError/incompatibleState(_:)`` when the data does not decode
+  /// into its state.
+  public func loadStateDictionary(_ data: Data) throws {
+    stepCount = try box.decode(data)
+  }
+
+  /// SplitMix64 of `seed` and the step: a pure function, so a resumed run draws the same numbers.
+  static func mix(_ seed: UInt64, _ step: UInt64) -> UInt64 {
+    var z = seed &+ step &* 0x9E37_79B9_7F4A_7C15
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
+
+private protocol StepperBox: AnyObject {
+  var transformation: any GradientTransformation { get }
+  var anyState: Any { get }
+  func apply(to parameters: inout ParameterTree, gradients: ParameterTree, context: UpdateContext)
+    throws
+  func encode(stepCount: Int) throws -> Data
+  func decode(_ data: Data) throws -> Int
+}
+
+private struct Checkpoint<State: Codable>: Codable {
+  var format = "descent-optimizer-state/1"
+  var transformation: String
+  var step: Int
+  var state: State
+}
+
+private final class Stepper<T: GradientTransformation>: StepperBox {
+  let typed: T
+  var state: T.State
+
+  init(_ transformation: T, state: T.State) {
+    typed = transformation
+    self.state = state
+  }
+
+  var transformation: any GradientTransformation { typed }
+  var anyState: Any { state }
+
+  func apply(to parameters: inout ParameterTree, gradients: ParameterTree, context: UpdateContext)
+    throws
+  {
+    try typed.apply(to: &parameters, gradients: gradients, state: &state, context: context)
+  }
+
+  func encode(stepCount: Int) throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return try encoder.encode(
+      Checkpoint(transformation: String(describing: T.self), step: stepCount, state: state))
+  }
+
+  func decode(_ data: Data) throws -> Int {
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    let checkpoint: Checkpoint<T.State>
+    do {
+      checkpoint = try decoder.decode(Checkpoint<T.State>.self, from: data)
+    } catch {
+      throw OptimizerError.incompatibleState(
+        "optimizer state does not decode as \(T.self): \(error)")
+    }
+    guard checkpoint.transformation == String(describing: T.self) else {
+      throw OptimizerError.incompatibleState(
+        "optimizer state was saved by \(checkpoint.transformation), this optimizer is \(T.self)")
+    }
+    state = checkpoint.state
+    return checkpoint.step
+  }
+}

@@ -1,0 +1,143 @@
+import Descent
+
+/// AdaGrad-Norm: gradient descent with one scalar AdaGrad step size for all parameters, the base
+/// optimizer of AdAdaGrad's adaptive batch sizes.
+///
+/// ```
+/// g ← ∇f(θₜ₋₁)                              (−∇f when maximize)
+/// if weightDecay ≠ 0:  g ← g + weightDecay · θₜ₋₁
+/// v ← v + ‖g‖²                              (the squared norm over all parameters; v₀ = initialAccumulatorValue)
+/// θₜ ← θₜ₋₁ − learningRate · g / (√v + ε)
+/// ```
+///
+/// Papers: Ward, Wu & Bottou, "AdaGrad stepsizes: sharp convergence over nonconvex landscapes"
+/// (ICML 2019, arXiv:1806.01811), where bₜ² = v; Lau, Liu & Kolar, "AdAdaGrad: Adaptive Batch Size
+/// Schemes for Adaptive Gradient Methods" (2024, arXiv:2402.11215).
+///
+/// Defaults: learningRate 1e-2, initialAccumulatorValue 0, epsilon 1e-10, weightDecay 0,
+/// maximize false — those of `torch.optim.Adagrad`, which AdAdaGrad's experiments run. With
+/// v₀ = 0 the first step is `−learningRate · g/‖g‖` (a normalized gradient step of length
+/// learningRate); ε only guards a zero first gradient. Ward et al. write v₀ = b₀² > 0: set
+/// `initialAccumulatorValue` to b₀² for their form.
+///
+/// Deviations: there is no PyTorch implementation; the golden reference is the rule above written
+/// in PyTorch ops (Scripts/golden/make_optimizer_golden.py). AdAdaGrad's `adagradnorm.py` is
+/// row-wise rather than global and decays weights by the gradient; neither is reproduced.
+///
+/// Not elementwise: a norm pass over the gradients precedes the update pass.
+///
+/// State: the step count and the scalar accumulator v (a Double).
+public struct AdaGradNorm: GradientTransformation {
+  public var learningRate: Hyperparameter
+  public var initialAccumulatorValue: Double
+  public var epsilon: Double
+  public var weightDecay: Double
+  public var maximize: Bool
+
+  public struct State: Codable, Sendable, Equatable {
+    public var step: Int
+    public var accumulator: Double
+  }
+
+  public init(
+    learningRate: Hyperparameter = 1e-2, initialAccumulatorValue: Double = 0,
+    epsilon: Double = 1e-10, weightDecay: Double = 0, maximize: Bool = false
+  ) throws {
+    try Validate.learningRate(learningRate, in: "adagradnorm")
+    try Validate.nonNegative(initialAccumulatorValue, "initialAccumulatorValue", in: "adagradnorm")
+    try Validate.nonNegative(epsilon, "epsilon", in: "adagradnorm")
+    try Validate.nonNegative(weightDecay, "weightDecay", in: "adagradnorm")
+    self.learningRate = learningRate
+    self.initialAccumulatorValue = initialAccumulatorValue
+    self.epsilon = epsilon
+    self.weightDecay = weightDecay
+    self.maximize = maximize
+  }
+
+  public func initialState(for parameters: ParameterTree) -> State {
+    State(step: 0, accumulator: initialAccumulatorValue)
+  }
+
+  public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
+    throws
+  {
+    let gradients = updates
+    step(&updates, .updates(parameters: context.parameters), gradients, &state)
+  }
+
+  public func apply(
+    to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
+    context: UpdateContext
+  ) throws {
+    step(&parameters, .parameters, gradients, &state)
+  }
+
+  private func step(
+    _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
+    _ state: inout State
+  ) {
+    state.step += 1
+    // In its own function, so that no second reference to the parameters outlives the norm pass
+    // (the update pass below then writes them in place).
+    if case .updates(let parameters) = mode {
+      state.accumulator += squaredNorm(gradients, parameters)
+    } else {
+      state.accumulator += squaredNorm(gradients, target)
+    }
+    let kernel = Kernel(
+      stepSize: learningRate.value(atStep: state.step - 1),
+      denominator: state.accumulator.squareRoot() + epsilon, weightDecay: weightDecay,
+      maximize: maximize)
+    var buffers: [ParameterTree] = []
+    fusedStep(
+      kernel, name: "adagradnorm", into: &target, mode: mode, gradients: gradients,
+      state: &buffers)
+  }
+
+  /// ‖g + weightDecay·θ‖² over all tensors, in a fixed order.
+  private func squaredNorm(_ gradients: ParameterTree, _ parameters: ParameterTree) -> Double {
+    var total = 0.0
+    for i in 0..<gradients.count {
+      total += effectiveGradientSquaredNorm(gradients[index: i], parameters[index: i])
+    }
+    return total
+  }
+
+  /// ‖g + weightDecay·θ‖² of one tensor, accumulated in Double.
+  private func effectiveGradientSquaredNorm(_ gradient: Tensor, _ parameter: Tensor) -> Double {
+    func sum<T: TensorFloat>(_: T.Type) -> Double {
+      gradient.withUnsafeBufferPointer(as: T.self) { g in
+        parameter.withUnsafeBufferPointer(as: T.self) { p in
+          var total = 0.0
+          for i in g.indices {
+            let e = Double(weightDecay != 0 ? g[i] + T(weightDecay) * p[i] : g[i])
+            total += e * e
+          }
+          return total
+        }
+      }
+    }
+    switch gradient.dtype {
+    case .float32: return sum(Float.self)
+    case .float64: return sum(Double.self)
+    default: preconditionFailure("adagradnorm: \(gradient.dtype) gradients are not trainable")
+    }
+  }
+
+  struct Kernel: FusedKernel {
+    let stepSize, denominator, weightDecay: Double
+    let maximize: Bool
+
+    func run<T: TensorFloat>(_ b: FusedBuffers<T>, _ range: Range<Int>) {
+      let wd = T(weightDecay)
+      let negStep = T(-stepSize)
+      let d = T(denominator)
+      for i in range {
+        let p = b.parameter[i]
+        var g = maximize ? -b.gradient[i] : b.gradient[i]
+        if weightDecay != 0 { g = g + wd * p }
+        b.store(p + negStep * g / d, at: i)
+      }
+    }
+  }
+}

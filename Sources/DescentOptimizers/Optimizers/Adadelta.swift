@@ -1,0 +1,124 @@
+import Descent
+
+/// AdaDelta, step for step as PyTorch's `torch.optim.Adadelta`.
+///
+/// ```
+/// g ← ∇f(θₜ₋₁)                              (−∇f when maximize)
+/// if weightDecay ≠ 0:  g ← g + weightDecay · θₜ₋₁
+/// v ← ρ · v + (1 − ρ) · g²
+/// Δ ← √(u + ε) / √(v + ε) · g
+/// u ← ρ · u + (1 − ρ) · Δ²
+/// θₜ ← θₜ₋₁ − learningRate · Δ
+/// ```
+///
+/// Paper: Zeiler, "ADADELTA: An Adaptive Learning Rate Method" (2012, arXiv:1212.5701).
+///
+/// Defaults (PyTorch 2.13): learningRate 1.0, rho 0.9, epsilon 1e-6, weightDecay 0,
+/// maximize false.
+///
+/// Deviations: none. (The paper has no learning rate; PyTorch's `lr` scales Δ.)
+///
+/// State: the step count, the running averages v (squared gradients) and u (squared updates).
+public struct Adadelta: GradientTransformation {
+  public var learningRate: Hyperparameter
+  public var rho: Double
+  public var epsilon: Double
+  public var weightDecay: Double
+  public var maximize: Bool
+
+  public struct State: Codable, Sendable, Equatable {
+    public var step: Int
+    public var squareAverage: ParameterTree
+    public var accumulatedDelta: ParameterTree
+  }
+
+  public init(
+    learningRate: Hyperparameter = 1.0, rho: Double = 0.9, epsilon: Double = 1e-6,
+    weightDecay: Double = 0, maximize: Bool = false
+  ) throws {
+    try Validate.learningRate(learningRate, in: "adadelta")
+    try Validate.closedUnitInterval(rho, "rho", in: "adadelta")
+    try Validate.nonNegative(epsilon, "epsilon", in: "adadelta")
+    try Validate.nonNegative(weightDecay, "weightDecay", in: "adadelta")
+    self.learningRate = learningRate
+    self.rho = rho
+    self.epsilon = epsilon
+    self.weightDecay = weightDecay
+    self.maximize = maximize
+  }
+
+  public func initialState(for parameters: ParameterTree) -> State {
+    State(step: 0, squareAverage: zerosLike(parameters), accumulatedDelta: zerosLike(parameters))
+  }
+
+  public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
+    throws
+  {
+    let gradients = updates
+    step(&updates, .updates(parameters: context.parameters), gradients, &state)
+  }
+
+  public func apply(
+    to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
+    context: UpdateContext
+  ) throws {
+    step(&parameters, .parameters, gradients, &state)
+  }
+
+  private func step(
+    _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
+    _ state: inout State
+  ) {
+    state.step += 1
+    let kernel = Kernel(
+      learningRate: learningRate.value(atStep: state.step - 1), rho: rho, epsilon: epsilon,
+      weightDecay: weightDecay, maximize: maximize)
+    var buffers = [state.squareAverage, state.accumulatedDelta]
+    state.squareAverage = ParameterTree()
+    state.accumulatedDelta = ParameterTree()
+    fusedStep(
+      kernel, name: "adadelta", into: &target, mode: mode, gradients: gradients, state: &buffers)
+    state.squareAverage = buffers[0]
+    state.accumulatedDelta = buffers[1]
+  }
+
+  struct Kernel: FusedKernel {
+    let learningRate, rho, epsilon, weightDecay: Double
+    let maximize: Bool
+
+    func run<T: TensorFloat>(_ b: FusedBuffers<T>, _ range: Range<Int>) {
+      let v = b.state[0]
+      let u = b.state[1]
+      let r = T(rho)
+      let w = T(1 - rho)
+      let eps = T(epsilon)
+      let wd = T(weightDecay)
+      let negLR = T(-learningRate)
+      if b.parameterIsOutput && weightDecay == 0 && !maximize {
+        // In place, no decay: a branch-free loop that vectorizes.
+        let out = b.output
+        let gradient = b.gradient
+        for i in range {
+          let g = gradient[i]
+          let vNew = v[i] * r + w * g * g
+          v[i] = vNew
+          let delta = (u[i] + eps).vectorizableSquareRoot / (vNew + eps).vectorizableSquareRoot * g
+          u[i] = u[i] * r + w * delta * delta
+          out[i] = out[i] + negLR * delta
+        }
+        return
+      }
+      for i in range {
+        let p = b.parameter[i]
+        var g = maximize ? -b.gradient[i] : b.gradient[i]
+        if weightDecay != 0 { g = g + wd * p }
+        let vNew = v[i] * r + w * g * g
+        v[i] = vNew
+        let std = (vNew + eps).vectorizableSquareRoot
+        let delta = (u[i] + eps).vectorizableSquareRoot / std * g
+        u[i] = u[i] * r + w * delta * delta
+        b.store(p + negLR * delta, at: i)
+      }
+    }
+  }
+}

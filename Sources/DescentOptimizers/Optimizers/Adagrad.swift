@@ -1,0 +1,117 @@
+import Descent
+
+/// AdaGrad, step for step as PyTorch's `torch.optim.Adagrad`.
+///
+/// ```
+/// g ← ∇f(θₜ₋₁)                              (−∇f when maximize)
+/// if weightDecay ≠ 0:  g ← g + weightDecay · θₜ₋₁
+/// η ← learningRate / (1 + (t − 1) · lrDecay)
+/// s ← s + g²                                (s₀ = initialAccumulatorValue)
+/// θₜ ← θₜ₋₁ − η · g / (√s + ε)
+/// ```
+///
+/// Paper: Duchi, Hazan & Singer, "Adaptive Subgradient Methods for Online Learning and Stochastic
+/// Optimization" (JMLR 2011).
+///
+/// Defaults (PyTorch 2.13): learningRate 1e-2, lrDecay 0, weightDecay 0,
+/// initialAccumulatorValue 0, epsilon 1e-10, maximize false.
+///
+/// Deviations: none.
+///
+/// State: the step count and the sum of squares s per parameter.
+public struct Adagrad: GradientTransformation {
+  public var learningRate: Hyperparameter
+  public var lrDecay: Double
+  public var weightDecay: Double
+  public var initialAccumulatorValue: Double
+  public var epsilon: Double
+  public var maximize: Bool
+
+  public struct State: Codable, Sendable, Equatable {
+    public var step: Int
+    public var sum: ParameterTree
+  }
+
+  public init(
+    learningRate: Hyperparameter = 1e-2, lrDecay: Double = 0, weightDecay: Double = 0,
+    initialAccumulatorValue: Double = 0, epsilon: Double = 1e-10, maximize: Bool = false
+  ) throws {
+    try Validate.learningRate(learningRate, in: "adagrad")
+    try Validate.nonNegative(lrDecay, "lrDecay", in: "adagrad")
+    try Validate.nonNegative(weightDecay, "weightDecay", in: "adagrad")
+    try Validate.nonNegative(initialAccumulatorValue, "initialAccumulatorValue", in: "adagrad")
+    try Validate.nonNegative(epsilon, "epsilon", in: "adagrad")
+    self.learningRate = learningRate
+    self.lrDecay = lrDecay
+    self.weightDecay = weightDecay
+    self.initialAccumulatorValue = initialAccumulatorValue
+    self.epsilon = epsilon
+    self.maximize = maximize
+  }
+
+  public func initialState(for parameters: ParameterTree) -> State {
+    State(step: 0, sum: filledLike(parameters, initialAccumulatorValue))
+  }
+
+  public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
+    throws
+  {
+    let gradients = updates
+    step(&updates, .updates(parameters: context.parameters), gradients, &state)
+  }
+
+  public func apply(
+    to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
+    context: UpdateContext
+  ) throws {
+    step(&parameters, .parameters, gradients, &state)
+  }
+
+  private func step(
+    _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
+    _ state: inout State
+  ) {
+    state.step += 1
+    let lr = learningRate.value(atStep: state.step - 1)
+    let kernel = Kernel(
+      stepSize: lr / (1 + Double(state.step - 1) * lrDecay), weightDecay: weightDecay,
+      epsilon: epsilon, maximize: maximize)
+    var buffers = [state.sum]
+    state.sum = ParameterTree()
+    fusedStep(
+      kernel, name: "adagrad", into: &target, mode: mode, gradients: gradients, state: &buffers)
+    state.sum = buffers[0]
+  }
+
+  struct Kernel: FusedKernel {
+    let stepSize, weightDecay, epsilon: Double
+    let maximize: Bool
+
+    func run<T: TensorFloat>(_ b: FusedBuffers<T>, _ range: Range<Int>) {
+      let sum = b.state[0]
+      let wd = T(weightDecay)
+      let eps = T(epsilon)
+      let negStep = T(-stepSize)
+      if b.parameterIsOutput && weightDecay == 0 && !maximize {
+        // In place, no decay: a branch-free loop that vectorizes.
+        let out = b.output
+        let gradient = b.gradient
+        for i in range {
+          let g = gradient[i]
+          let s = sum[i] + g * g
+          sum[i] = s
+          out[i] = out[i] + negStep * g / (s.vectorizableSquareRoot + eps)
+        }
+        return
+      }
+      for i in range {
+        let p = b.parameter[i]
+        var g = maximize ? -b.gradient[i] : b.gradient[i]
+        if weightDecay != 0 { g = g + wd * p }
+        let s = sum[i] + g * g
+        sum[i] = s
+        b.store(p + negStep * g / (s.vectorizableSquareRoot + eps), at: i)
+      }
+    }
+  }
+}

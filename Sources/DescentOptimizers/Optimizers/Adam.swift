@@ -1,0 +1,174 @@
+import Descent
+import Foundation
+
+/// Adam with coupled (L2) weight decay and the AMSGrad variant, step for step as PyTorch's
+/// `torch.optim.Adam`.
+///
+/// ```
+/// g ← ∇f(θₜ₋₁)                              (−∇f when maximize)
+/// if weightDecay ≠ 0:  g ← g + weightDecay · θₜ₋₁
+/// m ← m + (1 − β1)(g − m)                   (torch's lerp)
+/// v ← β2 · v + (1 − β2) · g²
+/// v̂max ← max(v̂max, v)                       (amsgrad; v̂max replaces v below)
+/// denom ← √v / √(1 − β2ᵗ) + ε
+/// θₜ ← θₜ₋₁ − learningRate / (1 − β1ᵗ) · m / denom
+/// ```
+///
+/// Paper: Kingma & Ba, "Adam: A Method for Stochastic Optimization" (ICLR 2015, arXiv:1412.6980);
+/// AMSGrad: Reddi, Kale & Kumar, "On the Convergence of Adam and Beyond" (ICLR 2018).
+///
+/// Defaults (PyTorch 2.13): learningRate 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-8,
+/// weightDecay 0, amsgrad false, maximize false. For decoupled decay use ``AdamW``.
+///
+/// Deviations: none (ε outside the root, bias corrections as in PyTorch's single-tensor path).
+///
+/// State: the step count, m and v per parameter, and v̂max when amsgrad (else empty).
+public struct Adam: GradientTransformation {
+  public var learningRate: Hyperparameter
+  public var beta1: Double
+  public var beta2: Double
+  public var epsilon: Double
+  public var weightDecay: Double
+  public var amsgrad: Bool
+  public var maximize: Bool
+  /// Decoupled (AdamW) rather than coupled (L2) weight decay.
+  var decoupledWeightDecay = false
+
+  public struct State: Codable, Sendable, Equatable {
+    public var step: Int
+    public var expAvg: ParameterTree
+    public var expAvgSq: ParameterTree
+    public var maxExpAvgSq: ParameterTree
+  }
+
+  public init(
+    learningRate: Hyperparameter = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
+    epsilon: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false,
+    maximize: Bool = false
+  ) throws {
+    try self.init(
+      name: "adam", learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+      weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize, decoupled: false)
+  }
+
+  init(
+    name: String, learningRate: Hyperparameter, beta1: Double, beta2: Double, epsilon: Double,
+    weightDecay: Double, amsgrad: Bool, maximize: Bool, decoupled: Bool
+  ) throws {
+    try Validate.learningRate(learningRate, in: name)
+    try Validate.unitInterval(beta1, "beta1", in: name)
+    try Validate.unitInterval(beta2, "beta2", in: name)
+    try Validate.nonNegative(epsilon, "epsilon", in: name)
+    try Validate.nonNegative(weightDecay, "weightDecay", in: name)
+    self.learningRate = learningRate
+    self.beta1 = beta1
+    self.beta2 = beta2
+    self.epsilon = epsilon
+    self.weightDecay = weightDecay
+    self.amsgrad = amsgrad
+    self.maximize = maximize
+    self.decoupledWeightDecay = decoupled
+  }
+
+  public func initialState(for parameters: ParameterTree) -> State {
+    State(
+      step: 0, expAvg: zerosLike(parameters), expAvgSq: zerosLike(parameters),
+      maxExpAvgSq: amsgrad ? zerosLike(parameters) : ParameterTree())
+  }
+
+  public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
+    throws
+  {
+    let gradients = updates
+    step(&updates, .updates(parameters: context.parameters), gradients, &state)
+  }
+
+  public func apply(
+    to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
+    context: UpdateContext
+  ) throws {
+    step(&parameters, .parameters, gradients, &state)
+  }
+
+  private func step(
+    _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
+    _ state: inout State
+  ) {
+    state.step += 1
+    let t = Double(state.step)
+    let lr = learningRate.value(atStep: state.step - 1)
+    let kernel = Kernel(
+      learningRate: lr, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay,
+      decoupled: decoupledWeightDecay, maximize: maximize,
+      stepSize: lr / (1 - pow(beta1, t)), biasCorrection2Sqrt: pow(1 - pow(beta2, t), 0.5))
+    var buffers = [state.expAvg, state.expAvgSq] + (amsgrad ? [state.maxExpAvgSq] : [])
+    state.expAvg = ParameterTree()
+    state.expAvgSq = ParameterTree()
+    state.maxExpAvgSq = ParameterTree()
+    fusedStep(
+      kernel, name: decoupledWeightDecay ? "adamw" : "adam", into: &target, mode: mode,
+      gradients: gradients, state: &buffers)
+    state.expAvg = buffers[0]
+    state.expAvgSq = buffers[1]
+    if amsgrad { state.maxExpAvgSq = buffers[2] }
+  }
+
+  struct Kernel: FusedKernel {
+    let learningRate, beta1, beta2, epsilon, weightDecay: Double
+    let decoupled, maximize: Bool
+    let stepSize, biasCorrection2Sqrt: Double
+
+    func run<T: TensorFloat>(_ b: FusedBuffers<T>, _ range: Range<Int>) {
+      let m = b.state[0]
+      let v = b.state[1]
+      let vMax = b.state.count > 2 ? b.state[2] : nil
+      let wd = T(weightDecay)
+      let decay = T(1 - learningRate * weightDecay)
+      let w1 = T(1 - beta1)
+      let oneMinusW1 = T(1) - w1
+      let lerpLow = 1 - beta1 < 0.5
+      let b2 = T(beta2)
+      let w2 = T(1 - beta2)
+      let bc2 = T(biasCorrection2Sqrt)
+      let eps = T(epsilon)
+      let negStep = T(-stepSize)
+      if b.parameterIsOutput && vMax == nil && !maximize && (weightDecay == 0 || decoupled)
+        && lerpLow
+      {
+        // In place, no AMSGrad, no coupled decay: one branch-free loop over four buffers.
+        // (θ · 1 is exact, so the decay factor costs nothing when weightDecay = 0.)
+        let out = b.output
+        let gradient = b.gradient
+        for i in range {
+          let g = gradient[i]
+          let mi = m[i]
+          let mNew = mi + w1 * (g - mi)
+          m[i] = mNew
+          let vNew = v[i] * b2 + w2 * g * g
+          v[i] = vNew
+          out[i] = out[i] * decay + negStep * mNew / (vNew.vectorizableSquareRoot / bc2 + eps)
+        }
+        return
+      }
+      for i in range {
+        var p = b.parameter[i]
+        var g = maximize ? -b.gradient[i] : b.gradient[i]
+        if weightDecay != 0 {
+          if decoupled { p = p * decay } else { g = g + wd * p }
+        }
+        let mi = m[i]
+        let mNew = lerpLow ? mi + w1 * (g - mi) : g - (g - mi) * oneMinusW1
+        m[i] = mNew
+        let vNew = v[i] * b2 + w2 * g * g
+        v[i] = vNew
+        var second = vNew
+        if let vMax {
+          second = Swift.max(vMax[i], vNew)
+          vMax[i] = second
+        }
+        let denom = second.vectorizableSquareRoot / bc2 + eps
+        b.store(p + negStep * mNew / denom, at: i)
+      }
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import Descent
+
+/// Adam with decoupled weight decay, step for step as PyTorch's `torch.optim.AdamW`.
+///
+/// ```
+/// θ ← θ · (1 − learningRate · weightDecay)      (before the Adam step, on the raw parameter)
+/// then Adam's step (see ``Adam``) on the unmodified gradient
+/// ```
+///
+/// Paper: Loshchilov & Hutter, "Decoupled Weight Decay Regularization" (ICLR 2019,
+/// arXiv:1711.05101).
+///
+/// Defaults (PyTorch 2.13): learningRate 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-8,
+/// weightDecay 0.01, amsgrad false, maximize false.
+///
+/// Deviations: none. Like PyTorch, the decay is multiplied by the (possibly scheduled) learning
+/// rate; Optax's `adamw` does the same through ``AddDecayedWeights`` before ``ScaleByLearningRate``.
+///
+/// State: ``Adam/State``.
+public struct AdamW: GradientTransformation {
+  public typealias State = Adam.State
+  let adam: Adam
+
+  public var learningRate: Hyperparameter { adam.learningRate }
+  public var beta1: Double { adam.beta1 }
+  public var beta2: Double { adam.beta2 }
+  public var epsilon: Double { adam.epsilon }
+  public var weightDecay: Double { adam.weightDecay }
+  public var amsgrad: Bool { adam.amsgrad }
+  public var maximize: Bool { adam.maximize }
+
+  public init(
+    learningRate: Hyperparameter = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
+    epsilon: Double = 1e-8, weightDecay: Double = 0.01, amsgrad: Bool = false,
+    maximize: Bool = false
+  ) throws {
+    adam = try Adam(
+      name: "adamw", learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+      weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize, decoupled: true)
+  }
+
+  public func initialState(for parameters: ParameterTree) -> State {
+    adam.initialState(for: parameters)
+  }
+
+  public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
+    throws
+  {
+    try adam.update(&updates, state: &state, context: context)
+  }
+
+  public func apply(
+    to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
+    context: UpdateContext
+  ) throws {
+    try adam.apply(to: &parameters, gradients: gradients, state: &state, context: context)
+  }
+}

@@ -1,0 +1,136 @@
+import Descent
+
+/// Stochastic gradient descent with momentum, dampening, Nesterov momentum and coupled weight
+/// decay, step for step as PyTorch's `torch.optim.SGD`.
+///
+/// ```
+/// g ← ∇f(θₜ₋₁)                          (−∇f when maximize)
+/// if weightDecay ≠ 0:  g ← g + weightDecay · θₜ₋₁
+/// if momentum ≠ 0:
+///     b ← g                              at t = 1
+///     b ← momentum · b + (1 − dampening) · g   for t > 1
+///     g ← nesterov ? g + momentum · b : b
+/// θₜ ← θₜ₋₁ − learningRate · g
+/// ```
+///
+/// Paper: Robbins & Monro, "A Stochastic Approximation Method" (1951); Nesterov momentum as in
+/// Sutskever et al., "On the importance of initialization and momentum in deep learning" (ICML 2013).
+///
+/// Defaults (PyTorch 2.13): learningRate 1e-3, momentum 0, dampening 0, weightDecay 0,
+/// nesterov false, maximize false. Nesterov needs momentum > 0 and dampening 0.
+///
+/// Deviations: none. The momentum buffer is allocated at initialization (zeros) and overwritten
+/// by the first gradient, as PyTorch's lazily created buffer is.
+///
+/// State: the step count and one momentum buffer per parameter (empty when momentum is 0).
+public struct SGD: GradientTransformation {
+  public var learningRate: Hyperparameter
+  public var momentum: Double
+  public var dampening: Double
+  public var weightDecay: Double
+  public var nesterov: Bool
+  public var maximize: Bool
+
+  public struct State: Codable, Sendable, Equatable {
+    public var step: Int
+    public var momentumBuffer: ParameterTree
+  }
+
+  public init(
+    learningRate: Hyperparameter = 1e-3, momentum: Double = 0, dampening: Double = 0,
+    weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false
+  ) throws {
+    try Validate.learningRate(learningRate, in: "sgd")
+    try Validate.nonNegative(momentum, "momentum", in: "sgd")
+    try Validate.nonNegative(weightDecay, "weightDecay", in: "sgd")
+    try Validate.check(
+      dampening.isFinite, in: "sgd", "dampening = \(dampening) is invalid: must be finite")
+    try Validate.check(
+      !nesterov || (momentum > 0 && dampening == 0), in: "sgd",
+      "nesterov = true is invalid with momentum = \(Validate.format(momentum)) and dampening = \(Validate.format(dampening)): needs momentum > 0 and dampening = 0"
+    )
+    self.learningRate = learningRate
+    self.momentum = momentum
+    self.dampening = dampening
+    self.weightDecay = weightDecay
+    self.nesterov = nesterov
+    self.maximize = maximize
+  }
+
+  public func initialState(for parameters: ParameterTree) -> State {
+    State(step: 0, momentumBuffer: momentum != 0 ? zerosLike(parameters) : ParameterTree())
+  }
+
+  public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
+    throws
+  {
+    let gradients = updates
+    step(&updates, .updates(parameters: context.parameters), gradients, &state)
+  }
+
+  public func apply(
+    to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
+    context: UpdateContext
+  ) throws {
+    step(&parameters, .parameters, gradients, &state)
+  }
+
+  private func step(
+    _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
+    _ state: inout State
+  ) {
+    state.step += 1
+    let kernel = Kernel(
+      learningRate: learningRate.value(atStep: state.step - 1), momentum: momentum,
+      dampening: dampening, weightDecay: weightDecay, nesterov: nesterov, maximize: maximize,
+      firstStep: state.step == 1)
+    var buffers = momentum != 0 ? [state.momentumBuffer] : []
+    state.momentumBuffer = ParameterTree()
+    fusedStep(kernel, name: "sgd", into: &target, mode: mode, gradients: gradients, state: &buffers)
+    if momentum != 0 { state.momentumBuffer = buffers[0] }
+  }
+
+  struct Kernel: FusedKernel {
+    let learningRate, momentum, dampening, weightDecay: Double
+    let nesterov, maximize, firstStep: Bool
+
+    func run<T: TensorFloat>(_ b: FusedBuffers<T>, _ range: Range<Int>) {
+      let lr = T(learningRate)
+      let mu = T(momentum)
+      let wd = T(weightDecay)
+      let keep = T(1 - dampening)
+      let buffer = b.state.first
+      if let buffer, b.parameterIsOutput, !firstStep, !nesterov, !maximize {
+        // In place with momentum after the first step: branch-free loops that vectorize.
+        let out = b.output
+        let gradient = b.gradient
+        if weightDecay == 0 {
+          for i in range {
+            let m = buffer[i] * mu + keep * gradient[i]
+            buffer[i] = m
+            out[i] = out[i] + -lr * m
+          }
+        } else {
+          for i in range {
+            let g = gradient[i] + wd * out[i]
+            let m = buffer[i] * mu + keep * g
+            buffer[i] = m
+            out[i] = out[i] + -lr * m
+          }
+        }
+        return
+      }
+      for i in range {
+        let p = b.parameter[i]
+        var g = maximize ? -b.gradient[i] : b.gradient[i]
+        if weightDecay != 0 { g = g + wd * p }
+        if let buffer {
+          let m = firstStep ? g : buffer[i] * mu + keep * g
+          buffer[i] = m
+          g = nesterov ? g + mu * m : m
+        }
+        b.store(p + -lr * g, at: i)
+      }
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import Descent
+
+/// Raw pointers to one parameter tensor's buffers during a fused optimizer step.
+///
+/// A kernel reads `parameter[i]` and `gradient[i]`, updates its state buffers in place, and ends
+/// with ``store(_:at:)``, which writes either the new parameter (an optimizer's `apply`), the update
+/// `new − old` (an optimizer's `update`), or the value itself (a transform of the updates). The
+/// output may alias the parameter or the gradient buffer, so a kernel reads element `i` of both
+/// before storing it.
+public struct FusedBuffers<Scalar: TensorFloat> {
+  public let parameter: UnsafePointer<Scalar>
+  public let gradient: UnsafePointer<Scalar>
+  public let output: UnsafeMutablePointer<Scalar>
+  /// Whether `store` writes `newValue − parameter[i]` (an optimizer's `update`).
+  public let storesDifference: Bool
+  /// The per-parameter state buffers, in the order the optimizer passed them.
+  public let state: [UnsafeMutablePointer<Scalar>]
+
+  /// Whether the parameter is read from the output buffer (an in-place `apply`). Fast paths then
+  /// read and write `output` only, so the compiler sees one buffer rather than two that overlap
+  /// (an overlap defeats its run-time alias checks and keeps the loop scalar).
+  public var parameterIsOutput: Bool {
+    UnsafeRawPointer(parameter) == UnsafeRawPointer(output) && !storesDifference
+  }
+
+  /// Stores the new value of parameter element `i`.
+  @inline(__always) public func store(_ newValue: Scalar, at i: Int) {
+    output[i] = storesDifference ? newValue - parameter[i] : newValue
+  }
+}
+
+/// An elementwise optimizer step over one chunk of one tensor. Scalars are passed as `Double` and
+/// converted to `Scalar` by the kernel, so float32 and float64 share one implementation.
+public protocol FusedKernel {
+  func run<Scalar: TensorFloat>(_ buffers: FusedBuffers<Scalar>, _ range: Range<Int>)
+}
+
+/// Where a fused step writes.
+enum FusedTarget {
+  /// Into the parameters themselves (`apply`).
+  case parameters
+  /// Into the updates tree as `new − old`; the parameters are read from the given tree
+  /// (an optimizer's `update`).
+  case updates(parameters: ParameterTree)
+  /// Into the updates tree as the kernel's value; parameters (when given) are read from the tree
+  /// (a transform of the updates).
+  case values(parameters: ParameterTree?)
+}
+
+/// A tensor that stands in for an entry while that entry is being mutated, so the entry's storage
+/// stays uniquely referenced and is written in place.
+let placeholderTensor = Tensor.zeros([], dtype: .float32)
+
+/// Runs `kernel` over every parameter tensor: one pass over parameter, gradient and `state`
+/// buffers, in place, chunked over threads for large tensors. `target` holds the parameters
+/// (`.parameters`) or the updates (which may hold the gradients on entry).
+func fusedStep<K: FusedKernel>(
+  _ kernel: K, name: String, into target: inout ParameterTree, mode: FusedTarget,
+  gradients: ParameterTree, state: inout [ParameterTree]
+) {
+  precondition(
+    gradients.paths == target.paths,
+    "\(name): gradients have paths \(gradients.paths), parameters \(target.paths)")
+  for tree in state {
+    precondition(tree.paths == target.paths, "\(name): state does not match the parameters' paths")
+  }
+  for i in 0..<target.count {
+    var output = target[index: i]
+    target[index: i] = placeholderTensor
+    var buffers = state.map { $0[index: i] }
+    for s in state.indices { state[s][index: i] = placeholderTensor }
+    let gradient = gradients[index: i]
+    let readParameter: Tensor?
+    let storesDifference: Bool
+    switch mode {
+    case .parameters: (readParameter, storesDifference) = (nil, false)
+    case .updates(let parameters): (readParameter, storesDifference) = (parameters[index: i], true)
+    case .values(let parameters): (readParameter, storesDifference) = (parameters?[index: i], false)
+    }
+    precondition(
+      gradient.shape == output.shape && gradient.dtype == output.dtype,
+      "\(name): \(target.paths[i]) is \(output.dtype) \(output.shape), gradient is \(gradient.dtype) \(gradient.shape)"
+    )
+    switch output.dtype {
+    case .float32:
+      run(kernel, Float.self, &output, readParameter, storesDifference, gradient, &buffers)
+    case .float64:
+      run(kernel, Double.self, &output, readParameter, storesDifference, gradient, &buffers)
+    default:
+      preconditionFailure(
+        "\(name): \(target.paths[i]) is \(output.dtype); only float tensors train")
+    }
+    target[index: i] = output
+    for s in state.indices { state[s][index: i] = buffers[s] }
+  }
+}
+
+private func run<K: FusedKernel, T: TensorFloat>(
+  _ kernel: K, _: T.Type, _ output: inout Tensor, _ parameter: Tensor?, _ storesDifference: Bool,
+  _ gradient: Tensor, _ buffers: inout [Tensor]
+) {
+  let count = output.count
+  if count == 0 { return }
+  // The tensors stay alive (held by the caller's variables) while the pointers are used.
+  let out = output.withUnsafeMutableBufferPointer(as: T.self) { $0.baseAddress! }
+  let states = buffers.indices.map { s in
+    precondition(
+      buffers[s].count == count && buffers[s].dtype == output.dtype,
+      "fused step: state buffer \(s) is \(buffers[s].dtype) \(buffers[s].shape), parameter \(output.dtype) \(output.shape)"
+    )
+    return buffers[s].withUnsafeMutableBufferPointer(as: T.self) { $0.baseAddress! }
+  }
+  let grad = gradient.withUnsafeBufferPointer(as: T.self) { $0.baseAddress! }
+  let param = parameter.map { p in p.withUnsafeBufferPointer(as: T.self) { $0.baseAddress! } }
+  let pointers = FusedBuffers(
+    parameter: param ?? UnsafePointer(out), gradient: grad, output: out,
+    storesDifference: storesDifference, state: states)
+  withExtendedLifetime((gradient, parameter)) {
+    Parallelism.forEachChunk(count: count) { range in kernel.run(pointers, range) }
+  }
+}
+
+/// A zero-filled tree shaped like `parameters` (a moment buffer's initial state).
+func zerosLike(_ parameters: ParameterTree) -> ParameterTree {
+  parameters.map { Tensor.zeros(like: $0) }
+}
+
+/// A tree shaped like `parameters` filled with `value`.
+func filledLike(_ parameters: ParameterTree, _ value: Double) -> ParameterTree {
+  parameters.map { Tensor.full($0.shape, value: value, dtype: $0.dtype) }
+}

@@ -1,0 +1,43 @@
+import Descent
+import DescentOptimizers
+
+/// Problems the optimizer tests run on, with gradients in float64.
+enum TestProblems {
+  /// ∇ of (1−x)² + 100(y−x²)², in the operation order of Scripts/golden/make_optimizer_golden.py.
+  static func rosenbrockGradient(_ p: [Double]) -> [Double] {
+    let (x, y) = (p[0], p[1])
+    let r = y - x * x
+    return [-2.0 * (1.0 - x) - 400.0 * x * r, 200.0 * r]
+  }
+
+  /// The golden files' 4-8-3 MLP (SiLU written as z/(1+e^−z)) with mean squared error.
+  struct MLP {
+    let inputs: Tensor
+    let targets: Tensor
+
+    func loss(_ parameters: ParameterTree) -> Tensor {
+      let h = inputs.matmul(parameters["0.weight"]!.T) + parameters["0.bias"]!
+      let a = h / (1.0 + (-h).exp())
+      let y = a.matmul(parameters["2.weight"]!.T) + parameters["2.bias"]!
+      let e = y - targets
+      return (e * e).mean()
+    }
+  }
+}
+
+/// The values of a tree concatenated in path order.
+func flattened(_ tree: ParameterTree) -> [Double] { tree.tensors.flatMap(\.doubles) }
+
+/// A deterministic stream of values in [−1, 1) (SplitMix64), so any failure replays.
+struct SplitMix64 {
+  var state: UInt64
+  mutating func next() -> Double {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    z ^= z >> 31
+    return Double(z >> 11) / Double(1 << 53) * 2 - 1
+  }
+  mutating func values(_ n: Int) -> [Double] { (0..<n).map { _ in next() } }
+}
