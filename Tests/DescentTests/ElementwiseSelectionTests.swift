@@ -22,6 +22,10 @@ extension ElementwiseTests {
       #expect(`where`(Tensor(indices: [3, 0]), Tensor(indices: [1, 2]), Tensor(indices: [7, 8])).ints == [1, 8])
       #expect(`where`(Tensor([1, 0], dtype: .uint8), Tensor([5, 6], dtype: .float64), 0).doubles == [5, 0])
       #expect(`where`(Tensor([1, 0], dtype: .uint8), 0, Tensor([5, 6], dtype: .float64)).doubles == [0, 6])
+      // PyTorch's method form, which needs no backticks.
+      let mask = Tensor([1, 0], dtype: .uint8)
+      #expect(Tensor([1, 2]).where(mask, Tensor([3, 4])).doubles == [1, 4])
+      #expect(Tensor([1, 2]).where(mask, -1).doubles == [1, -1])
     }
 
     @Test func whereGradientsGoToTheChosenOperand() {

@@ -53,7 +53,7 @@ extension Tensor {
   /// 0 (0 at `x = 0`, as PyTorch).
   public func relu() -> Tensor {
     let out = applyUnary(ReluFunction.self, self)
-    return record("relu", out, inputs: [self]) { g, _ in [`where`(maskAbove(self), g, 0)] }
+    return record("relu", out, inputs: [self]) { g, _ in [Descent.where(maskAbove(self), g, 0)] }
   }
 
   /// `x` for `x > 0`, else `negativeSlope · x` (PyTorch `leaky_relu`, default slope 0.01).
@@ -61,7 +61,7 @@ extension Tensor {
   public func leakyRelu(negativeSlope: Double = 0.01) -> Tensor {
     let out = applyFloatMap(LeakyReluMap(slope: negativeSlope), self, "leakyRelu")
     return record("leakyRelu", out, inputs: [self]) { g, _ in
-      [`where`(maskAbove(self), g, g * negativeSlope)]
+      [Descent.where(maskAbove(self), g, g * negativeSlope)]
     }
   }
 
@@ -70,7 +70,7 @@ extension Tensor {
   public func elu(alpha: Double = 1) -> Tensor {
     let out = applyFloatMap(ELUMap(alpha: alpha, scale: 1), self, "elu")
     return record("elu", out, inputs: [self], savesOutput: true) { g, y in
-      [`where`(maskAbove(self), g, g * (y + alpha))]
+      [Descent.where(maskAbove(self), g, g * (y + alpha))]
     }
   }
 
@@ -79,7 +79,7 @@ extension Tensor {
   public func selu() -> Tensor {
     let out = applyFloatMap(ELUMap(alpha: SELU.alpha, scale: SELU.scale), self, "selu")
     return record("selu", out, inputs: [self], savesOutput: true) { g, y in
-      [`where`(maskAbove(self), g * SELU.scale, g * (y + SELU.scale * SELU.alpha))]
+      [Descent.where(maskAbove(self), g * SELU.scale, g * (y + SELU.scale * SELU.alpha))]
     }
   }
 
@@ -129,7 +129,7 @@ extension Tensor {
   public func softplus(beta: Double = 1, threshold: Double = 20) -> Tensor {
     let out = applyFloatMap(SoftplusMap(beta: beta, threshold: threshold), self, "softplus")
     return record("softplus", out, inputs: [self]) { g, _ in
-      [`where`(maskAbove(self, scale: beta, threshold: threshold), g, g * (self * beta).sigmoid())]
+      [Descent.where(maskAbove(self, scale: beta, threshold: threshold), g, g * (self * beta).sigmoid())]
     }
   }
 

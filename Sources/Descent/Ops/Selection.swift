@@ -19,20 +19,34 @@ public func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
   }
   return record("where", out, inputs: [a, b]) { g, _ in
     [
-      a.isTracked ? `where`(mask, g, 0).sumToShape(a.shape) : nil,
-      b.isTracked ? `where`(mask, 0, g).sumToShape(b.shape) : nil,
+      a.isTracked ? Descent.where(mask, g, 0).sumToShape(a.shape) : nil,
+      b.isTracked ? Descent.where(mask, 0, g).sumToShape(b.shape) : nil,
     ]
   }
 }
 
 /// `where` with a scalar for the false branch; it takes the dtype of `a`.
 public func `where`(_ condition: Tensor, _ a: Tensor, _ b: Double) -> Tensor {
-  `where`(condition, a, a.scalar(b))
+  Descent.where(condition, a, a.scalar(b))
 }
 
 /// `where` with a scalar for the true branch; it takes the dtype of `b`.
 public func `where`(_ condition: Tensor, _ a: Double, _ b: Tensor) -> Tensor {
-  `where`(condition, b.scalar(a), b)
+  Descent.where(condition, b.scalar(a), b)
+}
+
+extension Tensor {
+  /// This tensor where `condition` holds, `other` elsewhere: PyTorch's `Tensor.where(condition,
+  /// other)`, the method form of ``where(_:_:_:)`` (which Swift spells with backticks, since
+  /// `where` is a keyword).
+  public func `where`(_ condition: Tensor, _ other: Tensor) -> Tensor {
+    Descent.where(condition, self, other)
+  }
+
+  /// This tensor where `condition` holds, the scalar `other` elsewhere.
+  public func `where`(_ condition: Tensor, _ other: Double) -> Tensor {
+    Descent.where(condition, self, scalar(other))
+  }
 }
 
 /// The elementwise maximum of `a` and `b`, broadcasting (PyTorch `maximum`): NaN if either is NaN.
@@ -99,7 +113,7 @@ extension Tensor {
       default:
         inside = mapElements(self, Double.self, to: UInt8.self) { $0 >= lower && $0 <= upper ? 1 : 0 }
       }
-      return [`where`(inside, g, 0)]
+      return [Descent.where(inside, g, 0)]
     }
   }
 }

@@ -183,11 +183,11 @@ extension Tensor {
       var gradients: [Tensor?] = [nil, nil]
       if base.isTracked {
         let d = g * exponent * base.pow(exponent - 1)
-        gradients[0] = `where`(exponent .== 0, 0, d).sumToShape(base.shape)
+        gradients[0] = Descent.where(exponent .== 0, 0, d).sumToShape(base.shape)
       }
       if exponent.isTracked {
         let zeroBase = (base .== 0) * (exponent .>= 0)
-        gradients[1] = `where`(zeroBase, 0, g * y * base.log()).sumToShape(exponent.shape)
+        gradients[1] = Descent.where(zeroBase, 0, g * y * base.log()).sumToShape(exponent.shape)
       }
       return gradients
     }
