@@ -59,14 +59,17 @@ extension ElementwiseTests {
     }
 
     @Test func maximumAndMinimumSplitTiesLikePyTorch() {
-      let a = Tensor([1, 2, 3, -1], dtype: .float64)
-      let b = Tensor([1, 1, 4, -1], dtype: .float64)
-      #expect(maximum(a, b).doubles == [1, 2, 4, -1])
-      #expect(minimum(a, b).doubles == [1, 1, 3, -1])
-      let gMax = grad(of: { maximum($0[0], $0[1]).sum() }, at: [a, b])
-      #expect(gMax[0].doubles == [0.5, 1, 0, 0.5] && gMax[1].doubles == [0.5, 0, 1, 0.5])
-      let gMin = grad(of: { minimum($0[0], $0[1]).sum() }, at: [a, b])
-      #expect(gMin[0].doubles == [0.5, 0, 1, 0.5] && gMin[1].doubles == [0.5, 1, 0, 0.5])
+      for dtype in [DType.float64, .float32] {
+        let a = Tensor([1, 2, 3, -1], dtype: dtype)
+        let b = Tensor([1, 1, 4, -1], dtype: dtype)
+        #expect(maximum(a, b).doubles == [1, 2, 4, -1])
+        #expect(minimum(a, b).doubles == [1, 1, 3, -1])
+        // torch.maximum / torch.minimum gradients of the sum.
+        let gMax = grad(of: { maximum($0[0], $0[1]).sum() }, at: [a, b])
+        #expect(gMax[0].doubles == [0.5, 1, 0, 0.5] && gMax[1].doubles == [0.5, 0, 1, 0.5])
+        let gMin = grad(of: { minimum($0[0], $0[1]).sum() }, at: [a, b])
+        #expect(gMin[0].doubles == [0.5, 0, 1, 0.5] && gMin[1].doubles == [0.5, 1, 0, 0.5])
+      }
       // NaN propagates from either side.
       let withNaN = Tensor([.nan, 1], dtype: .float32)
       let other = Tensor([0, .nan], dtype: .float32)
