@@ -152,6 +152,7 @@ func clampElements<T: TensorScalar>(_ x: Tensor, _ lower: T, _ upper: T) -> Tens
 }
 
 /// `mask ? a : b` over the broadcast shape of the three; `mask` is `uint8`, `a` and `b` are `T`.
+/// Both branches are loaded before the choice so that the loops compile to vector blends.
 func selectElements<T: TensorScalar>(_ mask: Tensor, _ a: Tensor, _ b: Tensor, _ t: T.Type) -> Tensor {
   guard let partial = broadcastShape(a.shape, b.shape), let shape = broadcastShape(mask.shape, partial)
   else {
@@ -165,21 +166,30 @@ func selectElements<T: TensorScalar>(_ mask: Tensor, _ a: Tensor, _ b: Tensor, _
   let dst = out.pointer(T.self)
   if mask.shape == shape && a.shape == shape && b.shape == shape {
     parallelChunks(count: out.count) { range in
-      for i in range { dst[i] = pm[i] != 0 ? pa[i] : pb[i] }
+      for i in range {
+        let (x, y) = (pa[i], pb[i])
+        dst[i] = pm[i] != 0 ? x : y
+      }
     }
     return out
   }
   if mask.shape == shape && a.shape == shape && b.count == 1 {
     let s = pb[0]
     parallelChunks(count: out.count) { range in
-      for i in range { dst[i] = pm[i] != 0 ? pa[i] : s }
+      for i in range {
+        let x = pa[i]
+        dst[i] = pm[i] != 0 ? x : s
+      }
     }
     return out
   }
   if mask.shape == shape && a.count == 1 && b.shape == shape {
     let s = pa[0]
     parallelChunks(count: out.count) { range in
-      for i in range { dst[i] = pm[i] != 0 ? s : pb[i] }
+      for i in range {
+        let y = pb[i]
+        dst[i] = pm[i] != 0 ? s : y
+      }
     }
     return out
   }
@@ -194,12 +204,21 @@ func selectElements<T: TensorScalar>(_ mask: Tensor, _ a: Tensor, _ b: Tensor, _
       let rd = dst + row * n
       if sm == 1 && sa == 1 && sb == 0 {
         let s = rb[0]
-        for j in 0..<n { rd[j] = rm[j] != 0 ? ra[j] : s }
+        for j in 0..<n {
+          let x = ra[j]
+          rd[j] = rm[j] != 0 ? x : s
+        }
       } else if sm == 1 && sa == 0 && sb == 1 {
         let s = ra[0]
-        for j in 0..<n { rd[j] = rm[j] != 0 ? s : rb[j] }
+        for j in 0..<n {
+          let y = rb[j]
+          rd[j] = rm[j] != 0 ? s : y
+        }
       } else {
-        for j in 0..<n { rd[j] = rm[j * sm] != 0 ? ra[j * sa] : rb[j * sb] }
+        for j in 0..<n {
+          let (x, y) = (ra[j * sa], rb[j * sb])
+          rd[j] = rm[j * sm] != 0 ? x : y
+        }
       }
     }
   }
