@@ -121,6 +121,46 @@ extension ElementwiseTests {
       #expect(gradientCheckFailure([x]) { hvp(of: { $0.silu().sum() }, at: $0[0], v: v) } == nil)
     }
 
+    @Test func float32KernelsMatchFloat64AcrossTheRange() {
+      // float32 sigmoid, tanh, silu and tanh-GELU use vectorizable exp/tanh (VectorizableMath.swift):
+      // compare with the float64 (libm) results on a dense grid, in units of float32 precision.
+      let grid = (0...40_000).map { -100 + Double($0) * 0.005 } + [1e-30, -1e-6, 3e-4, -0.624, 0.626]
+      // `floor`: below it, absolute instead of relative error. For tanh-GELU the formula itself
+      // cancels (`1 + tanh u` with `tanh u ≈ −1`) in any float32 implementation, PyTorch's too;
+      // silu multiplies a subnormal σ(x) by x. (PyTorch 2.13 float32 on the same grid: sigmoid
+      // relative error 0.24 at x = −88.7, silu 1.0 at −91.8: it flushes these to 0.)
+      let ops: [(String, Double, (Tensor) -> Tensor)] = [
+        ("sigmoid", 1.2e-38, { $0.sigmoid() }), ("tanh", 1.2e-38, { $0.tanh() }),
+        ("silu", 1e-36, { $0.silu() }), ("gelu tanh", 1, { $0.gelu(approximation: .tanh) }),
+      ]
+      for (name, floor, op) in ops {
+        // Each float32 input is exactly representable in float64, so both see the same x.
+        let x32 = Tensor(grid, dtype: .float32)
+        let single = op(x32).doubles
+        let double = op(x32.cast(to: .float64)).doubles
+        var worst = 0.0
+        for (s, d) in zip(single, double) {
+          worst = max(worst, Swift.abs(s - d) / max(Swift.abs(d), floor))
+        }
+        #expect(worst < 4e-7, "\(name): worst relative error \(worst)")
+      }
+      let special = Tensor([.nan, .infinity, -.infinity, 89, 88.7, -88, -95], dtype: .float32)
+      let sigmoid = special.sigmoid().doubles
+      #expect(sigmoid[0].isNaN && sigmoid[1] == 1 && sigmoid[2] == 0 && sigmoid[3] == 1)
+      #expect(Swift.abs(sigmoid[5] - 6.05460149e-39) < 1e-44)  // e⁻⁸⁸, near the smallest normal
+      #expect(sigmoid[6] > 0 && Swift.abs(sigmoid[6] - 5.5211e-42) < 1e-44)  // subnormal
+      let tanh = special.tanh().doubles
+      #expect(tanh[0].isNaN && tanh[1] == 1 && tanh[2] == -1 && tanh[3] == 1 && tanh[5] == -1)
+    }
+
+    @Test func tanhAndSigmoidHaveThirdDerivatives() {
+      // Their backward passes are fused ops with their own rules: differentiate an HVP once more.
+      let x = testTensor([6], seed: 36, range: -2...2)
+      let v = testTensor([6], seed: 37)
+      #expect(gradientCheckFailure([x]) { hvp(of: { $0.tanh().sum() }, at: $0[0], v: v) } == nil)
+      #expect(gradientCheckFailure([x]) { hvp(of: { $0.sigmoid().sum() }, at: $0[0], v: v) } == nil)
+    }
+
     @Test func activationsOnEmptyTensorsAndSizeOneDimensions() {
       let ops: [(Tensor) -> Tensor] = [
         { $0.relu() }, { $0.leakyRelu() }, { $0.elu() }, { $0.selu() }, { $0.gelu() },

@@ -92,17 +92,17 @@ extension Tensor {
   public func gelu(approximation: GELUApproximation = .none) -> Tensor {
     switch approximation {
     case .none:
-      let out = applyFloatUnary(GELUFunction.self, self, "gelu")
+      let out = mapFloatUnary(GELUFunction.self, self, "gelu")
       return record("gelu", out, inputs: [self]) { g, _ in [g * self.geluDerivative()] }
     case .tanh:
-      let out = applyFloatUnary(GELUTanhFunction.self, self, "gelu")
+      let out = mapFloatUnary(GELUTanhFunction.self, self, "gelu")
       return record("gelu", out, inputs: [self]) { g, _ in [g * self.geluTanhDerivative()] }
     }
   }
 
   /// `Φ(x) + x φ(x)`. Its derivative is `φ(x) (2 − x²)`.
   func geluDerivative() -> Tensor {
-    let out = applyFloatUnary(GELUDerivativeFunction.self, self, "gelu")
+    let out = mapFloatUnary(GELUDerivativeFunction.self, self, "gelu")
     return record("geluDerivative", out, inputs: [self]) { g, _ in
       let x2 = self * self
       return [g * ((x2 * -0.5).exp() * (2 - x2) * (1 / (2 * Double.pi).squareRoot()))]
@@ -113,7 +113,7 @@ extension Tensor {
   /// `u' = k (1 + 3c x²)`, it is `½ (1 + t) + ½ x (1 − t²) u'`; its own derivative is
   /// `(1 − t²) (u' − x t u'² + 3 k c x²)`.
   func geluTanhDerivative() -> Tensor {
-    let out = applyFloatUnary(GELUTanhDerivativeFunction.self, self, "gelu")
+    let out = mapFloatUnary(GELUTanhDerivativeFunction.self, self, "gelu")
     return record("geluTanhDerivative", out, inputs: [self]) { g, _ in
       let (k, c) = (GELUTanhFunction.k, GELUTanhFunction.c)
       let x2 = self * self
@@ -136,13 +136,13 @@ extension Tensor {
   /// The sigmoid linear unit `x σ(x)` (also called swish), as PyTorch `silu`.
   /// Derivative: `σ(x) (1 + x (1 − σ(x)))`, a fused op.
   public func silu() -> Tensor {
-    let out = applyFloatUnary(SiLUFunction.self, self, "silu")
+    let out = mapFloatUnary(SiLUFunction.self, self, "silu")
     return record("silu", out, inputs: [self]) { g, _ in [g * self.siluDerivative()] }
   }
 
   /// `σ(x) (1 + x (1 − σ(x)))`. Its derivative is `σ(1 − σ) (2 + x (1 − 2σ))`.
   func siluDerivative() -> Tensor {
-    let out = applyFloatUnary(SiLUDerivativeFunction.self, self, "silu")
+    let out = mapFloatUnary(SiLUDerivativeFunction.self, self, "silu")
     return record("siluDerivative", out, inputs: [self]) { g, _ in
       let s = self.sigmoid()
       return [g * (s * (1 - s) * (2 + self * (1 - 2 * s)))]
@@ -196,18 +196,20 @@ enum GELUDerivativeFunction: FloatUnaryFunction {
 }
 
 enum GELUTanhFunction: FloatUnaryFunction {
-  static let k = (2 / Double.pi).squareRoot()
-  static let c = 0.044715
+  // Literals, not computed `static let`s: a lazily initialized global in the loop would stop it
+  // from vectorizing.
+  static var k: Double { 0.797_884_560_802_865_4 }  // √(2/π)
+  static var c: Double { 0.044715 }
   @inline(__always) static func apply<T: TensorFloat>(_ x: T) -> T {
-    let u = T(k) * (x + T(c) * x * x * x)
-    return 0.5 * x * (1 + .tanh(u))
+    let u: T = 0.797_884_560_802_865_4 * (x + 0.044715 * x * x * x)
+    return 0.5 * x * (1 + fastTanh(u))
   }
 }
 
 enum GELUTanhDerivativeFunction: FloatUnaryFunction {
   @inline(__always) static func apply<T: TensorFloat>(_ x: T) -> T {
     let (k, c) = (T(GELUTanhFunction.k), T(GELUTanhFunction.c))
-    let t = T.tanh(k * (x + c * x * x * x))
+    let t = fastTanh(k * (x + c * x * x * x))
     return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * c * x * x)
   }
 }

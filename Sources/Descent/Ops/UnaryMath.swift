@@ -24,15 +24,12 @@ enum CosFunction: FloatUnaryFunction {
   @inline(__always) static func apply<T: TensorFloat>(_ x: T) -> T { .cos(x) }
 }
 enum TanhFunction: FloatUnaryFunction {
-  @inline(__always) static func apply<T: TensorFloat>(_ x: T) -> T { .tanh(x) }
+  @inline(__always) static func apply<T: TensorFloat>(_ x: T) -> T { fastTanh(x) }
 }
-/// The logistic function, evaluated so that `exp` never overflows.
+/// The logistic function (float32: vectorizable, see VectorizableMath.swift; float64: split at 0
+/// so that `exp` never overflows).
 enum SigmoidFunction: FloatUnaryFunction {
-  @inline(__always) static func apply<T: TensorFloat>(_ x: T) -> T {
-    if x >= 0 { return 1 / (1 + .exp(-x)) }
-    let e = T.exp(x)
-    return e / (1 + e)
-  }
+  @inline(__always) static func apply<T: TensorFloat>(_ x: T) -> T { fastSigmoid(x) }
 }
 enum ReciprocalFunction: FloatUnaryFunction {
   @inline(__always) static func apply<T: TensorFloat>(_ x: T) -> T { 1 / x }
@@ -50,25 +47,25 @@ enum SignFunction: UnaryScalarFunction {
 extension Tensor {
   /// `log(1 + x)` elementwise, accurate for small `x`. Derivative: `1 / (1 + x)`.
   public func log1p() -> Tensor {
-    let out = applyFloatUnary(Log1pFunction.self, self, "log1p")
+    let out = mapFloatUnary(Log1pFunction.self, self, "log1p")
     return record("log1p", out, inputs: [self]) { g, _ in [g / (self + 1)] }
   }
 
   /// `eˣ − 1` elementwise, accurate for small `x`. Derivative: `eˣ = y + 1`, from the output.
   public func expm1() -> Tensor {
-    let out = applyFloatUnary(Expm1Function.self, self, "expm1")
+    let out = mapFloatUnary(Expm1Function.self, self, "expm1")
     return record("expm1", out, inputs: [self], savesOutput: true) { g, y in [g * (y + 1)] }
   }
 
   /// `√x` elementwise (NaN for negative `x`). Derivative: `1 / (2√x)`, from the output.
   public func sqrt() -> Tensor {
-    let out = applyFloatUnary(SqrtFunction.self, self, "sqrt")
+    let out = mapFloatUnary(SqrtFunction.self, self, "sqrt")
     return record("sqrt", out, inputs: [self], savesOutput: true) { g, y in [g * 0.5 / y] }
   }
 
   /// `1 / √x` elementwise. Derivative: `−½ x^(−3/2) = −½ y³`, from the output.
   public func rsqrt() -> Tensor {
-    let out = applyFloatUnary(RsqrtFunction.self, self, "rsqrt")
+    let out = mapFloatUnary(RsqrtFunction.self, self, "rsqrt")
     return record("rsqrt", out, inputs: [self], savesOutput: true) { g, y in
       [g * -0.5 * (y * y * y)]
     }
@@ -96,27 +93,29 @@ extension Tensor {
 
   /// `sin x` elementwise. Derivative: `cos x`.
   public func sin() -> Tensor {
-    let out = applyFloatUnary(SinFunction.self, self, "sin")
+    let out = mapFloatUnary(SinFunction.self, self, "sin")
     return record("sin", out, inputs: [self]) { g, _ in [g * self.cos()] }
   }
 
   /// `cos x` elementwise. Derivative: `−sin x`.
   public func cos() -> Tensor {
-    let out = applyFloatUnary(CosFunction.self, self, "cos")
+    let out = mapFloatUnary(CosFunction.self, self, "cos")
     return record("cos", out, inputs: [self]) { g, _ in [-(g * self.sin())] }
   }
 
   /// `tanh x` elementwise. Derivative: `1 − y²`, from the output.
   public func tanh() -> Tensor {
-    let out = applyFloatUnary(TanhFunction.self, self, "tanh")
-    return record("tanh", out, inputs: [self], savesOutput: true) { g, y in [g * (1 - y * y)] }
+    let out = mapFloatUnary(TanhFunction.self, self, "tanh")
+    return record("tanh", out, inputs: [self], savesOutput: true) { g, y in [tanhBackward(g, y)] }
   }
 
   /// The logistic function `σ(x) = 1 / (1 + e⁻ˣ)` elementwise, computed without overflow.
   /// Derivative: `y (1 − y)`, from the output.
   public func sigmoid() -> Tensor {
-    let out = applyFloatUnary(SigmoidFunction.self, self, "sigmoid")
-    return record("sigmoid", out, inputs: [self], savesOutput: true) { g, y in [g * (y * (1 - y))] }
+    let out = mapFloatUnary(SigmoidFunction.self, self, "sigmoid")
+    return record("sigmoid", out, inputs: [self], savesOutput: true) { g, y in
+      [sigmoidBackward(g, y)]
+    }
   }
 
   /// `x²` elementwise, for every dtype (integers wrap on overflow like PyTorch only if they do not
@@ -128,7 +127,7 @@ extension Tensor {
 
   /// `1 / x` elementwise. Derivative: `−1/x² = −y²`, from the output.
   public func reciprocal() -> Tensor {
-    let out = applyFloatUnary(ReciprocalFunction.self, self, "reciprocal")
+    let out = mapFloatUnary(ReciprocalFunction.self, self, "reciprocal")
     return record("reciprocal", out, inputs: [self], savesOutput: true) { g, y in [-(g * (y * y))] }
   }
 
@@ -142,8 +141,8 @@ extension Tensor {
     switch exponent {
     case 1: out = applyUnary(IdentityFunction.self, self)
     case 2: out = applyUnary(SquareFunction.self, self)
-    case 0.5 where dtype.isFloatingPoint: out = applyFloatUnary(SqrtFunction.self, self, "pow")
-    case -1 where dtype.isFloatingPoint: out = applyFloatUnary(ReciprocalFunction.self, self, "pow")
+    case 0.5 where dtype.isFloatingPoint: out = mapFloatUnary(SqrtFunction.self, self, "pow")
+    case -1 where dtype.isFloatingPoint: out = mapFloatUnary(ReciprocalFunction.self, self, "pow")
     default:
       switch dtype {
       case .float32:
@@ -192,6 +191,31 @@ extension Tensor {
       return gradients
     }
   }
+}
+
+/// `g (1 − y²)` in one pass: the gradient of `tanh` from its output `y`. Differentiable:
+/// its derivatives are `1 − y²` for `g` and `−2 g y` for `y`.
+func tanhBackward(_ g: Tensor, _ y: Tensor) -> Tensor {
+  let out = applyFloatBinary(TanhBackwardFunction.self, g, y, "tanh")
+  return record("tanhBackward", out, inputs: [g, y]) { gg, _ in
+    [g.isTracked ? tanhBackward(gg, y) : nil, y.isTracked ? gg * g * y * -2 : nil]
+  }
+}
+
+/// `g y (1 − y)` in one pass: the gradient of `sigmoid` from its output `y`. Differentiable:
+/// its derivatives are `y (1 − y)` for `g` and `g (1 − 2y)` for `y`.
+func sigmoidBackward(_ g: Tensor, _ y: Tensor) -> Tensor {
+  let out = applyFloatBinary(SigmoidBackwardFunction.self, g, y, "sigmoid")
+  return record("sigmoidBackward", out, inputs: [g, y]) { gg, _ in
+    [g.isTracked ? sigmoidBackward(gg, y) : nil, y.isTracked ? gg * g * (1 - y * 2) : nil]
+  }
+}
+
+enum TanhBackwardFunction: FloatBinaryFunction {
+  @inline(__always) static func apply<T: TensorFloat>(_ g: T, _ y: T) -> T { g * (1 - y * y) }
+}
+enum SigmoidBackwardFunction: FloatBinaryFunction {
+  @inline(__always) static func apply<T: TensorFloat>(_ g: T, _ y: T) -> T { g * (y * (1 - y)) }
 }
 
 enum IdentityFunction: UnaryScalarFunction {
