@@ -133,7 +133,7 @@ extension ElementwiseTests {
         ("sigmoid", 1.2e-38, { $0.sigmoid() }), ("tanh", 1.2e-38, { $0.tanh() }),
         ("silu", 1e-36, { $0.silu() }), ("gelu tanh", 1, { $0.gelu(approximation: .tanh) }),
       ]
-      for (name, floor, op) in ops {
+      for (name, floor, op) in ops + [("gelu", 1e-36, { $0.gelu() })] {
         // Each float32 input is exactly representable in float64, so both see the same x.
         let x32 = Tensor(grid, dtype: .float32)
         let single = op(x32).doubles
@@ -142,7 +142,11 @@ extension ElementwiseTests {
         for (s, d) in zip(single, double) {
           worst = max(worst, Swift.abs(s - d) / max(Swift.abs(d), floor))
         }
-        #expect(worst < 4e-7, "\(name): worst relative error \(worst)")
+        // Exact GELU: the float32 rounding of x²/2 inside erfc's exp gives a tail error of about
+        // x²·6e-8 (1.6e-5 at x = −13, where gelu ≈ −1e-37). PyTorch 2.13's float32 gelu: relative
+        // error up to 9e-4 already at x = −3.5.
+        let bound = name == "gelu" ? 2.5e-5 : 4e-7
+        #expect(worst < bound, "\(name): worst relative error \(worst)")
       }
       let special = Tensor([.nan, .infinity, -.infinity, 89, 88.7, -88, -95], dtype: .float32)
       let sigmoid = special.sigmoid().doubles

@@ -183,14 +183,14 @@ struct SoftplusMap: FloatElementMap {
 
 enum GELUFunction: FloatUnaryFunction {
   @inline(__always) static func apply<T: TensorFloat>(_ x: T) -> T {
-    x * 0.5 * (1 + .erf(x * T(0.5.squareRoot())))
+    x * normalCDF(x)
   }
 }
 
 enum GELUDerivativeFunction: FloatUnaryFunction {
   @inline(__always) static func apply<T: TensorFloat>(_ x: T) -> T {
-    let cdf = 0.5 * (1 + T.erf(x * T(0.5.squareRoot())))
-    let pdf = T.exp(-0.5 * x * x) * T(1 / (2 * Double.pi).squareRoot())
+    let cdf = normalCDF(x)
+    let pdf = fastExp(-0.5 * x * x) * 0.398_942_280_401_432_7  // 1/√(2π)
     return cdf + x * pdf
   }
 }
