@@ -10,7 +10,8 @@ extension ElementwiseTests {
     @Test func relu() {
       #expect(forwardMismatch(referenceX, [0, 0, 0, 0, 0.2, 0.7, 1.3, 2.5]) { $0.relu() } == nil)
       // F.relu gradient at -1, 0, 2: [0, 0, 1].
-      #expect(grad(of: { $0.relu().sum() }, at: Tensor([-1, 0, 2], dtype: .float64)).doubles == [0, 0, 1])
+      #expect(
+        grad(of: { $0.relu().sum() }, at: Tensor([-1, 0, 2], dtype: .float64)).doubles == [0, 0, 1])
       #expect(unaryCheckFailure(testTensor([3, 4], seed: 21)) { $0.relu() } == nil)
       #expect(unaryCheckFailure(testTensor([3, 4], seed: 22)) { $0.relu() * $0 } == nil)
       #expect(Tensor(indices: [-3, 0, 4]).relu().ints == [0, 0, 4])
@@ -22,11 +23,15 @@ extension ElementwiseTests {
       #expect(
         forwardMismatch(
           referenceX,
-          [-0.60000000000000009, -0.30000000000000004, -0.10000000000000001, -0.020000000000000004,
-            0.2, 0.7, 1.3, 2.5]
+          [
+            -0.60000000000000009, -0.30000000000000004, -0.10000000000000001, -0.020000000000000004,
+            0.2, 0.7, 1.3, 2.5,
+          ]
         ) { $0.leakyRelu(negativeSlope: 0.2) } == nil)
       #expect(mismatch(Tensor([-1, 1], dtype: .float64).leakyRelu().doubles, [-0.01, 1]) == nil)
-      #expect(unaryCheckFailure(testTensor([3, 4], seed: 23)) { $0.leakyRelu(negativeSlope: 0.3) * $0 } == nil)
+      #expect(
+        unaryCheckFailure(testTensor([3, 4], seed: 23)) { $0.leakyRelu(negativeSlope: 0.3) * $0 }
+          == nil)
     }
 
     @Test func eluAndSelu() {
@@ -34,17 +39,23 @@ extension ElementwiseTests {
       #expect(
         forwardMismatch(
           referenceX,
-          [-0.47510646581606802, -0.3884349199257851, -0.19673467014368329, -0.047581290982020213,
-            0.2, 0.7, 1.3, 2.5]
+          [
+            -0.47510646581606802, -0.3884349199257851, -0.19673467014368329, -0.047581290982020213,
+            0.2, 0.7, 1.3, 2.5,
+          ]
         ) { $0.elu(alpha: 0.5) } == nil)
       #expect(
         forwardMismatch(
           referenceX,
-          [-1.6705687287671118, -1.3658143533672527, -0.69175818780287135, -0.16730527262431394,
-            0.21014019747109611, 0.73549069114883625, 1.3659112835621245, 2.6267524683887009]
+          [
+            -1.6705687287671118, -1.3658143533672527, -0.69175818780287135, -0.16730527262431394,
+            0.21014019747109611, 0.73549069114883625, 1.3659112835621245, 2.6267524683887009,
+          ]
         ) { $0.selu() } == nil)
       #expect(unaryCheckFailure(testTensor([3, 4], seed: 24, range: -2...2)) { $0.elu() } == nil)
-      #expect(unaryCheckFailure(testTensor([3, 4], seed: 25, range: -2...2)) { $0.elu(alpha: 0.5) } == nil)
+      #expect(
+        unaryCheckFailure(testTensor([3, 4], seed: 25, range: -2...2)) { $0.elu(alpha: 0.5) } == nil
+      )
       #expect(unaryCheckFailure(testTensor([3, 4], seed: 26, range: -2...2)) { $0.selu() } == nil)
     }
 
@@ -53,20 +64,26 @@ extension ElementwiseTests {
       #expect(
         forwardMismatch(
           referenceX,
-          [-0.0040496940948903104, -0.10021080190328704, -0.15426876936299344,
+          [
+            -0.0040496940948903104, -0.10021080190328704, -0.15426876936299344,
             -0.046017216272297101, 0.11585194188782061, 0.53062544344384888, 1.1741593700387067,
-            2.4844758366855597]
+            2.4844758366855597,
+          ]
         ) { $0.gelu() } == nil)
       #expect(
         forwardMismatch(
           referenceX,
-          [-0.0036373920817729943, -0.10042842301976707, -0.15428599017485606,
+          [
+            -0.0036373920817729943, -0.10042842301976707, -0.15428599017485606,
             -0.046017248954564841, 0.11585142978210627, 0.53057013470511671, 1.1739290123173094,
-            2.4849157339100012]
+            2.4849157339100012,
+          ]
         ) { $0.gelu(approximation: .tanh) } == nil)
       #expect(unaryCheckFailure(testTensor([3, 4], seed: 27, range: -3...3)) { $0.gelu() } == nil)
       #expect(
-        unaryCheckFailure(testTensor([3, 4], seed: 28, range: -3...3)) { $0.gelu(approximation: .tanh) }
+        unaryCheckFailure(testTensor([3, 4], seed: 28, range: -3...3)) {
+          $0.gelu(approximation: .tanh)
+        }
           == nil)
     }
 
@@ -88,16 +105,21 @@ extension ElementwiseTests {
       #expect(
         forwardMismatch(
           referenceX,
-          [0.048587351573742062, 0.20141327798275241, 0.47407698418010669, 0.64439666007357088,
-            0.79813886938159184, 1.1031860488854579, 1.5410084538329922, 2.5788897342925496]
+          [
+            0.048587351573742062, 0.20141327798275241, 0.47407698418010669, 0.64439666007357088,
+            0.79813886938159184, 1.1031860488854579, 1.5410084538329922, 2.5788897342925496,
+          ]
         ) { $0.softplus() } == nil)
       #expect(
         forwardMismatch(
           referenceX,
-          [0.0012378425688652247, 0.024293675786871031, 0.15663084375911143, 0.29906943469079589,
-            0.45650762619997631, 0.81020870495922548, 1.335822345983835, 2.5]
+          [
+            0.0012378425688652247, 0.024293675786871031, 0.15663084375911143, 0.29906943469079589,
+            0.45650762619997631, 0.81020870495922548, 1.335822345983835, 2.5,
+          ]
         ) { $0.softplus(beta: 2, threshold: 4) } == nil)
-      #expect(unaryCheckFailure(testTensor([3, 4], seed: 31, range: -3...3)) { $0.softplus() } == nil)
+      #expect(
+        unaryCheckFailure(testTensor([3, 4], seed: 31, range: -3...3)) { $0.softplus() } == nil)
       // Both sides of the threshold, away from the jump at βx = 4.
       let x = Tensor([-1, 0.3, 1.2, 3, 4.5], dtype: .float64)
       #expect(unaryCheckFailure(x) { $0.softplus(beta: 2, threshold: 4) } == nil)
@@ -112,8 +134,10 @@ extension ElementwiseTests {
       #expect(
         forwardMismatch(
           referenceX,
-          [-0.14227761953270035, -0.27363828570953452, -0.1887703343990727, -0.047502081252106004,
-            0.1099667994624956, 0.46773144051771626, 1.0215854779553264, 2.3103545499468914]
+          [
+            -0.14227761953270035, -0.27363828570953452, -0.1887703343990727, -0.047502081252106004,
+            0.1099667994624956, 0.46773144051771626, 1.0215854779553264, 2.3103545499468914,
+          ]
         ) { $0.silu() } == nil)
       #expect(unaryCheckFailure(testTensor([3, 4], seed: 32, range: -4...4)) { $0.silu() } == nil)
       let x = testTensor([4], seed: 33, range: -2...2)
@@ -122,9 +146,10 @@ extension ElementwiseTests {
     }
 
     @Test func float32KernelsMatchFloat64AcrossTheRange() {
-      // float32 sigmoid, tanh, silu and tanh-GELU use vectorizable exp/tanh (VectorizableMath.swift):
-      // compare with the float64 (libm) results on a dense grid, in units of float32 precision.
-      let grid = (0...40_000).map { -100 + Double($0) * 0.005 } + [1e-30, -1e-6, 3e-4, -0.624, 0.626]
+      // float32 sigmoid, tanh, silu and GELU use vectorizable exp/tanh/erfc (VectorizableMath
+      // .swift): compare with the float64 (libm) results on a dense grid.
+      let grid =
+        (0...40_000).map { -100 + Double($0) * 0.005 } + [1e-30, -1e-6, 3e-4, -0.624, 0.626]
       // `floor`: below it, absolute instead of relative error. For tanh-GELU the formula itself
       // cancels (`1 + tanh u` with `tanh u ≈ −1`) in any float32 implementation, PyTorch's too;
       // silu multiplies a subnormal σ(x) by x. (PyTorch 2.13 float32 on the same grid: sigmoid
@@ -143,7 +168,7 @@ extension ElementwiseTests {
           worst = max(worst, Swift.abs(s - d) / max(Swift.abs(d), floor))
         }
         // Exact GELU: the float32 rounding of x²/2 inside erfc's exp gives a tail error of about
-        // x²·6e-8 (1.6e-5 at x = −13, where gelu ≈ −1e-37). PyTorch 2.13's float32 gelu: relative
+        // x²·1e-7 (1.6e-5 at x = −13, where gelu ≈ −1e-37). PyTorch 2.13's float32 gelu: relative
         // error up to 9e-4 already at x = −3.5.
         let bound = name == "gelu" ? 2.5e-5 : 4e-7
         #expect(worst < bound, "\(name): worst relative error \(worst)")
@@ -174,7 +199,8 @@ extension ElementwiseTests {
         let empty = Tensor.zeros([3, 0], dtype: .float64)
         #expect(op(empty).shape == [3, 0], "op \(i)")
         #expect(grad(of: { op($0).sum() }, at: empty).shape == [3, 0], "op \(i)")
-        #expect(unaryCheckFailure(testTensor([1, 3, 1], seed: 35, range: -2...2), op) == nil, "op \(i)")
+        #expect(
+          unaryCheckFailure(testTensor([1, 3, 1], seed: 35, range: -2...2), op) == nil, "op \(i)")
       }
     }
   }

@@ -13,15 +13,25 @@ extension ElementwiseTests {
       let b = Tensor(-1, dtype: .float64)
       let out = `where`(condition, a, b)
       #expect(out.shape == [2, 4, 3])
-      #expect(out[element: 0, 2, 0] == 30 && out[element: 0, 2, 1] == -1 && out[element: 1, 3, 2] == 40)
+      #expect(
+        out[element: 0, 2, 0] == 30 && out[element: 0, 2, 1] == -1 && out[element: 1, 3, 2] == 40)
       #expect(out[element: 1, 0, 0] == -1 && out[element: 1, 0, 2] == 10)
       // Any dtype is a condition: nonzero (and NaN) is true.
       let floatCondition = Tensor([0, -0.5, .nan, 0], dtype: .float32)
       let picked = `where`(floatCondition, Tensor.ones([4]), Tensor.zeros([4]))
       #expect(picked.doubles == [0, 1, 1, 0])
-      #expect(`where`(Tensor(indices: [3, 0]), Tensor(indices: [1, 2]), Tensor(indices: [7, 8])).ints == [1, 8])
-      #expect(`where`(Tensor([1, 0], dtype: .uint8), Tensor([5, 6], dtype: .float64), 0).doubles == [5, 0])
-      #expect(`where`(Tensor([1, 0], dtype: .uint8), 0, Tensor([5, 6], dtype: .float64)).doubles == [0, 6])
+      #expect(
+        `where`(Tensor(indices: [3, 0]), Tensor(indices: [1, 2]), Tensor(indices: [7, 8])).ints == [
+          1, 8,
+        ])
+      #expect(
+        `where`(Tensor([1, 0], dtype: .uint8), Tensor([5, 6], dtype: .float64), 0).doubles == [
+          5, 0,
+        ])
+      #expect(
+        `where`(Tensor([1, 0], dtype: .uint8), 0, Tensor([5, 6], dtype: .float64)).doubles == [
+          0, 6,
+        ])
       // PyTorch's method form, which needs no backticks.
       let mask = Tensor([1, 0], dtype: .uint8)
       #expect(Tensor([1, 2]).where(mask, Tensor([3, 4])).doubles == [1, 4])
@@ -35,8 +45,10 @@ extension ElementwiseTests {
       let g = grad(of: { `where`(condition, $0[0], $0[1]).sum() }, at: [a, b])
       #expect(g[0].doubles == [1, 0, 0, 1, 1, 0])
       #expect(g[1].doubles == [0, 1, 2])
-      #expect(gradientCheckFailure([a, b]) { `where`(condition, $0[0] * $0[1], $0[1].exp()) } == nil)
-      #expect(secondOrderCheckFailure([a, b]) { `where`(condition, $0[0] * $0[1], $0[1].exp()) } == nil)
+      #expect(
+        gradientCheckFailure([a, b]) { `where`(condition, $0[0] * $0[1], $0[1].exp()) } == nil)
+      #expect(
+        secondOrderCheckFailure([a, b]) { `where`(condition, $0[0] * $0[1], $0[1].exp()) } == nil)
       let empty = Tensor.zeros([0, 3], dtype: .float64)
       #expect(`where`(Tensor.zeros([0, 1], dtype: .uint8), empty, b).shape == [0, 3])
     }
@@ -55,7 +67,8 @@ extension ElementwiseTests {
       #expect(unaryCheckFailure(t) { $0.clamp(min: -0.5, max: 0.7) * $0 } == nil)
       #expect(unaryCheckFailure(t) { $0.clamp(max: 0.3).exp() } == nil)
       #expect(Tensor(indices: [-5, 3, 9]).clamp(min: 0, max: 4).ints == [0, 3, 4])
-      #expect(Tensor([0, 100, 250], dtype: .uint8).clamp(min: 50, max: 200).ints == [50, 100, 200])
+      #expect(
+        Tensor([0, 100, 250], dtype: .uint8).clamp(min: 50, max: 200).ints == [50, 100, 200])
     }
 
     @Test func maximumAndMinimumSplitTiesLikePyTorch() {
@@ -88,7 +101,8 @@ extension ElementwiseTests {
         #expect(secondOrderCheckFailure([a, b]) { op($0[0], $0[1]) * $0[0] * $0[1] } == nil)
       }
       #expect(gradientCheckFailure([a]) { maximum($0[0], 0.1) * $0[0] } == nil)
-      #expect(maximum(Tensor.zeros([0, 3], dtype: .float64), b.reshaped([4, 1, 1])).shape == [4, 0, 3])
+      #expect(
+        maximum(Tensor.zeros([0, 3], dtype: .float64), b.reshaped([4, 1, 1])).shape == [4, 0, 3])
     }
 
     @Test func comparisonsGiveUInt8MasksWithBroadcasting() {
@@ -111,7 +125,8 @@ extension ElementwiseTests {
       let i = Tensor(indices: [-1, 0, 1])
       #expect((i .< 0.5).ints == [1, 1, 0] && (i .> -0.5).ints == [0, 1, 1])
       #expect((i .== Tensor(indices: [-1, 5, 1])).ints == [1, 0, 1])
-      #expect((Tensor([3, 200], dtype: .uint8) .> Tensor([100, 100], dtype: .uint8)).ints == [0, 1])
+      #expect(
+        (Tensor([3, 200], dtype: .uint8) .> Tensor([100, 100], dtype: .uint8)).ints == [0, 1])
       #expect((Tensor.zeros([0, 2]) .< Tensor.zeros([1, 2])).shape == [0, 2])
     }
 
@@ -126,16 +141,22 @@ extension ElementwiseTests {
 
     @Test func castBetweenAllDTypes() {
       // torch .to(): float → int32 truncates; float → uint8 and int32 → uint8 wrap.
-      #expect(Tensor([-1.7, -0.5, 0.5, 2.9], dtype: .float64).cast(to: .int32).ints == [-1, 0, 0, 2])
+      #expect(
+        Tensor([-1.7, -0.5, 0.5, 2.9], dtype: .float64).cast(to: .int32).ints == [-1, 0, 0, 2])
       #expect(Tensor([-1.5, 2.7, 300], dtype: .float32).cast(to: .uint8).ints == [255, 2, 44])
       #expect(Tensor(indices: [300, -1, 7]).cast(to: .uint8).ints == [44, 255, 7])
       #expect(Tensor([200, 7], dtype: .uint8).cast(to: .int32).ints == [200, 7])
-      #expect(Tensor([.nan, 1e12, -1e12], dtype: .float64).cast(to: .int32).ints == [0, 2147483647, -2147483648])
+      #expect(
+        Tensor([.nan, 1e12, -1e12], dtype: .float64).cast(to: .int32).ints == [
+          0, 2_147_483_647, -2_147_483_648,
+        ])
       let values: [Double] = [0, 1, 7, 100]
       for source in DType.allCases {
         for target in DType.allCases {
           let cast = Tensor(values, shape: [2, 2], dtype: source).cast(to: target)
-          #expect(cast.dtype == target && cast.shape == [2, 2] && cast.doubles == values, "\(source) → \(target)")
+          #expect(
+            cast.dtype == target && cast.shape == [2, 2] && cast.doubles == values,
+            "\(source) → \(target)")
           #expect(Tensor.zeros([0, 2], dtype: source).cast(to: target).shape == [0, 2])
         }
       }
@@ -149,7 +170,8 @@ extension ElementwiseTests {
       let g = grad(of: { $0.cast(to: .float32).square().cast(to: .float64).sum() }, at: x)
       #expect(g.dtype == .float64)
       #expect(mismatch(g, x * 2, relativeTolerance: 1e-6) == nil)
-      let (value, gradient) = valueAndGrad(of: { ($0.cast(to: .float64) * 3).sum() }, at: Tensor([1, 2], dtype: .float32))
+      let (value, gradient) = valueAndGrad(
+        of: { ($0.cast(to: .float64) * 3).sum() }, at: Tensor([1, 2], dtype: .float32))
       #expect(value.dtype == .float64 && value.item == 9)
       #expect(gradient.dtype == .float32 && gradient.doubles == [3, 3])
       // Round trips through float64 are exact, so the float64 checks apply.

@@ -54,14 +54,18 @@ func unaryCheckFailure(_ x: Tensor, _ op: @escaping (Tensor) -> Tensor) -> Strin
     #expect(
       forwardMismatch(
         referenceSmall,
-        [-2.3025850929940459, -0.35667494393873234, 9.999999950000001e-09, 0.40546510810816438,
-          1.3862943611198906]
+        [
+          -2.3025850929940459, -0.35667494393873234, 9.999999950000001e-09, 0.40546510810816438,
+          1.3862943611198906,
+        ]
       ) { $0.log1p() } == nil)
     #expect(
       forwardMismatch(
         referenceSmall,
-        [-0.59343034025940089, -0.25918177931828212, 1.0000000050000001e-08, 0.64872127070012819,
-          19.085536923187668]
+        [
+          -0.59343034025940089, -0.25918177931828212, 1.0000000050000001e-08, 0.64872127070012819,
+          19.085536923187668,
+        ]
       ) { $0.expm1() } == nil)
     #expect(unaryCheckFailure(testTensor([2, 3], seed: 1, range: -0.5...2)) { $0.log1p() } == nil)
     #expect(unaryCheckFailure(testTensor([2, 3], seed: 2, range: -2...2)) { $0.expm1() } == nil)
@@ -91,16 +95,17 @@ func unaryCheckFailure(_ x: Tensor, _ op: @escaping (Tensor) -> Tensor) -> Strin
     #expect(forwardMismatch(referenceX, [-1, -1, -1, -1, 1, 1, 1, 1]) { $0.sign() } == nil)
     // PyTorch: sign(0) = 0 and sign(NaN) = 0; the derivative of abs at 0 is 0.
     #expect(Tensor([0, .nan, -0.0], dtype: .float64).sign().doubles == [0, 0, 0])
-    #expect(grad(of: { $0.abs().sum() }, at: Tensor([-2, 0, 3], dtype: .float64)).doubles == [-1, 0, 1])
+    #expect(
+      grad(of: { $0.abs().sum() }, at: Tensor([-2, 0, 3], dtype: .float64)).doubles == [-1, 0, 1])
     #expect(unaryCheckFailure(testTensor([2, 4], seed: 5)) { $0.abs() } == nil)
     #expect(unaryCheckFailure(testTensor([2, 4], seed: 6)) { $0.sign() * $0 } == nil)
     #expect(grad(of: { $0.sign().sum() }, at: Tensor([-2, 3], dtype: .float64)).doubles == [0, 0])
   }
 
   @Test func absSignSquareOnIntegers() {
-    let x = Tensor(indices: [-5, 0, 7, -2147483648])
+    let x = Tensor(indices: [-5, 0, 7, -2_147_483_648])
     #expect(x.abs().dtype == .int32)
-    #expect(x.abs().ints == [5, 0, 7, -2147483648])  // int32.min wraps, as in PyTorch
+    #expect(x.abs().ints == [5, 0, 7, -2_147_483_648])  // int32.min wraps, as in PyTorch
     #expect(x.sign().ints == [-1, 0, 1, -1])
     #expect(Tensor(indices: [-3, 4]).square().ints == [9, 16])
     let bytes = Tensor([0, 3, 255], dtype: .uint8)
@@ -113,28 +118,39 @@ func unaryCheckFailure(_ x: Tensor, _ op: @escaping (Tensor) -> Tensor) -> Strin
     #expect(
       forwardMismatch(
         referenceX,
-        [-0.14112000805986721, -0.99749498660405445, -0.47942553860420301, -0.099833416646828155,
-          0.19866933079506122, 0.64421768723769102, 0.96355818541719296, 0.59847214410395655]
+        [
+          -0.14112000805986721, -0.99749498660405445, -0.47942553860420301, -0.099833416646828155,
+          0.19866933079506122, 0.64421768723769102, 0.96355818541719296, 0.59847214410395655,
+        ]
       ) { $0.sin() } == nil)
     #expect(
       forwardMismatch(
         referenceX,
-        [-0.98999249660044542, 0.070737201667702906, 0.87758256189037276, 0.99500416527802582,
-          0.98006657784124163, 0.7648421872844885, 0.26749882862458735, -0.8011436155469337]
+        [
+          -0.98999249660044542, 0.070737201667702906, 0.87758256189037276, 0.99500416527802582,
+          0.98006657784124163, 0.7648421872844885, 0.26749882862458735, -0.8011436155469337,
+        ]
       ) { $0.cos() } == nil)
     #expect(
       forwardMismatch(
         referenceX,
-        [-0.99505475368673046, -0.9051482536448664, -0.46211715726000974, -0.099667994624955819,
-          0.19737532022490401, 0.6043677771171635, 0.86172315931330634, 0.98661429815143031]
+        [
+          -0.99505475368673046, -0.9051482536448664, -0.46211715726000974, -0.099667994624955819,
+          0.19737532022490401, 0.6043677771171635, 0.86172315931330634, 0.98661429815143031,
+        ]
       ) { $0.tanh() } == nil)
     #expect(
       forwardMismatch(
         referenceX,
-        [0.047425873177566781, 0.18242552380635635, 0.37754066879814541, 0.47502081252105999,
-          0.54983399731247795, 0.66818777216816616, 0.78583498304255861, 0.92414181997875655]
+        [
+          0.047425873177566781, 0.18242552380635635, 0.37754066879814541, 0.47502081252105999,
+          0.54983399731247795, 0.66818777216816616, 0.78583498304255861, 0.92414181997875655,
+        ]
       ) { $0.sigmoid() } == nil)
-    for (seed, op) in [(7, { (x: Tensor) in x.sin() }), (8, { $0.cos() }), (9, { $0.tanh() }), (10, { $0.sigmoid() })] {
+    for (seed, op) in [
+      (7, { (x: Tensor) in x.sin() }), (8, { $0.cos() }), (9, { $0.tanh() }),
+      (10, { $0.sigmoid() }),
+    ] {
       #expect(unaryCheckFailure(testTensor([2, 3], seed: UInt64(seed), range: -2...2), op) == nil)
     }
   }
@@ -151,17 +167,22 @@ func unaryCheckFailure(_ x: Tensor, _ op: @escaping (Tensor) -> Tensor) -> Strin
     #expect(
       forwardMismatch(
         referenceX,
-        [9, 2.25, 0.25, 0.010000000000000002, 0.040000000000000008, 0.48999999999999994,
-          1.6900000000000002, 6.25]
+        [
+          9, 2.25, 0.25, 0.010000000000000002, 0.040000000000000008, 0.48999999999999994,
+          1.6900000000000002, 6.25,
+        ]
       ) { $0.square() } == nil)
     #expect(
       forwardMismatch(
         referenceX,
-        [-0.33333333333333331, -0.66666666666666663, -2, -10, 5, 1.4285714285714286,
-          0.76923076923076916, 0.40000000000000002]
+        [
+          -0.33333333333333331, -0.66666666666666663, -2, -10, 5, 1.4285714285714286,
+          0.76923076923076916, 0.40000000000000002,
+        ]
       ) { $0.reciprocal() } == nil)
     #expect(unaryCheckFailure(testTensor([2, 3], seed: 11)) { $0.square() } == nil)
-    #expect(unaryCheckFailure(testTensor([2, 3], seed: 12, range: 0.5...2)) { $0.reciprocal() } == nil)
+    #expect(
+      unaryCheckFailure(testTensor([2, 3], seed: 12, range: 0.5...2)) { $0.reciprocal() } == nil)
   }
 
   @Test func powWithScalarExponent() {
@@ -174,14 +195,18 @@ func unaryCheckFailure(_ x: Tensor, _ op: @escaping (Tensor) -> Tensor) -> Strin
     #expect(
       forwardMismatch(
         referenceX,
-        [-27, -3.375, -0.125, -0.0010000000000000002, 0.0080000000000000019, 0.34299999999999992,
-          2.1970000000000005, 15.625]
+        [
+          -27, -3.375, -0.125, -0.0010000000000000002, 0.0080000000000000019, 0.34299999999999992,
+          2.1970000000000005, 15.625,
+        ]
       ) { $0.pow(3) } == nil)
     #expect(
       forwardMismatch(
         referenceX,
-        [0.1111111111111111, 0.44444444444444442, 4, 99.999999999999986, 24.999999999999996,
-          2.0408163265306127, 0.59171597633136086, 0.16]
+        [
+          0.1111111111111111, 0.44444444444444442, 4, 99.999999999999986, 24.999999999999996,
+          2.0408163265306127, 0.59171597633136086, 0.16,
+        ]
       ) { $0.pow(-2) } == nil)
     #expect(Tensor([-2, 0], dtype: .float64).pow(0.5).doubles[0].isNaN)
     #expect(Tensor([-2, 0], dtype: .float64).pow(0).doubles == [1, 1])
@@ -199,10 +224,14 @@ func unaryCheckFailure(_ x: Tensor, _ op: @escaping (Tensor) -> Tensor) -> Strin
     let a = Tensor([[0.5, 1.5, 2], [3, 0.2, 1.1]], dtype: .float64)
     let b = Tensor([1.3, -0.7, 2], dtype: .float64)
     let expected = Tensor(
-      [0.40612619817811774, 0.75289795697123696, 4, 4.1711675109477282, 3.0851693136000478,
-        1.2100000000000002], shape: [2, 3], dtype: .float64)
+      [
+        0.40612619817811774, 0.75289795697123696, 4, 4.1711675109477282, 3.0851693136000478,
+        1.2100000000000002,
+      ], shape: [2, 3], dtype: .float64)
     #expect(mismatch(a.pow(b), expected, relativeTolerance: 1e-12) == nil)
-    #expect(mismatch(a.cast(to: .float32).pow(b.cast(to: .float32)), expected, relativeTolerance: 2e-6) == nil)
+    #expect(
+      mismatch(a.cast(to: .float32).pow(b.cast(to: .float32)), expected, relativeTolerance: 2e-6)
+        == nil)
     let base = testTensor([2, 1, 3], seed: 15, range: 0.5...2)
     let exponent = testTensor([4, 1], seed: 16, range: -1.5...1.5)
     #expect(gradientCheckFailure([base, exponent]) { $0[0].pow($0[1]) } == nil)
@@ -233,7 +262,8 @@ func unaryCheckFailure(_ x: Tensor, _ op: @escaping (Tensor) -> Tensor) -> Strin
       }
       let scalar = Tensor(0.7, dtype: .float64)
       #expect(op(scalar).shape == [], "op \(i)")
-      #expect(unaryCheckFailure(Tensor([0.7], shape: [1, 1], dtype: .float64), op) == nil, "op \(i)")
+      #expect(
+        unaryCheckFailure(Tensor([0.7], shape: [1, 1], dtype: .float64), op) == nil, "op \(i)")
     }
   }
 

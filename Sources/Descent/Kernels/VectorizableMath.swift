@@ -58,7 +58,8 @@ func vectorizableSigmoid(_ x: Float) -> Float {
 }
 
 /// `erfc x` from Numerical Recipes' `erfcc` (Chebyshev fit, relative error below 1.2·10⁻⁷ for all
-/// x in exact arithmetic): `t exp(−z² + P(t))` with `z = |x|`, `t = 1/(1 + z/2)`; `2 − …` for x < 0.
+/// x in exact arithmetic): `t exp(−z² + P(t))` with `z = |x|`, `t = 1/(1 + z/2)`; `2 − …` for
+/// x < 0.
 /// In float32 the rounding of `−z²` adds a relative error of about `z² · 1.2·10⁻⁷` in the far tail.
 @inline(__always)
 func vectorizableErfc(_ x: Float) -> Float {
@@ -94,13 +95,17 @@ func normalCDF<T: TensorFloat>(_ x: T) -> T {
 /// specialization the type test folds away.
 @inline(__always)
 func fastExp<T: TensorFloat>(_ x: T) -> T {
-  if T.self == Float.self { return unsafeBitCast(vectorizableExp(unsafeBitCast(x, to: Float.self)), to: T.self) }
+  if T.self == Float.self {
+    return unsafeBitCast(vectorizableExp(unsafeBitCast(x, to: Float.self)), to: T.self)
+  }
   return .exp(x)
 }
 
 @inline(__always)
 func fastTanh<T: TensorFloat>(_ x: T) -> T {
-  if T.self == Float.self { return unsafeBitCast(vectorizableTanh(unsafeBitCast(x, to: Float.self)), to: T.self) }
+  if T.self == Float.self {
+    return unsafeBitCast(vectorizableTanh(unsafeBitCast(x, to: Float.self)), to: T.self)
+  }
   return .tanh(x)
 }
 

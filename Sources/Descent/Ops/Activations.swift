@@ -129,7 +129,10 @@ extension Tensor {
   public func softplus(beta: Double = 1, threshold: Double = 20) -> Tensor {
     let out = applyFloatMap(SoftplusMap(beta: beta, threshold: threshold), self, "softplus")
     return record("softplus", out, inputs: [self]) { g, _ in
-      [Descent.where(maskAbove(self, scale: beta, threshold: threshold), g, g * (self * beta).sigmoid())]
+      [
+        Descent.where(
+          maskAbove(self, scale: beta, threshold: threshold), g, g * (self * beta).sigmoid())
+      ]
     }
   }
 

@@ -1,5 +1,6 @@
 // Elementwise comparisons and floating-point classification. Results are `uint8` tensors of 0 and
-// 1 (PyTorch's `bool`), never differentiable; use them as masks with `where(_:_:_:)` or `cast(to:)`.
+// 1 (PyTorch's `bool`), never differentiable; use them as masks with `where(_:_:_:)` or
+// `cast(to:)`.
 
 enum LessFunction: ScalarComparison {
   @inline(__always) static func apply<T: TensorScalar>(_ a: T, _ b: T) -> Bool { a < b }
@@ -24,7 +25,9 @@ enum NotEqualFunction: ScalarComparison {
 ///
 /// Floating-point tensors compare with the scalar rounded to their dtype (PyTorch's rule for a
 /// Python number); integer tensors compare exactly in `Double`, so `x .< 0.5` is right for `int32`.
-func compareWithScalar<F: ScalarComparison>(_ f: F.Type, _ x: Tensor, _ scalar: Double, flipped: Bool)
+func compareWithScalar<F: ScalarComparison>(
+  _ f: F.Type, _ x: Tensor, _ scalar: Double, flipped: Bool
+)
   -> Tensor
 {
   switch x.dtype {

@@ -92,7 +92,8 @@ extension Tensor {
   ///
   /// Derivative: 1 where `min ≤ x ≤ max` (bounds included, as PyTorch), 0 elsewhere.
   public func clamp(min: Double? = nil, max: Double? = nil) -> Tensor {
-    precondition(min != nil || max != nil, "clamp: give at least one of min and max (shape \(shape))")
+    precondition(
+      min != nil || max != nil, "clamp: give at least one of min and max (shape \(shape))")
     let lower = min ?? -.infinity
     let upper = max ?? .infinity
     let out: Tensor
@@ -111,7 +112,9 @@ extension Tensor {
         let (lo, hi) = (Float(lower), Float(upper))
         inside = mapElements(self, Float.self, to: UInt8.self) { $0 >= lo && $0 <= hi ? 1 : 0 }
       default:
-        inside = mapElements(self, Double.self, to: UInt8.self) { $0 >= lower && $0 <= upper ? 1 : 0 }
+        inside = mapElements(self, Double.self, to: UInt8.self) {
+          $0 >= lower && $0 <= upper ? 1 : 0
+        }
       }
       return [Descent.where(inside, g, 0)]
     }
@@ -153,8 +156,11 @@ func clampElements<T: TensorScalar>(_ x: Tensor, _ lower: T, _ upper: T) -> Tens
 
 /// `mask ? a : b` over the broadcast shape of the three; `mask` is `uint8`, `a` and `b` are `T`.
 /// Both branches are loaded before the choice so that the loops compile to vector blends.
-func selectElements<T: TensorScalar>(_ mask: Tensor, _ a: Tensor, _ b: Tensor, _ t: T.Type) -> Tensor {
-  guard let partial = broadcastShape(a.shape, b.shape), let shape = broadcastShape(mask.shape, partial)
+func selectElements<T: TensorScalar>(_ mask: Tensor, _ a: Tensor, _ b: Tensor, _ t: T.Type)
+  -> Tensor
+{
+  guard let partial = broadcastShape(a.shape, b.shape),
+    let shape = broadcastShape(mask.shape, partial)
   else {
     preconditionFailure(
       "where: shapes \(mask.shape) (condition), \(a.shape) and \(b.shape) do not broadcast")

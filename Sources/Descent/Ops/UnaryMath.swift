@@ -175,7 +175,8 @@ extension Tensor {
     case .float64:
       out = zipElements(self, exponent, Double.self, to: Double.self) { Foundation.pow($0, $1) }
     default:
-      preconditionFailure("pow: needs floating-point tensors, got \(dtype) \(shape) and \(exponent.shape)")
+      preconditionFailure(
+        "pow: needs floating-point tensors, got \(dtype) \(shape) and \(exponent.shape)")
     }
     let base = self
     return record("pow", out, inputs: [base, exponent], savesOutput: true) { g, y in
