@@ -108,6 +108,9 @@ func unaryCheckFailure(_ x: Tensor, _ op: @escaping (Tensor) -> Tensor) -> Strin
     #expect(x.abs().ints == [5, 0, 7, -2_147_483_648])  // int32.min wraps, as in PyTorch
     #expect(x.sign().ints == [-1, 0, 1, -1])
     #expect(Tensor(indices: [-3, 4]).square().ints == [9, 16])
+    // Wraps like PyTorch's int32 (65536² = 2³² ≡ 0, 46341² = 2147488281 ≡ −2147479015).
+    #expect(Tensor(indices: [65536, 46341]).square().ints == [0, -2_147_479_015])
+    #expect(Tensor([16, 3], dtype: .uint8).square().ints == [0, 9])
     let bytes = Tensor([0, 3, 255], dtype: .uint8)
     #expect(bytes.abs().ints == [0, 3, 255])
     #expect(bytes.sign().ints == [0, 1, 1])

@@ -34,8 +34,17 @@ enum SigmoidFunction: FloatUnaryFunction {
 enum ReciprocalFunction: FloatUnaryFunction {
   @inline(__always) static func apply<T: TensorFloat>(_ x: T) -> T { 1 / x }
 }
-enum SquareFunction: UnaryScalarFunction {
-  @inline(__always) static func apply<T: TensorScalar>(_ x: T) -> T { x * x }
+enum SquareFunction: FloatUnaryFunction {
+  @inline(__always) static func apply<T: TensorFloat>(_ x: T) -> T { x * x }
+}
+
+/// `x²` for every dtype; integers wrap on overflow as in PyTorch (Swift's `*` would trap).
+func squareElements(_ x: Tensor) -> Tensor {
+  switch x.dtype {
+  case .float32, .float64: mapFloatUnary(SquareFunction.self, x, "square")
+  case .int32: mapElements(x, Int32.self, to: Int32.self) { $0 &* $0 }
+  case .uint8: mapElements(x, UInt8.self, to: UInt8.self) { $0 &* $0 }
+  }
 }
 /// `1`, `-1` or `0` (also for NaN, as PyTorch); never forms `-1` for an unsigned type.
 enum SignFunction: UnaryScalarFunction {
@@ -118,10 +127,10 @@ extension Tensor {
     }
   }
 
-  /// `x²` elementwise, for every dtype (integers wrap on overflow like PyTorch only if they do not
-  /// trap: keep integer inputs small). Derivative: `2x`.
+  /// `x²` elementwise, for every dtype (integers wrap on overflow, as in PyTorch).
+  /// Derivative: `2x`.
   public func square() -> Tensor {
-    let out = applyUnary(SquareFunction.self, self)
+    let out = squareElements(self)
     return record("square", out, inputs: [self]) { g, _ in [g * (self * 2)] }
   }
 
@@ -140,7 +149,7 @@ extension Tensor {
     let out: Tensor
     switch exponent {
     case 1: out = applyUnary(IdentityFunction.self, self)
-    case 2: out = applyUnary(SquareFunction.self, self)
+    case 2: out = squareElements(self)
     case 0.5 where dtype.isFloatingPoint: out = mapFloatUnary(SqrtFunction.self, self, "pow")
     case -1 where dtype.isFloatingPoint: out = mapFloatUnary(ReciprocalFunction.self, self, "pow")
     default:
