@@ -144,23 +144,21 @@ extension Tensor {
   /// exponent is fine (`(−2)³ = −8`), a negative base with a fractional one gives NaN, `0⁰ = 1`.
   ///
   /// Derivative: `p xᵖ⁻¹`, and exactly 0 when `p = 0` (PyTorch's convention, which avoids `0 · ∞`
-  /// at `x = 0`).
+  /// at `x = 0`). Like PyTorch, exponents 2, 0.5 and −1 run as `square`, `sqrt` and `reciprocal`.
   public func pow(_ exponent: Double) -> Tensor {
+    precondition(
+      dtype.isFloatingPoint, "pow: needs a floating-point tensor, got \(dtype) \(shape)")
     let out: Tensor
-    switch exponent {
-    case 1: out = applyUnary(IdentityFunction.self, self)
-    case 2: out = squareElements(self)
-    case 0.5 where dtype.isFloatingPoint: out = mapFloatUnary(SqrtFunction.self, self, "pow")
-    case -1 where dtype.isFloatingPoint: out = mapFloatUnary(ReciprocalFunction.self, self, "pow")
+    switch (exponent, dtype) {
+    case (1, _): out = applyUnary(IdentityFunction.self, self)
+    case (2, _): out = squareElements(self)
+    case (0.5, _): out = mapFloatUnary(SqrtFunction.self, self, "pow")
+    case (-1, _): out = mapFloatUnary(ReciprocalFunction.self, self, "pow")
+    case (_, .float32):
+      let p = Float(exponent)
+      out = mapElements(self, Float.self, to: Float.self) { Foundation.pow($0, p) }
     default:
-      switch dtype {
-      case .float32:
-        let p = Float(exponent)
-        out = mapElements(self, Float.self, to: Float.self) { Foundation.pow($0, p) }
-      case .float64:
-        out = mapElements(self, Double.self, to: Double.self) { Foundation.pow($0, exponent) }
-      default: preconditionFailure("pow: needs a floating-point tensor, got \(dtype) \(shape)")
-      }
+      out = mapElements(self, Double.self, to: Double.self) { Foundation.pow($0, exponent) }
     }
     return record("pow", out, inputs: [self]) { g, _ in
       if exponent == 0 { return [Tensor.zeros(like: g)] }
