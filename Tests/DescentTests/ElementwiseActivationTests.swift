@@ -146,8 +146,8 @@ extension ElementwiseTests {
     }
 
     @Test func float32KernelsMatchFloat64AcrossTheRange() {
-      // float32 sigmoid, tanh, silu and GELU use vectorizable exp/tanh/erfc (VectorizableMath
-      // .swift): compare with the float64 (libm) results on a dense grid.
+      // float32 activations use vectorizable exp/expm1/tanh/erfc/log1p (VectorizableMath.swift):
+      // compare with the float64 (libm) results on a dense grid.
       let grid =
         (0...40_000).map { -100 + Double($0) * 0.005 } + [1e-30, -1e-6, 3e-4, -0.624, 0.626]
       // `floor`: below it, absolute instead of relative error. For tanh-GELU the formula itself
@@ -158,7 +158,12 @@ extension ElementwiseTests {
         ("sigmoid", 1.2e-38, { $0.sigmoid() }), ("tanh", 1.2e-38, { $0.tanh() }),
         ("silu", 1e-36, { $0.silu() }), ("gelu tanh", 1, { $0.gelu(approximation: .tanh) }),
       ]
-      for (name, floor, op) in ops + [("gelu", 1e-36, { $0.gelu() })] {
+      let more: [(String, Double, (Tensor) -> Tensor)] = [
+        ("gelu", 1e-36, { $0.gelu() }), ("elu", 1e-36, { $0.elu() }), ("selu", 1e-36, { $0.selu() }),
+        ("softplus", 1e-36, { $0.softplus() }),
+        ("softplus β 2", 1e-36, { $0.softplus(beta: 2, threshold: 4) }),
+      ]
+      for (name, floor, op) in ops + more {
         // Each float32 input is exactly representable in float64, so both see the same x.
         let x32 = Tensor(grid, dtype: .float32)
         let single = op(x32).doubles

@@ -171,7 +171,7 @@ struct ELUMap: FloatElementMap {
   let alpha: Double
   let scale: Double
   @inline(__always) func callAsFunction<T: TensorFloat>(_ x: T) -> T {
-    T(scale) * (x > 0 ? x : T(alpha) * .expMinusOne(x))
+    T(scale) * (x > 0 ? x : T(alpha) * fastExpMinusOne(x))
   }
 }
 
@@ -180,7 +180,7 @@ struct SoftplusMap: FloatElementMap {
   let threshold: Double
   @inline(__always) func callAsFunction<T: TensorFloat>(_ x: T) -> T {
     let bx = x * T(beta)
-    return bx > T(threshold) ? x : .log(onePlus: .exp(bx)) / T(beta)
+    return bx > T(threshold) ? x : logOnePlusExp(bx) / T(beta)
   }
 }
 
