@@ -45,6 +45,8 @@ public struct CoreBenchmarks: Sendable {
     measure("elementwise.add", bytes: 12 * n) { blackHole(a + b) }
     measure("elementwise.multiplyScalar", bytes: 8 * n) { blackHole(a * 0.5) }
     measure("elementwise.exp", bytes: 8 * n) { blackHole(a.exp()) }
+    measure("elementwise.tanh", bytes: 8 * n) { blackHole(a.tanh()) }
+    measure("elementwise.relu", bytes: 8 * n) { blackHole(a.relu()) }
     measure("reduction.sum", bytes: 4 * n) { blackHole(a.sum()) }
     let side = Int(Double(n).squareRoot())
     let matrix = Tensor.full([side, side], value: 0.5)

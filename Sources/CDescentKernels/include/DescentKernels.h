@@ -115,7 +115,12 @@ static inline __attribute__((always_inline)) float descent_tanh_scalar(float x) 
   return a < 0.625f ? small : (x != x ? x : large);
 }
 
-// 1 / (1 + e^{−x}); NaN → NaN.
-static inline __attribute__((always_inline)) float descent_sigmoid_scalar(float x) { return 1.0f / (1.0f + descent_exp_scalar(-x)); }
+// 1/(1 + e^{−x}) for x ≥ 0 and e^x/(1 + e^x) below, both from e = e^{−|x|} ≤ 1: never
+// overflows, and keeps full relative precision down to subnormal results. NaN → NaN.
+static inline __attribute__((always_inline)) float descent_sigmoid_scalar(float x) {
+  float e = descent_exp_scalar(x < 0.0f ? x : -x);
+  float s = 1.0f / (1.0f + e);
+  return x >= 0.0f ? s : (x != x ? x : e * s);
+}
 
 #endif

@@ -1,3 +1,5 @@
+import CDescentKernels
+
 // Single-precision `exp`, `expm1`, `tanh`, `sigmoid`, `erfc` and `log(1 + eˣ)` written as branch-free arithmetic, so that loops
 // calling them auto-vectorize (a libm call in a loop stays scalar: ~6 ns per element).
 //
@@ -9,53 +11,20 @@
 //
 // Double precision keeps libm (through swift-numerics): gradient checks and solvers need every bit.
 
-@inline(__always)
-func vectorizableExp(_ x: Float) -> Float {
-  // Beyond these, the result is +∞ or 0; inside, `n` stays within ±150.
-  let clamped = x < -104 ? -104 : (x > 89 ? 89 : x)
-  let shifter: Float = 12_582_912  // 1.5 · 2²³: adding it rounds to an integer in the low bits
-  let t = clamped * 1.442_695_04 + shifter
-  let n = t - shifter
-  let r = clamped - n * 0.693_359_375 - n * -2.121_944_4e-4
-  var p: Float = 1.987_569_15e-4
-  p = p * r + 1.398_199_95e-3
-  p = p * r + 8.333_451_9e-3
-  p = p * r + 4.166_579_59e-2
-  p = p * r + 1.666_666_55e-1
-  p = p * r + 5.000_000_12e-1
-  p = p * (r * r) + r + 1
-  let k = Int32(bitPattern: t.bitPattern &- shifter.bitPattern)  // n as an integer
-  let half = k >> 1
-  let scale1 = Float(bitPattern: UInt32(bitPattern: (half &+ 127) << 23))
-  let scale2 = Float(bitPattern: UInt32(bitPattern: (k &- half &+ 127) << 23))
-  let result = p * scale1 * scale2
-  return x > 88.722_839 ? .infinity : result
-}
+// `exp`, `tanh` and `sigmoid` are the scalar forms of CDescentKernels (one implementation, shared
+// with the bulk AVX-512/AVX2 kernels behind `Tensor.exp()`, `tanh()` and `sigmoid()`); Swift
+// inlines them into its loops.
 
 @inline(__always)
-func vectorizableTanh(_ x: Float) -> Float {
-  let a = x.magnitude
-  let z = x * x
-  var p: Float = -5.704_988_72e-3
-  p = p * z + 2.063_908_88e-2
-  p = p * z - 5.373_971_55e-2
-  p = p * z + 1.333_144_22e-1
-  p = p * z - 3.333_328_19e-1
-  let small = p * z * x + x
-  let e = vectorizableExp(2 * a)
-  let large = 1 - 2 / (e + 1)
-  let signed = x < 0 ? -large : large
-  return a < 0.625 ? small : signed
-}
+func vectorizableExp(_ x: Float) -> Float { descent_exp_scalar(x) }
 
-/// `1/(1 + e⁻ˣ)` for `x ≥ 0`, `eˣ/(1 + eˣ)` below, both from `e = e^(−|x|)` ≤ 1: never overflows,
-/// and keeps full relative precision down to subnormal results.
 @inline(__always)
-func vectorizableSigmoid(_ x: Float) -> Float {
-  let e = vectorizableExp(-x.magnitude)
-  let s = 1 / (1 + e)
-  return x >= 0 ? s : e * s
-}
+func vectorizableTanh(_ x: Float) -> Float { descent_tanh_scalar(x) }
+
+/// `1/(1 + e⁻ˣ)` for `x ≥ 0`, `eˣ/(1 + eˣ)` below: never overflows, full relative precision down
+/// to subnormal results.
+@inline(__always)
+func vectorizableSigmoid(_ x: Float) -> Float { descent_sigmoid_scalar(x) }
 
 /// `eˣ − 1`: a degree-8 Taylor polynomial for |x| < ½ (truncation below 10⁻⁸ relative), else
 /// `exp(x) − 1`, whose cancellation costs at most a factor 2.6 in relative error.

@@ -114,14 +114,19 @@ extension Tensor {
 
   /// `tanh x` elementwise. Derivative: `1 − y²`, from the output.
   public func tanh() -> Tensor {
-    let out = mapFloatUnary(TanhFunction.self, self, "tanh")
+    let out =
+      dtype == .float32
+      ? runBulkFloat(self, VectorizedKernels.tanh) : mapFloatUnary(TanhFunction.self, self, "tanh")
     return record("tanh", out, inputs: [self], savesOutput: true) { g, y in [tanhBackward(g, y)] }
   }
 
   /// The logistic function `σ(x) = 1 / (1 + e⁻ˣ)` elementwise, computed without overflow.
   /// Derivative: `y (1 − y)`, from the output.
   public func sigmoid() -> Tensor {
-    let out = mapFloatUnary(SigmoidFunction.self, self, "sigmoid")
+    let out =
+      dtype == .float32
+      ? runBulkFloat(self, VectorizedKernels.sigmoid)
+      : mapFloatUnary(SigmoidFunction.self, self, "sigmoid")
     return record("sigmoid", out, inputs: [self], savesOutput: true) { g, y in
       [sigmoidBackward(g, y)]
     }
