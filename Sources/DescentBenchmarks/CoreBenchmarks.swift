@@ -20,6 +20,7 @@ public struct CoreBenchmarks: Sendable {
         bandwidth(threads: t, report: report)
         matmul(threads: t, report: report)
         overhead(threads: t, report: report)
+        autodiff(threads: t, report: report)
       }
     }
   }
