@@ -54,6 +54,25 @@ final class ByteStream {
     isGzip ? fileSize.multipliedReportingOverflow(by: 1032).partialValue : fileSize
   }
 
+  /// Checks, before anything is allocated, that `byteCount` more bytes (announced by a header as
+  /// `what`) can be in the file: for a plain file a shortfall is a truncated file; for gzip, a size
+  /// beyond ``maximumContentSize`` is a header that lies (a short gzip file is caught while
+  /// reading).
+  func checkAvailable(_ byteCount: Int, what: String) throws {
+    if !isGzip && byteCount > fileSize - offset {
+      throw DataError.truncated(
+        file: path, offset: fileSize,
+        expected: "\(what) (\(byteCount) bytes from byte \(offset), the file has \(fileSize - offset))")
+    }
+    if byteCount > maximumContentSize - offset {
+      throw DataError.sizeMismatch(
+        file: path, offset: offset,
+        detail:
+          "the header announces \(what) (\(byteCount) bytes) but a gzip file of \(fileSize) bytes "
+          + "cannot hold them")
+    }
+  }
+
   /// Reads up to `buffer.count` bytes; returns fewer only at the end of the content.
   func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
     guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }

@@ -50,13 +50,7 @@ public enum IDXReader {
     }
     let headerSize = 4 + 4 * rank
     let dataSize = elementCount * element.fileByteSize
-    if dataSize > stream.maximumContentSize - headerSize {
-      throw DataError.sizeMismatch(
-        file: stream.path, offset: 4,
-        detail:
-          "dimensions \(shape) announce \(dataSize) data bytes but a "
-          + "\(stream.isGzip ? "gzip " : "")file of \(stream.fileSize) bytes cannot hold them")
-    }
+    try stream.checkAvailable(dataSize, what: "\(elementCount) elements of shape \(shape)")
     let tensor = try readElements(
       stream, element: element, shape: shape, count: elementCount, headerSize: headerSize)
     try stream.expectEnd(after: "the \(elementCount) elements of shape \(shape)")

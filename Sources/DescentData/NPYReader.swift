@@ -30,11 +30,7 @@ public enum NPYReader {
     let lengthBytes = try stream.readBytes(major == 1 ? 2 : 4, what: "the NPY header length")
     let headerLength = lengthBytes.reversed().reduce(0) { $0 << 8 | Int($1) }
     let headerStart = stream.offset
-    guard headerLength <= stream.maximumContentSize - headerStart else {
-      throw DataError.sizeMismatch(
-        file: path, offset: 8,
-        detail: "header length \(headerLength) exceeds the file of \(stream.fileSize) bytes")
-    }
+    try stream.checkAvailable(headerLength, what: "a header of \(headerLength) bytes")
     let headerBytes = try stream.readBytes(headerLength, what: "the NPY header dictionary")
     let headerText = String(decoding: headerBytes, as: UTF8.self)
     let header = try parseHeader(headerText, path: path, offset: headerStart)
@@ -78,16 +74,13 @@ public enum NPYReader {
       }
       count = product
     }
-    let dataSize = count.multipliedReportingOverflow(by: itemSize)
-    guard !dataSize.overflow, dataSize.partialValue <= stream.maximumContentSize - stream.offset
-    else {
-      throw DataError.sizeMismatch(
-        file: path, offset: headerStart,
-        detail:
-          "shape \(shape) of '\(typeCode)' needs \(count * itemSize) data bytes but the file "
-          + "has \(stream.fileSize) bytes in all")
-    }
     let what = "\(count) '\(typeCode)' elements of shape \(shape)"
+    let dataSize = count.multipliedReportingOverflow(by: itemSize)
+    guard !dataSize.overflow else {
+      throw DataError.sizeMismatch(
+        file: path, offset: headerStart, detail: "shape \(shape) is not a valid size")
+    }
+    try stream.checkAvailable(dataSize.partialValue, what: what)
     var tensor = Tensor.zeros(shape, dtype: dtype)
     if typeCode == "<i8" {
       try readInt64AsInt32(into: &tensor, stream: stream, what: what)
