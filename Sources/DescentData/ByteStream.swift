@@ -62,7 +62,8 @@ final class ByteStream {
     if !isGzip && byteCount > fileSize - offset {
       throw DataError.truncated(
         file: path, offset: fileSize,
-        expected: "\(what) (\(byteCount) bytes from byte \(offset), the file has \(fileSize - offset))")
+        expected:
+          "\(what) (\(byteCount) bytes from byte \(offset), the file has \(fileSize - offset))")
     }
     if byteCount > maximumContentSize - offset {
       throw DataError.sizeMismatch(
@@ -239,7 +240,8 @@ func gzipCompress(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
     deflateEnd(stream)
     stream.deallocate()
   }
-  precondition(descent_deflate_init_gzip(stream, level) == Z_OK, "gzipCompress: deflateInit2 failed")
+  precondition(
+    descent_deflate_init_gzip(stream, level) == Z_OK, "gzipCompress: deflateInit2 failed")
   var output = [UInt8](repeating: 0, count: Int(deflateBound(stream, uLong(bytes.count))) + 32)
   var input = bytes
   let produced = input.withUnsafeMutableBufferPointer { inBuf in

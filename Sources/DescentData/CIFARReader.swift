@@ -53,7 +53,8 @@ public enum CIFARReader {
         file: stream.path, offset: stream.fileSize - stream.fileSize % recordSize,
         detail:
           "\(stream.fileSize) bytes is not a whole number of \(recordSize)-byte records "
-          + "(\(stream.fileSize / recordSize) records and \(stream.fileSize % recordSize) bytes over)")
+          + "(\(stream.fileSize / recordSize) records and \(stream.fileSize % recordSize) bytes over)"
+      )
     }
     // Records are streamed into a growing pixel buffer (gzip content has no known size).
     var pixelBytes: [UInt8] = []

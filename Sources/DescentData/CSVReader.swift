@@ -83,7 +83,22 @@ public enum CSVReader {
           file: path, line: line.number, expected: columnNames.count, found: cells.count)
       }
       for (c, cell) in cells.enumerated() {
-        let text = String(decoding: trimmed(cell), as: UTF8.self)
+        let cell = trimmed(cell)
+        if let value = exactInteger(cell) {
+          // Fast path for plain integers (all of digits.csv.gz): exact, no String made.
+          if c == labelIndex {
+            guard value >= 0 && value < 16_777_216 else {
+              throw DataError.invalidLabel(
+                file: path, position: "line \(line.number), column \(c + 1) (\(columnNames[c]))",
+                value: "\(value)", detail: "is not a non-negative integer")
+            }
+            table.labels.append(Int32(value))
+          } else {
+            table.features.append(Float(value))
+          }
+          continue
+        }
+        let text = String(decoding: cell, as: UTF8.self)
         let position = "line \(line.number), column \(c + 1) (\(columnNames[c]))"
         guard let value = Double(text) else {
           throw DataError.nonNumericCell(
@@ -166,6 +181,21 @@ final class LineReader {
       if n == 0 { atEnd = true }
     }
   }
+}
+
+/// The value of a cell of 1 to 15 decimal digits with an optional leading `-` (exactly
+/// representable as a `Double`), or nil for any other text.
+func exactInteger(_ cell: ArraySlice<UInt8>) -> Int? {
+  var digits = cell
+  let negative = digits.first == UInt8(ascii: "-")
+  if negative { digits = digits.dropFirst() }
+  guard !digits.isEmpty, digits.count <= 15 else { return nil }
+  var value = 0
+  for byte in digits {
+    guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+    value = value * 10 + Int(byte - UInt8(ascii: "0"))
+  }
+  return negative ? -value : value
 }
 
 func splitCells(_ line: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {

@@ -136,7 +136,8 @@ public struct DataLoader<D: Dataset>: Sendable {
     guard state.epoch >= 0, state.batchIndex >= 0, state.batchIndex <= batchesPerEpoch else {
       throw DataError.incompatibleLoaderState(
         detail:
-          "position epoch \(state.epoch), batch \(state.batchIndex) is outside 0...\(batchesPerEpoch)")
+          "position epoch \(state.epoch), batch \(state.batchIndex) is outside 0...\(batchesPerEpoch)"
+      )
     }
     epoch = state.epoch
     batchIndex = state.batchIndex

@@ -48,7 +48,8 @@ public struct SafetensorsFile: Sendable {
   /// A file of the tensors of `dictionary`, in name order.
   public init(_ dictionary: [String: Tensor], metadata: [String: String] = [:]) {
     self.init(
-      tensors: dictionary.keys.sorted().map { NamedTensor($0, dictionary[$0]!) }, metadata: metadata)
+      tensors: dictionary.keys.sorted().map { NamedTensor($0, dictionary[$0]!) }, metadata: metadata
+    )
   }
 
   /// The tensor named `name`, if any.

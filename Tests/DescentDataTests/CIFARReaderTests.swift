@@ -24,7 +24,9 @@ import Testing
 
   @Test func sizeNotAMultipleOfTheRecord() {
     let bytes = record(label: 1, fill: 0) + [1, 2, 3]
-    expectDataError("sizeMismatch", containing: ["3076 bytes", "3073-byte records", "3 bytes over"]) {
+    expectDataError(
+      "sizeMismatch", containing: ["3076 bytes", "3073-byte records", "3 bytes over"]
+    ) {
       _ = try CIFARReader.readBatch(contentsOf: folder.file("odd.bin", bytes))
     }
     expectDataError("truncated", containing: ["record 1"]) {

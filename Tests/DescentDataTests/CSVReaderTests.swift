@@ -33,9 +33,11 @@ import Testing
     let error = expectDataError(
       "nonNumericCell", containing: ["bad.csv", "line 3, column 2 (b)", "\"abc\""]
     ) { _ = try CSVReader.read(contentsOf: folder.file("bad.csv", text: text)) }
-    #expect(error == .nonNumericCell(
-      file: folder.url.appendingPathComponent("bad.csv").path, line: 3, column: 2,
-      columnName: "b", text: "abc"))
+    #expect(
+      error
+        == .nonNumericCell(
+          file: folder.url.appendingPathComponent("bad.csv").path, line: 3, column: 2,
+          columnName: "b", text: "abc"))
     expectDataError("nonNumericCell", containing: ["line 2, column 1", "\"\""]) {
       _ = try CSVReader.read(contentsOf: folder.file("empty-cell.csv", text: "a,label\n,1\n"))
     }
@@ -74,7 +76,9 @@ import Testing
   }
 
   @Test func emptyFiles() {
-    expectDataError("emptyFile") { _ = try CSVReader.read(contentsOf: folder.file("e.csv", text: "")) }
+    expectDataError("emptyFile") {
+      _ = try CSVReader.read(contentsOf: folder.file("e.csv", text: ""))
+    }
     expectDataError("emptyFile") {
       _ = try CSVReader.read(contentsOf: folder.file("blank.csv", text: "\n  \n"))
     }
@@ -90,7 +94,8 @@ import Testing
     // More than one 64 KiB block, with a line that straddles the block boundary.
     var text = "p,q\n"
     for i in 0..<20000 { text += "\(i),\(Double(i) / 8)\n" }
-    let (columns, values) = try CSVReader.readFeatures(contentsOf: folder.file("long.csv", text: text))
+    let (columns, values) = try CSVReader.readFeatures(
+      contentsOf: folder.file("long.csv", text: text))
     #expect(columns == ["p", "q"])
     #expect(values.shape == [20000, 2])
     #expect(values[element: 19999, 1] == 19999.0 / 8)

@@ -34,12 +34,16 @@ import Testing
     #expect(Array(pixels[0..<8]) == [0, 0, 5, 13, 9, 1, 0, 0])
     #expect(digits.labels.ints[0] == 0)
     let iris = try EmbeddedDataset.iris.load()
-    #expect(iris.features.floats[0..<4].map { Double($0) } == [5.1, 3.5, 1.4, 0.2].map { Double(Float($0)) })
+    #expect(
+      iris.features.floats[0..<4].map { Double($0) }
+        == [5.1, 3.5, 1.4, 0.2].map { Double(Float($0)) })
     #expect(iris.classNames == ["setosa", "versicolor", "virginica"])
   }
 
   @Test func unknownName() {
-    expectDataError("unknownDataset", containing: ["\"mnist\"", "digits, iris, wine, breast-cancer"]) {
+    expectDataError(
+      "unknownDataset", containing: ["\"mnist\"", "digits, iris, wine, breast-cancer"]
+    ) {
       _ = try loadDataset(named: "mnist")
     }
   }
@@ -62,7 +66,9 @@ import Testing
     // The test split uses the training statistics: feature 0 of its first example by hand.
     let raw = Double(test.features.floats[0])
     let applied = statistics.apply(to: test)
-    #expect(abs(Double(applied.features.floats[0]) - (raw - statistics.mean[0]) / statistics.std[0]) < 1e-5)
+    #expect(
+      abs(Double(applied.features.floats[0]) - (raw - statistics.mean[0]) / statistics.std[0])
+        < 1e-5)
     // Standardizing returns a copy: the source keeps its raw values (proline is in the 100s).
     #expect(wine.features.floats.max()! > 100)
   }
@@ -117,7 +123,9 @@ import Testing
     let batch = loader.batch(1, epoch: 0)
     let x = dataset.features.floats
     for (row, index) in batch.indices.enumerated() {
-      #expect(Array(batch.features.floats[(2 * row)..<(2 * row + 2)]) == Array(x[(2 * index)..<(2 * index + 2)]))
+      #expect(
+        Array(batch.features.floats[(2 * row)..<(2 * row + 2)])
+          == Array(x[(2 * index)..<(2 * index + 2)]))
       #expect(batch.labels.ints[row] == dataset.labels.ints[index])
     }
   }
@@ -148,8 +156,10 @@ import Testing
 
 @Suite struct SyntheticDataTests {
   @Test func blobsAreSeededAndClustered() {
-    let a = SyntheticData.blobs(count: 300, features: 2, classCount: 3, standardDeviation: 0.5, seed: 2)
-    let b = SyntheticData.blobs(count: 300, features: 2, classCount: 3, standardDeviation: 0.5, seed: 2)
+    let a = SyntheticData.blobs(
+      count: 300, features: 2, classCount: 3, standardDeviation: 0.5, seed: 2)
+    let b = SyntheticData.blobs(
+      count: 300, features: 2, classCount: 3, standardDeviation: 0.5, seed: 2)
     #expect(a.features.floats == b.features.floats)
     #expect(a.features.floats != SyntheticData.blobs(count: 300, seed: 3).features.floats)
     #expect(a.classCounts == [100, 100, 100])
@@ -168,7 +178,9 @@ import Testing
     let x = moons.features.doubles
     for (i, label) in moons.labels.ints.enumerated() {
       let (u, v) = (x[2 * i], x[2 * i + 1])
-      let radius = label == 0 ? (u * u + v * v).squareRoot() : ((1 - u) * (1 - u) + (0.5 - v) * (0.5 - v)).squareRoot()
+      let radius =
+        label == 0
+        ? (u * u + v * v).squareRoot() : ((1 - u) * (1 - u) + (0.5 - v) * (0.5 - v)).squareRoot()
       #expect(abs(radius - 1) < 1e-6)
     }
   }

@@ -20,8 +20,10 @@ import Testing
 
   @Test func readsBigEndianWideTypes() throws {
     let floats: [Float] = [1.5, -2.25, 1e-3]
-    let f = idxHeader(type: 0x0D, dimensions: [3]) + floats.flatMap { bigEndianBytes($0.bitPattern) }
-    #expect(try IDXReader.read(contentsOf: folder.file("f.idx", f)).scalars(as: Float.self) == floats)
+    let f =
+      idxHeader(type: 0x0D, dimensions: [3]) + floats.flatMap { bigEndianBytes($0.bitPattern) }
+    #expect(
+      try IDXReader.read(contentsOf: folder.file("f.idx", f)).scalars(as: Float.self) == floats)
     let ints: [Int32] = [-5, 7, Int32.max]
     let i =
       idxHeader(type: 0x0C, dimensions: [3])

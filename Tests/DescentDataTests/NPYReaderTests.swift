@@ -33,19 +33,31 @@ import Testing
       #expect(t.shape == [2, 3] && t.dtype == .float32 && t.scalars(as: Float.self) == f4)
     }
     let f8: [Double] = [0.1, 1e-300]
-    let t8 = try NPYReader.read(contentsOf: folder.file("f8.npy", npy(
-      "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", littleEndian(f8))))
+    let t8 = try NPYReader.read(
+      contentsOf: folder.file(
+        "f8.npy",
+        npy(
+          "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", littleEndian(f8))))
     #expect(t8.scalars(as: Double.self) == f8)
     let i4: [Int32] = [-1, 7]
-    let t4 = try NPYReader.read(contentsOf: folder.file("i4.npy", npy(
-      "{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", littleEndian(i4))))
+    let t4 = try NPYReader.read(
+      contentsOf: folder.file(
+        "i4.npy",
+        npy(
+          "{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", littleEndian(i4))))
     #expect(t4.scalars(as: Int32.self) == i4)
     let i8: [Int64] = [-3, 2_147_483_647]
-    let t8i = try NPYReader.read(contentsOf: folder.file("i8.npy", npy(
-      "{'descr': '<i8', 'fortran_order': False, 'shape': (1, 2), }", littleEndian(i8))))
+    let t8i = try NPYReader.read(
+      contentsOf: folder.file(
+        "i8.npy",
+        npy(
+          "{'descr': '<i8', 'fortran_order': False, 'shape': (1, 2), }", littleEndian(i8))))
     #expect(t8i.dtype == .int32 && t8i.shape == [1, 2] && t8i.ints == [-3, 2_147_483_647])
-    let u1 = try NPYReader.read(contentsOf: folder.file("u1.npy", npy(
-      "{'descr': '|u1', 'fortran_order': False, 'shape': (), }", [200])))
+    let u1 = try NPYReader.read(
+      contentsOf: folder.file(
+        "u1.npy",
+        npy(
+          "{'descr': '|u1', 'fortran_order': False, 'shape': (), }", [200])))
     #expect(u1.shape == [] && u1.ints == [200])
   }
 
@@ -71,7 +83,8 @@ import Testing
 
   @Test func fortranOrderIsRefused() {
     let bytes = npy(
-      "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", littleEndian([Float](repeating: 1, count: 4)))
+      "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }",
+      littleEndian([Float](repeating: 1, count: 4)))
     expectDataError("unsupported", containing: ["fortran_order True", "ascontiguousarray"]) {
       _ = try NPYReader.read(contentsOf: folder.file("f.npy", bytes))
     }
@@ -79,7 +92,8 @@ import Testing
 
   @Test func unsupportedDtypes() {
     for descr in [">f4", "<c16", "|O", "<f2"] {
-      let bytes = npy("{'descr': '\(descr)', 'fortran_order': False, 'shape': (1,), }", [0, 0, 0, 0])
+      let bytes = npy(
+        "{'descr': '\(descr)', 'fortran_order': False, 'shape': (1,), }", [0, 0, 0, 0])
       expectDataError("unsupported", containing: ["'\(descr)'"]) {
         _ = try NPYReader.read(contentsOf: folder.file("d.npy", bytes))
       }
@@ -92,17 +106,22 @@ import Testing
     }
     let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"
     expectDataError("truncated", containing: ["6 '<f4' elements"]) {
-      _ = try NPYReader.read(contentsOf: folder.file("t.npy", npy(header, littleEndian([Float](repeating: 0, count: 5)) + [0])))
+      _ = try NPYReader.read(
+        contentsOf: folder.file(
+          "t.npy", npy(header, littleEndian([Float](repeating: 0, count: 5)) + [0])))
     }
     expectDataError("sizeMismatch", containing: ["4 bytes follow"]) {
-      _ = try NPYReader.read(contentsOf: folder.file("l.npy", npy(header, littleEndian([Float](repeating: 0, count: 7)))))
+      _ = try NPYReader.read(
+        contentsOf: folder.file("l.npy", npy(header, littleEndian([Float](repeating: 0, count: 7))))
+      )
     }
     let lying = "{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000), }"
     expectDataError("truncated", containing: ["[100000, 100000]", "40000000000 bytes"]) {
       _ = try NPYReader.read(contentsOf: folder.file("lie.npy", npy(lying, [1, 2, 3, 4])))
     }
     expectDataError("sizeMismatch", containing: ["[100000, 100000]", "cannot hold"]) {
-      _ = try NPYReader.read(contentsOf: folder.file("lie.npy.gz", gzipCompress(npy(lying, [1, 2, 3, 4]))))
+      _ = try NPYReader.read(
+        contentsOf: folder.file("lie.npy.gz", gzipCompress(npy(lying, [1, 2, 3, 4]))))
     }
     var longHeader = npy(header, [])
     longHeader[8] = 0xff
@@ -111,12 +130,18 @@ import Testing
       _ = try NPYReader.read(contentsOf: folder.file("h.npy", longHeader))
     }
     expectDataError("malformedHeader", containing: ["'shape'"]) {
-      _ = try NPYReader.read(contentsOf: folder.file("s.npy", npy(
-        "{'descr': '<f4', 'fortran_order': False}", [])))
+      _ = try NPYReader.read(
+        contentsOf: folder.file(
+          "s.npy",
+          npy(
+            "{'descr': '<f4', 'fortran_order': False}", [])))
     }
     expectDataError("malformedHeader") {
-      _ = try NPYReader.read(contentsOf: folder.file("x.npy", npy(
-        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, -1), }", [])))
+      _ = try NPYReader.read(
+        contentsOf: folder.file(
+          "x.npy",
+          npy(
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (2, -1), }", [])))
     }
   }
 }

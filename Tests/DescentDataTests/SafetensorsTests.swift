@@ -37,7 +37,8 @@ import Testing
     #expect(back["step"]?.ints == [9])
     #expect(back.dictionary.count == 5)
     // No temporary file is left behind.
-    #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == ["model.safetensors"])
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == ["model.safetensors"])
   }
 
   /// Reads the file written by Scripts/golden/make_safetensors_golden.py (safetensors 0.8.0,
@@ -84,7 +85,9 @@ import Testing
   @Test func corruptHeaders() {
     let entry = #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#
     let good = file(entry, [UInt8](repeating: 0, count: 8))
-    #expect(throws: Never.self) { _ = try SafetensorsFile.read(contentsOf: folder.file("ok.st", good)) }
+    #expect(throws: Never.self) {
+      _ = try SafetensorsFile.read(contentsOf: folder.file("ok.st", good))
+    }
 
     expectDataError("truncated", containing: ["byte 0"]) {
       _ = try SafetensorsFile.read(contentsOf: folder.file("short.st", [1, 2, 3]))
@@ -102,59 +105,94 @@ import Testing
       _ = try SafetensorsFile.read(contentsOf: folder.file("syntax.st", file(#"{"a": nope}"#, [])))
     }
     expectDataError("malformedHeader", containing: ["duplicate key \"a\""]) {
-      _ = try SafetensorsFile.read(contentsOf: folder.file("dup.st", file(
-        #"{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}"#, [1, 2])))
+      _ = try SafetensorsFile.read(
+        contentsOf: folder.file(
+          "dup.st",
+          file(
+            #"{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}"#,
+            [1, 2])))
     }
     expectDataError("malformedHeader", containing: ["__metadata__"]) {
-      _ = try SafetensorsFile.read(contentsOf: folder.file("meta.st", file(#"{"__metadata__":{"k":1}}"#, [])))
+      _ = try SafetensorsFile.read(
+        contentsOf: folder.file("meta.st", file(#"{"__metadata__":{"k":1}}"#, [])))
     }
     expectDataError("malformedHeader", containing: ["tensor \"a\"", "shape"]) {
-      _ = try SafetensorsFile.read(contentsOf: folder.file("shape.st", file(
-        #"{"a":{"dtype":"F32","shape":[true],"data_offsets":[0,4]}}"#, [0, 0, 0, 0])))
+      _ = try SafetensorsFile.read(
+        contentsOf: folder.file(
+          "shape.st",
+          file(
+            #"{"a":{"dtype":"F32","shape":[true],"data_offsets":[0,4]}}"#, [0, 0, 0, 0])))
     }
     expectDataError("unsupported", containing: ["dtype BF16"]) {
-      _ = try SafetensorsFile.read(contentsOf: folder.file("bf16.st", file(
-        #"{"a":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}"#, [0, 0, 0, 0])))
+      _ = try SafetensorsFile.read(
+        contentsOf: folder.file(
+          "bf16.st",
+          file(
+            #"{"a":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}"#, [0, 0, 0, 0])))
     }
   }
 
   @Test func offsetsAndSizesValidated() {
     // Size does not match shape × dtype size.
     expectDataError("sizeMismatch", containing: ["spans 8 bytes", "needs 12"]) {
-      _ = try SafetensorsFile.read(contentsOf: folder.file("size.st", file(
-        #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, [UInt8](repeating: 0, count: 8))))
+      _ = try SafetensorsFile.read(
+        contentsOf: folder.file(
+          "size.st",
+          file(
+            #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#,
+            [UInt8](repeating: 0, count: 8))))
     }
     // Ends past the file.
     expectDataError("sizeMismatch", containing: ["ends past the 4-byte data buffer"]) {
-      _ = try SafetensorsFile.read(contentsOf: folder.file("past.st", file(
-        #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, [0, 0, 0, 0])))
+      _ = try SafetensorsFile.read(
+        contentsOf: folder.file(
+          "past.st",
+          file(
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, [0, 0, 0, 0])))
     }
     // Overlapping tensors.
     expectDataError("sizeMismatch", containing: ["overlaps"]) {
-      _ = try SafetensorsFile.read(contentsOf: folder.file("overlap.st", file(
-        #"{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"b":{"dtype":"U8","shape":[2],"data_offsets":[1,3]}}"#, [1, 2, 3])))
+      _ = try SafetensorsFile.read(
+        contentsOf: folder.file(
+          "overlap.st",
+          file(
+            #"{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"b":{"dtype":"U8","shape":[2],"data_offsets":[1,3]}}"#,
+            [1, 2, 3])))
     }
     // A gap between tensors.
     expectDataError("sizeMismatch", containing: ["gap"]) {
-      _ = try SafetensorsFile.read(contentsOf: folder.file("gap.st", file(
-        #"{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"b":{"dtype":"U8","shape":[1],"data_offsets":[2,3]}}"#, [1, 2, 3])))
+      _ = try SafetensorsFile.read(
+        contentsOf: folder.file(
+          "gap.st",
+          file(
+            #"{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"b":{"dtype":"U8","shape":[1],"data_offsets":[2,3]}}"#,
+            [1, 2, 3])))
     }
     // Bytes after the last tensor.
     expectDataError("sizeMismatch", containing: ["2 bytes are unaccounted for"]) {
-      _ = try SafetensorsFile.read(contentsOf: folder.file("tail.st", file(
-        #"{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}"#, [1, 2, 3])))
+      _ = try SafetensorsFile.read(
+        contentsOf: folder.file(
+          "tail.st",
+          file(
+            #"{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}"#, [1, 2, 3])))
     }
     // Offsets reversed.
     expectDataError("malformedHeader", containing: ["data_offsets"]) {
-      _ = try SafetensorsFile.read(contentsOf: folder.file("rev.st", file(
-        #"{"a":{"dtype":"U8","shape":[1],"data_offsets":[1,0]}}"#, [1])))
+      _ = try SafetensorsFile.read(
+        contentsOf: folder.file(
+          "rev.st",
+          file(
+            #"{"a":{"dtype":"U8","shape":[1],"data_offsets":[1,0]}}"#, [1])))
     }
     // Out-of-range int64 narrowed to int32.
     var big = Int64(1) << 33
     let bigBytes = withUnsafeBytes(of: &big) { Array($0) }
     expectDataError("outOfRange", containing: ["int32"]) {
-      _ = try SafetensorsFile.read(contentsOf: folder.file("i64.st", file(
-        #"{"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}"#, bigBytes)))
+      _ = try SafetensorsFile.read(
+        contentsOf: folder.file(
+          "i64.st",
+          file(
+            #"{"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}"#, bigBytes)))
     }
   }
 }

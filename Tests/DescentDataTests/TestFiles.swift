@@ -39,13 +39,16 @@ func expectDataError(
 ) -> DataError? {
   do {
     try body()
-    Issue.record("expected DataError.\(expected), nothing was thrown", sourceLocation: sourceLocation)
+    Issue.record(
+      "expected DataError.\(expected), nothing was thrown", sourceLocation: sourceLocation)
     return nil
   } catch let error as DataError {
     #expect(caseName(error) == expected, "\(error)", sourceLocation: sourceLocation)
     let message = error.description
     for fragment in fragments {
-      #expect(message.contains(fragment), "\"\(message)\" lacks \"\(fragment)\"", sourceLocation: sourceLocation)
+      #expect(
+        message.contains(fragment), "\"\(message)\" lacks \"\(fragment)\"",
+        sourceLocation: sourceLocation)
     }
     #expect(!message.contains("\n"), "message is not one line", sourceLocation: sourceLocation)
     return error
