@@ -94,11 +94,14 @@ import Testing
     // More than one 64 KiB block, with a line that straddles the block boundary.
     var text = "p,q\n"
     for i in 0..<20000 { text += "\(i),\(Double(i) / 8)\n" }
-    let (columns, values) = try CSVReader.readFeatures(
-      contentsOf: folder.file("long.csv", text: text))
-    #expect(columns == ["p", "q"])
-    #expect(values.shape == [20000, 2])
-    #expect(values[element: 19999, 1] == 19999.0 / 8)
-    #expect(values[element: 12345, 0] == 12345)
+    let plain = folder.file("long.csv", text: text)
+    let packed = folder.file("long.csv.gz", gzipCompress(Array(text.utf8)))
+    for url in [plain, packed] {
+      let (columns, values) = try CSVReader.readFeatures(contentsOf: url)
+      #expect(columns == ["p", "q"])
+      #expect(values.shape == [20000, 2])
+      #expect(values[element: 19999, 1] == 19999.0 / 8)
+      #expect(values[element: 12345, 0] == 12345)
+    }
   }
 }

@@ -33,6 +33,14 @@ import Testing
     #expect(try IDXReader.read(contentsOf: folder.file("s.idx", shorts)).ints == [-2, 256])
   }
 
+  @Test func concatenatedGzipMembers() throws {
+    // `cat a.gz b.gz` is one valid gzip file whose content is a followed by b.
+    let bytes = idxHeader(type: 0x08, dimensions: [300]) + (0..<300).map { UInt8($0 % 256) }
+    let joined = gzipCompress(Array(bytes[..<100])) + gzipCompress(Array(bytes[100...]))
+    let t = try IDXReader.read(contentsOf: folder.file("joined.idx.gz", joined))
+    #expect(t.scalars(as: UInt8.self) == Array(bytes[8...]))
+  }
+
   @Test func writeThenReadRoundTrips() throws {
     let t = Tensor([1.25, -3, 0.5, 8, 9, 10], shape: [2, 3], dtype: .float64)
     let url = folder.url.appendingPathComponent("round.idx.gz")
