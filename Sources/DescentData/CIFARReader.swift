@@ -49,12 +49,12 @@ public enum CIFARReader {
     let stream = try ByteStream(url: url)
     if stream.fileSize == 0 { throw DataError.emptyFile(file: stream.path) }
     if !stream.isGzip && stream.fileSize % recordSize != 0 {
+      let (records, extra) = stream.fileSize.quotientAndRemainder(dividingBy: recordSize)
       throw DataError.sizeMismatch(
-        file: stream.path, offset: stream.fileSize - stream.fileSize % recordSize,
+        file: stream.path, offset: stream.fileSize - extra,
         detail:
           "\(stream.fileSize) bytes is not a whole number of \(recordSize)-byte records "
-          + "(\(stream.fileSize / recordSize) records and \(stream.fileSize % recordSize) bytes over)"
-      )
+          + "(\(records) whole records and \(extra) bytes over)")
     }
     // Records are streamed into a growing pixel buffer (gzip content has no known size).
     var pixelBytes: [UInt8] = []

@@ -59,8 +59,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
         + "the file is truncated, re-download or re-export it"
     case .sizeMismatch(let file, let offset, let detail):
       return
-        "\(file): byte \(offset): \(detail); the header does not describe the data, "
-        + "re-export the file"
+        "\(file): byte \(offset): \(detail); the file is damaged or its header is wrong, "
+        + "re-download or re-export it"
     case .malformedHeader(let file, let offset, let detail):
       return
         "\(file): byte \(offset): malformed header: \(detail); re-export the file with the "

@@ -29,8 +29,8 @@ public struct DataLoaderState: Codable, Sendable, Equatable {
 /// Splits a data set into mini-batches, epoch after epoch, in an order that is a pure function of
 /// `(seed, epoch)`.
 ///
-/// With `shuffle`, epoch `e` visits the examples in the order ``shuffledIndices(count:seed:epoch:)``
-/// gives for `(seed, e)`; otherwise in index order. Batches take consecutive runs of `batchSize`
+/// With `shuffle`, epoch `e` visits the examples in the order
+/// ``shuffledIndices(count:seed:epoch:)`` gives for `(seed, e)`; otherwise in index order. Batches take consecutive runs of `batchSize`
 /// examples of that order; the last, smaller batch is kept unless `dropLast`. ``next()`` walks
 /// through the batches and on into the next epoch; ``state`` / ``restore(_:)`` save and resume
 /// that position, so a resumed run sees exactly the batches an uninterrupted one would.
@@ -136,8 +136,8 @@ public struct DataLoader<D: Dataset>: Sendable {
     guard state.epoch >= 0, state.batchIndex >= 0, state.batchIndex <= batchesPerEpoch else {
       throw DataError.incompatibleLoaderState(
         detail:
-          "position epoch \(state.epoch), batch \(state.batchIndex) is outside 0...\(batchesPerEpoch)"
-      )
+          "position epoch \(state.epoch), batch \(state.batchIndex) is outside "
+          + "0...\(batchesPerEpoch)")
     }
     epoch = state.epoch
     batchIndex = state.batchIndex

@@ -66,7 +66,7 @@ public struct Standardization: Sendable, Codable, Equatable {
 
 extension TensorDataset {
   /// This data set with each feature standardized to mean 0 and standard deviation 1, and the
-  /// statistics used (apply them to a test split with ``Standardization/apply(to:)-(TensorDataset)``).
+  /// statistics used (apply them to a test split with `Standardization.apply(to:)`).
   public func standardized() -> (dataset: TensorDataset, standardization: Standardization) {
     let standardization = Standardization(fitting: features)
     return (standardization.apply(to: self), standardization)

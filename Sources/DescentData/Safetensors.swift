@@ -152,8 +152,10 @@ public struct SafetensorsFile: Sendable {
         throw DataError.sizeMismatch(
           file: path, offset: dataStart + min(entry.begin, expectedBegin),
           detail:
-            "\(position) \(entry.begin < expectedBegin ? "overlaps the previous tensor" : "leaves a gap after the previous tensor") (expected to begin at \(expectedBegin))"
-        )
+            "\(position) "
+            + (entry.begin < expectedBegin
+              ? "overlaps the previous tensor" : "leaves a gap after the previous tensor")
+            + " (expected to begin at \(expectedBegin))")
       }
       guard entry.end <= dataLength else {
         throw DataError.sizeMismatch(

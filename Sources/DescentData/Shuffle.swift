@@ -40,9 +40,9 @@ struct SplitMix64: RandomNumberGenerator {
   }
 }
 
-/// The order of `0..<count` for one epoch of shuffled training: a Fisher–Yates shuffle driven by a
-/// ``SplitMix64`` seeded with `seed ^ (epoch × 0xD1B54A32D192ED03)` (an odd multiplier, so distinct
-/// epochs give distinct streams for a seed).
+/// The order of `0..<count` for one epoch of shuffled training: a Fisher–Yates shuffle driven by
+/// a SplitMix64 generator seeded with `seed ^ (epoch × 0xD1B54A32D192ED03)` (an odd multiplier,
+/// so distinct epochs of one seed give distinct streams); bounded draws by Lemire's method.
 ///
 /// The order is a pure function of `(count, seed, epoch)`: the same on every machine and run, and
 /// different across epochs. Every shuffle of `DescentData` (the ``DataLoader`` and
