@@ -14,7 +14,8 @@ import Foundation
 /// | `breast-cancer` | 569 | 30 | 2 |
 ///
 /// Features are the raw values, as float32; call ``TensorDataset/standardized()`` to centre and
-/// scale them. Loading checks the counts above, so a damaged resource cannot pass silently.
+/// scale them. Loading checks the counts above and the examples per class, so a damaged resource
+/// cannot pass silently.
 public enum EmbeddedDataset: String, CaseIterable, Sendable {
   case digits
   case iris
@@ -39,6 +40,16 @@ public enum EmbeddedDataset: String, CaseIterable, Sendable {
     case .iris: (150, 4, 3)
     case .wine: (178, 13, 3)
     case .breastCancer: (569, 30, 2)
+    }
+  }
+
+  /// Examples per class as published (UCI descriptions; DATASETS.md §4).
+  public var expectedClassCounts: [Int] {
+    switch self {
+    case .digits: [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+    case .iris: [50, 50, 50]
+    case .wine: [59, 71, 48]
+    case .breastCancer: [212, 357]
     }
   }
 
@@ -96,7 +107,7 @@ public enum EmbeddedDataset: String, CaseIterable, Sendable {
         name: rawValue, classCount: classNames.count, classNames: classNames)
     }
     let found = (dataset.count, dataset.featureCount, dataset.classCount)
-    guard found == expected, dataset.classCounts.allSatisfy({ $0 > 0 }) else {
+    guard found == expected, dataset.classCounts == expectedClassCounts else {
       throw DataError.unexpectedContents(
         file: url.path,
         detail:

@@ -14,6 +14,7 @@ import Testing
     #expect(dataset.features.dtype == .float32 && dataset.labels.dtype == .int32)
     #expect(dataset.classCount == expected.classes)
     #expect(dataset.classNames?.count == expected.classes)
+    #expect(dataset.classCounts == which.expectedClassCounts)
   }
 
   @Test func publishedClassCounts() throws {
