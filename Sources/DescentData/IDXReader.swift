@@ -214,26 +214,3 @@ extension String {
     count >= width ? self : String(repeating: "0", count: width - count) + self
   }
 }
-
-/// Writes `bytes` to a temporary file in the destination's folder, then renames it over the
-/// destination, so a reader never sees a half-written file (rename is atomic within a folder).
-func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
-  let folder = url.deletingLastPathComponent()
-  let temporary = folder.appendingPathComponent(
-    ".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
-  guard let file = fopen(temporary.path, "wb") else {
-    throw DataError.cannotWrite(file: url.path, reason: String(cString: strerror(errno)))
-  }
-  let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
-  let flushed = fflush(file) == 0 && fsync(fileno(file)) == 0
-  fclose(file)
-  guard written == bytes.count, flushed else {
-    unlink(temporary.path)
-    throw DataError.cannotWrite(file: url.path, reason: "short write to \(temporary.path)")
-  }
-  if rename(temporary.path, url.path) != 0 {
-    let reason = String(cString: strerror(errno))
-    unlink(temporary.path)
-    throw DataError.cannotWrite(file: url.path, reason: reason)
-  }
-}

@@ -210,9 +210,9 @@ public struct SafetensorsFile: Sendable {
     return SafetensorsFile(tensors: tensors, metadata: metadata)
   }
 
-  /// The file's bytes: header (padded with spaces to a multiple of 8 bytes, as the reference
-  /// writer does, so that the data buffer is 8-byte aligned), then the tensors in order.
-  public func encoded() -> [UInt8] {
+  /// The header: 8-byte little-endian length, then the JSON padded with spaces to a multiple of
+  /// 8 bytes, as the reference writer does, so that the data buffer is 8-byte aligned.
+  func encodedHeader() -> [UInt8] {
     var entries: [String] = []
     if !metadata.isEmpty {
       let pairs = metadata.keys.sorted().map { "\(jsonQuoted($0)):\(jsonQuoted(metadata[$0]!))" }
@@ -229,18 +229,25 @@ public struct SafetensorsFile: Sendable {
     }
     var header = Array("{\(entries.joined(separator: ","))}".utf8)
     header += repeatElement(UInt8(ascii: " "), count: (8 - header.count % 8) % 8)
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(8 + header.count + offset)
     var length = UInt64(header.count).littleEndian
-    withUnsafeBytes(of: &length) { bytes += $0 }
-    bytes += header
-    for t in tensors { bytes += t.tensor.bytes }
+    return withUnsafeBytes(of: &length) { Array($0) } + header
+  }
+
+  /// The file's bytes: the header, then the tensors in order.
+  public func encoded() -> [UInt8] {
+    var bytes = encodedHeader()
+    for t in tensors { withRawBytes(of: t.tensor) { bytes += $0 } }
     return bytes
   }
 
   /// Writes the file atomically: to a temporary file in the same folder, then renamed over
-  /// `url`, so an interrupted write never leaves a half-written checkpoint.
+  /// `url`, so an interrupted write never leaves a half-written checkpoint. Tensors are written
+  /// from their storage, without an intermediate copy of the file.
   public func write(to url: URL) throws {
-    try writeAtomically(encoded(), to: url)
+    let header = encodedHeader()
+    try writeAtomically(to: url) { write in
+      header.withUnsafeBytes { write($0) }
+        && tensors.allSatisfy { t in withRawBytes(of: t.tensor) { write($0) } }
+    }
   }
 }
