@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .library(name: "Descent", targets: ["Descent"]),
     .library(name: "DescentOptimizers", targets: ["DescentOptimizers"]),
+    .library(name: "DescentData", targets: ["DescentData"]),
     .library(name: "DescentTestSupport", targets: ["DescentTestSupport"]),
     .executable(name: "descent", targets: ["DescentCLI"]),
   ],
@@ -37,6 +38,13 @@ let package = Package(
       name: "DescentOptimizers",
       dependencies: ["Descent", "CDescentKernels"]
     ),
+    // zlib, for gzip-compressed data files (zlib1g-dev, see scripts/bootstrap.sh).
+    .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+    .target(
+      name: "DescentData",
+      dependencies: ["Descent", "CZlib"],
+      resources: [.copy("Resources")]
+    ),
     .target(
       name: "DescentBenchmarks",
       dependencies: ["Descent", "DescentOptimizers"]
@@ -62,6 +70,11 @@ let package = Package(
       name: "DescentOptimizersTests",
       dependencies: ["Descent", "DescentOptimizers", "DescentTestSupport"],
       resources: [.copy("Golden")]
+    ),
+    .testTarget(
+      name: "DescentDataTests",
+      dependencies: ["Descent", "DescentData", "DescentTestSupport"],
+      resources: [.copy("Fixtures")]
     ),
   ],
   swiftLanguageModes: [.v6]
