@@ -12,7 +12,7 @@ public struct RegressionData: Sendable {
 
 /// Seeded synthetic data sets, after scikit-learn's `make_blobs`, `make_moons` and
 /// `make_regression`. Each is a pure function of its arguments: the same seed gives the same data
-/// on every machine (SplitMix64 uniforms, Box–Muller normals).
+/// on every machine (uniforms from the core's `RandomGenerator`, Box–Muller normals).
 public enum SyntheticData {
   /// Isotropic Gaussian blobs: `classCount` centres drawn uniformly in `[-10, 10]^features`,
   /// then example `i` belongs to class `i mod classCount` and is its centre plus
@@ -22,7 +22,7 @@ public enum SyntheticData {
     seed: UInt64
   ) -> TensorDataset {
     precondition(count >= 0 && features > 0 && classCount > 0, "blobs: invalid sizes")
-    var rng = SplitMix64(seed: seed)
+    var rng = RandomGenerator(seed: seed)
     let centres = (0..<(classCount * features)).map { _ in -10 + 20 * rng.nextUnit() }
     var values: [Float] = []
     values.reserveCapacity(count * features)
@@ -44,7 +44,7 @@ public enum SyntheticData {
   /// in `[0, π]`, plus `N(0, noise²)` per coordinate; examples in shuffled order.
   public static func moons(count: Int, noise: Double = 0.1, seed: UInt64) -> TensorDataset {
     precondition(count >= 2, "moons: count must be at least 2, got \(count)")
-    var rng = SplitMix64(seed: seed)
+    var rng = RandomGenerator(seed: seed)
     let outer = count / 2
     let inner = count - outer
     var points: [(Double, Double, Int32)] = []
@@ -77,7 +77,7 @@ public enum SyntheticData {
     count: Int, features: Int, noise: Double = 0, seed: UInt64
   ) -> RegressionData {
     precondition(count >= 0 && features > 0, "linearRegression: invalid sizes")
-    var rng = SplitMix64(seed: seed)
+    var rng = RandomGenerator(seed: seed)
     let weights = (0..<features).map { _ in 10 * rng.nextNormal() }
     let bias = 2 * rng.nextUnit() - 1
     var x: [Float] = []
@@ -102,7 +102,7 @@ public enum SyntheticData {
     -> RegressionData
   {
     precondition(count >= 0, "noisyRegression: count must be non-negative")
-    var rng = SplitMix64(seed: seed)
+    var rng = RandomGenerator(seed: seed)
     var x: [Float] = []
     var y: [Float] = []
     for _ in 0..<count {

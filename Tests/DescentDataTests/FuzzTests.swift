@@ -10,7 +10,7 @@ import Testing
   let folder = TemporaryFolder()
 
   func mutations(of bytes: [UInt8], count: Int, seed: UInt64) -> [[UInt8]] {
-    var rng = SplitMix64(seed: seed)
+    var rng = RandomGenerator(seed: seed)
     return (0..<count).map { _ in
       var b = bytes
       switch rng.next(below: 4) {
