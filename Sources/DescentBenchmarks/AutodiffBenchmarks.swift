@@ -29,7 +29,7 @@ struct MLPWorkload {
   func loss(_ p: [Tensor]) -> Tensor {
     var h = input
     for layer in 0..<3 {
-      h = h.matmul(p[2 * layer].transposed()) + p[2 * layer + 1]
+      h = h.matmulTransposed(p[2 * layer]) + p[2 * layer + 1]
       if layer < 2 { h = h.relu() }
     }
     return -(h.logSoftmax(axis: 1) * targets).sum() / 128

@@ -34,15 +34,25 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Timed repetitions per benchmark (after warm-up).")
   var repetitions: Int = 9
 
+  @Option(
+    name: .customLong("group"),
+    help: "Only these benchmark groups (repeatable): \(CoreBenchmarks.groupNames.joined(separator: ", ")).")
+  var groups: [String] = []
+
   func validate() throws {
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     if repetitions < 1 { throw ValidationError("--repetitions must be at least 1, got \(repetitions)") }
+    for group in groups where !CoreBenchmarks.groupNames.contains(group) {
+      throw ValidationError(
+        "unknown benchmark group '\(group)' for --group; choose from \(CoreBenchmarks.groupNames.joined(separator: ", "))")
+    }
   }
 
   func run() throws {
     let threadCounts = threads.map { [$0] } ?? Array(Set([1, Parallelism.availableCores])).sorted()
     var benchmarks = CoreBenchmarks()
     benchmarks.repetitions = repetitions
+    benchmarks.groups = Set(groups)
     var records: [BenchmarkRecord] = []
     if format == .table {
       print("BLAS: \(BLASLibrary.shared.summary)")
