@@ -86,8 +86,20 @@ import Testing
     #expect(rows.count == 6)
     #expect(rows[0]["step"] as? Int == 0)
     #expect(rows[0]["loss"] as? Double == 74)  // booth(0, 0) = 7² + 5²
-    let last = try #require(rows[5]["x"] as? [Double])
-    #expect(last == trajectory.rows[5].point)
+    // Every number round-trips exactly (decoded with JSONDecoder: JSONSerialization on Linux
+    // parses some 17-digit decimals one ulp off).
+    struct Document: Decodable {
+      struct Row: Decodable {
+        let step: Int
+        let loss: Double
+        let x: [Double]
+      }
+      let rows: [Row]
+    }
+    let decoded = try JSONDecoder().decode(Document.self, from: Data(json.utf8))
+    #expect(decoded.rows.map(\.x) == trajectory.rows.map(\.point))
+    #expect(decoded.rows.map(\.loss) == trajectory.rows.map(\.loss))
+    #expect(decoded.rows.map(\.step) == Array(0...5))
   }
 
   /// The negative-number spellings reach the parser as these strings (`--start=-1.5,2` and
