@@ -30,10 +30,12 @@ public struct OptimizerBenchmarks: Sendable {
     Case(
       benchmark: "optimizer.sgd-momentum", optimizer: "sgd", settings: ["momentum": "0.9"],
       bytesPerParameter: 20),
-    Case(benchmark: "optimizer.adagrad", optimizer: "adagrad", settings: [:], bytesPerParameter: 20),
+    Case(
+      benchmark: "optimizer.adagrad", optimizer: "adagrad", settings: [:], bytesPerParameter: 20),
     Case(
       benchmark: "optimizer.adadelta", optimizer: "adadelta", settings: [:], bytesPerParameter: 28),
-    Case(benchmark: "optimizer.rmsprop", optimizer: "rmsprop", settings: [:], bytesPerParameter: 20),
+    Case(
+      benchmark: "optimizer.rmsprop", optimizer: "rmsprop", settings: [:], bytesPerParameter: 20),
     Case(benchmark: "optimizer.adam", optimizer: "adam", settings: [:], bytesPerParameter: 28),
     Case(benchmark: "optimizer.adamw", optimizer: "adamw", settings: [:], bytesPerParameter: 28),
     Case(

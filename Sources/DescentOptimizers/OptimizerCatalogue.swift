@@ -65,7 +65,8 @@ public struct OptimizerInfo: Sendable, Encodable {
   public func make(learningRate: Double? = nil, settings: [String: String] = [:]) throws
     -> any GradientTransformation
   {
-    try factory(OptimizerSettings(values: resolvedValues(learningRate: learningRate, settings: settings)))
+    try factory(
+      OptimizerSettings(values: resolvedValues(learningRate: learningRate, settings: settings)))
   }
 
   /// Every hyperparameter's value after `learningRate` and `settings` are applied to the

@@ -26,8 +26,11 @@ extension OptimizerCatalogue {
         "  " + pad(names[i], width(names)) + "  " + pad(defaults[i], width(defaults)) + "  "
           + pad(valid[i], width(valid)) + "  " + info.hyperparameters[i].description
       }
-      return (["\(info.name): \(info.summary)", "  paper: \(info.paper)",
-        "  reference: \(info.reference)"] + lines).joined(separator: "\n")
+      return
+        ([
+          "\(info.name): \(info.summary)", "  paper: \(info.paper)",
+          "  reference: \(info.reference)",
+        ] + lines).joined(separator: "\n")
     }.joined(separator: "\n\n")
   }
 }

@@ -232,7 +232,10 @@ import Testing
     let hyperparameters = try #require(adam["hyperparameters"] as? [[String: Any]])
     #expect(hyperparameters.first?["name"] as? String == "learningRate")
     #expect(hyperparameters.first?["defaultValue"] as? Double == 0.001)
-    #expect(hyperparameters.contains { $0["name"] as? String == "amsgrad" && $0["defaultValue"] as? Bool == false })
+    #expect(
+      hyperparameters.contains {
+        $0["name"] as? String == "amsgrad" && $0["defaultValue"] as? Bool == false
+      })
     let table = OptimizerCatalogue.listingTable()
     for info in OptimizerCatalogue.all {
       #expect(table.contains("\(info.name): \(info.summary)"))
