@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
       """)
 
   enum Suite: String, ExpressibleByArgument, CaseIterable {
-    case core, all
+    case core, optimizers, all
   }
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -58,12 +58,20 @@ struct BenchCommand: ParsableCommand {
       print("BLAS: \(BLASLibrary.shared.summary)")
       print(BenchmarkTable.header)
     }
-    benchmarks.run(threads: threadCounts) { record in
+    let report: (BenchmarkRecord) -> Void = { record in
       records.append(record)
       if format == .table {
         print(BenchmarkTable.row(record))
         fflush(nil)
       }
+    }
+    if suite == .core || suite == .all {
+      benchmarks.run(threads: threadCounts, report: report)
+    }
+    if suite == .optimizers || suite == .all {
+      var optimizers = OptimizerBenchmarks()
+      optimizers.repetitions = repetitions
+      try optimizers.run(threads: threadCounts, report: report)
     }
     if format == .json {
       let encoder = JSONEncoder()
