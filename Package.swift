@@ -47,7 +47,7 @@ let package = Package(
     ),
     .target(
       name: "DescentBenchmarks",
-      dependencies: ["Descent", "DescentOptimizers"]
+      dependencies: ["Descent", "DescentOptimizers", "CDescentKernels"]
     ),
     .target(
       name: "DescentTestSupport",
