@@ -73,7 +73,7 @@ let package = Package(
     ),
     .testTarget(
       name: "DescentDataTests",
-      dependencies: ["Descent", "DescentData", "DescentTestSupport"],
+      dependencies: ["Descent", "DescentData", "DescentOptimizers", "DescentTestSupport"],
       resources: [.copy("Fixtures")]
     ),
   ],
