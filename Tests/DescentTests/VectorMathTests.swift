@@ -74,3 +74,22 @@ extension VectorMathTests {
     #expect(special[5] == 0)
   }
 }
+
+extension VectorMathTests {
+  /// The float32 sum kernels (32-lane blocks; four-row accumulation over outer axes) agree with a
+  /// float64 sum, including sizes that leave tails.
+  @Test func float32SumKernelsAgreeWithFloat64() {
+    for (rows, columns) in [(37, 129), (4, 7), (9, 1), (1, 100_003), (8193, 3)] {
+      let values = testRandomValues(count: rows * columns, seed: UInt64(rows * 7 + columns))
+      let x32 = Tensor(values, shape: [rows, columns], dtype: .float32)
+      let x64 = x32.cast(to: .float64)
+      for axes in [[0], [1], [0, 1]] {
+        let got = x32.sum(axes: axes).cast(to: .float64)
+        let expected = x64.sum(axes: axes)
+        #expect(
+          mismatch(got, expected, relativeTolerance: 1e-5, absoluteTolerance: 1e-4) == nil,
+          "[\(rows), \(columns)] axes \(axes)")
+      }
+    }
+  }
+}

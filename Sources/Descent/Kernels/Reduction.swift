@@ -1,3 +1,5 @@
+import CDescentKernels
+
 /// An associative reduction with an identity.
 protocol ReductionFunction {
   static func identity<T: TensorScalar>(_ type: T.Type) -> T
@@ -31,8 +33,8 @@ enum MinReduction: ReductionFunction {
 }
 
 /// Elements per block of a contiguous reduction. Fixed, so that results do not depend on the
-/// number of threads: blocks are reduced with eight interleaved accumulators and the block
-/// results are combined pairwise in index order.
+/// number of threads: blocks are reduced with interleaved accumulators (eight; 32 in the C kernel
+/// for float32 sums) and the block results are combined pairwise in index order.
 let reductionBlock = 4096
 
 /// Reduces `n` contiguous elements starting at `x`: blocked, eight lanes, pairwise over blocks.
@@ -58,6 +60,11 @@ func reduceContiguous<T: TensorScalar, R: ReductionFunction>(
 
 @inline(__always)
 func reduceBlock<T: TensorScalar, R: ReductionFunction>(_ x: UnsafePointer<T>, _ n: Int, _ r: R.Type) -> T {
+  if T.self == Float.self && R.self == SumReduction.self {
+    // The vectorized C kernel (32 fixed lanes: the same bits on every CPU).
+    let sum = descent_sum_block_f32(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), n)
+    return unsafeBitCast(sum, to: T.self)
+  }
   let id = R.identity(T.self)
   var a0 = id, a1 = id, a2 = id, a3 = id, a4 = id, a5 = id, a6 = id, a7 = id
   var i = 0
@@ -134,9 +141,15 @@ func reduceMiddle<T: TensorScalar, R: ReductionFunction>(
         let w = min(inner, c0 + width) - c0
         let src = x + o * n * inner + c0
         acc.initialize(repeating: R.identity(T.self), count: w)
-        for j in 0..<n {
-          let row = src + j * inner
-          for c in 0..<w { acc[c] = R.combine(acc[c], row[c]) }
+        if T.self == Float.self && R.self == SumReduction.self {
+          let floatAcc = UnsafeMutableRawPointer(acc).assumingMemoryBound(to: Float.self)
+          let floatSrc = UnsafeRawPointer(src).assumingMemoryBound(to: Float.self)
+          descent_accumulate_rows_f32(floatAcc, floatSrc, inner, n, w)
+        } else {
+          for j in 0..<n {
+            let row = src + j * inner
+            for c in 0..<w { acc[c] = R.combine(acc[c], row[c]) }
+          }
         }
         (out + o * inner + c0).update(from: acc, count: w)
       }
