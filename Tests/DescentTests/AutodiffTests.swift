@@ -47,3 +47,29 @@ extension AutodiffTests {
     #expect(secondOrderCheckFailure([x, w]) { $0[0].matmulTransposed($0[1]).exp() } == nil)
   }
 }
+
+extension AutodiffTests {
+  /// Hv of a small tanh MLP's cross-entropy equals central differences of its gradient along v.
+  @Test func mlpHessianVectorProductMatchesFiniteDifferencesOfGradients() {
+    let x = testTensor([5, 4], seed: 41)
+    let targets = Tensor(indices: [0, 2, 1, 2, 0]).oneHot(classes: 3, dtype: .float64)
+    let parameters = [
+      testTensor([6, 4], seed: 42), testTensor([6], seed: 43),
+      testTensor([3, 6], seed: 44), testTensor([3], seed: 45),
+    ]
+    let v = parameters.enumerated().map { testTensor($1.shape, seed: 50 + UInt64($0)) }
+    let loss: ([Tensor]) -> Tensor = { p in
+      let h = (x.matmulTransposed(p[0]) + p[1]).tanh()
+      let logits = h.matmulTransposed(p[2]) + p[3]
+      return -(logits.logSoftmax(axis: 1) * targets).sum() / 5
+    }
+    let hv = valueGradAndHVP(of: loss, at: parameters, v: v).hvp
+    let h = 1e-5
+    let plus = grad(of: loss, at: zip(parameters, v).map { $0 + h * $1 })
+    let minus = grad(of: loss, at: zip(parameters, v).map { $0 - h * $1 })
+    for i in parameters.indices {
+      let finite = (plus[i] - minus[i]) / (2 * h)
+      #expect(mismatch(hv[i], finite, relativeTolerance: 1e-6, absoluteTolerance: 1e-8) == nil)
+    }
+  }
+}
