@@ -1,5 +1,6 @@
 import Descent
 import DescentTestSupport
+import Foundation
 import Testing
 
 @Suite struct AutodiffTests {
@@ -71,5 +72,35 @@ extension AutodiffTests {
       let finite = (plus[i] - minus[i]) / (2 * h)
       #expect(mismatch(hv[i], finite, relativeTolerance: 1e-6, absoluteTolerance: 1e-8) == nil)
     }
+  }
+}
+
+extension AutodiffTests {
+  /// f(x) = [x₀x₁, sin x₁ + x₂², exp x₀] has the Jacobian J below; vjp gives uᵀJ and jvp Jt.
+  @Test func vjpAndJvpAgreeWithTheJacobian() {
+    let x = Tensor([0.3, -1.2, 0.7], dtype: .float64)
+    let f: (Tensor) -> Tensor = { x in
+      let x0 = x.slice(axis: 0, start: 0, end: 1)
+      let x1 = x.slice(axis: 0, start: 1, end: 2)
+      let x2 = x.slice(axis: 0, start: 2, end: 3)
+      return Tensor.concatenate([x0 * x1, x1.sin() + x2 * x2, x0.exp()], axis: 0)
+    }
+    let (x0, x1, x2) = (0.3, -1.2, 0.7)
+    let jacobian = Tensor(
+      [[x1, x0, 0], [0, Foundation.cos(x1), 2 * x2], [Foundation.exp(x0), 0, 0]], dtype: .float64)
+    let u = Tensor([1.5, -0.5, 2], dtype: .float64)
+    let t = Tensor([-1, 0.25, 3], dtype: .float64)
+    let (value, uJ) = vjp(of: f, at: x, cotangent: u)
+    #expect(mismatch(value, f(x), relativeTolerance: 1e-15) == nil)
+    #expect(mismatch(uJ, u.matmul(jacobian), relativeTolerance: 1e-13) == nil)
+    let (_, jt) = jvp(of: f, at: x, tangent: t)
+    #expect(mismatch(jt, jacobian.matmul(t), relativeTolerance: 1e-13) == nil)
+  }
+
+  /// Third order: d³/dx³ of sin x is −cos x, by nesting grad.
+  @Test func nestedGradientsGiveThirdDerivatives() {
+    let x = Tensor(0.4, dtype: .float64)
+    let third = grad(of: { y in grad(of: { z in grad(of: { $0.sin() }, at: z) }, at: y) }, at: x)
+    #expect(abs(third.item + Foundation.cos(0.4)) < 1e-14)
   }
 }
