@@ -10,7 +10,8 @@ public struct Dropout: Layer {
 
   public init(probability: Double = 0.5) {
     precondition(
-      probability >= 0 && probability <= 1, "Dropout: probability must be in [0, 1], got \(probability)")
+      probability >= 0 && probability <= 1,
+      "Dropout: probability must be in [0, 1], got \(probability)")
     self.probability = probability
   }
 

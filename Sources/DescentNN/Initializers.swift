@@ -73,7 +73,8 @@ public enum Initializer {
     _ shape: [Int], gain: Double = 1, dtype: DType = .float32, key: RandomKey
   ) -> Tensor {
     let (fanIn, fanOut) = fans(shape)
-    return normal(shape, std: gain * (2 / Double(fanIn + fanOut)).squareRoot(), dtype: dtype, key: key)
+    return normal(
+      shape, std: gain * (2 / Double(fanIn + fanOut)).squareRoot(), dtype: dtype, key: key)
   }
 
   /// Kaiming/He uniform (He et al. 2015): `U(±gain·√(3/fan))`. The default gain is ReLU's (√2),
@@ -130,7 +131,9 @@ public enum Initializer {
     for j in 0..<n {
       for r in 0..<m {
         // Q is m × n with column j = q[j]; the result is Q (rows ≥ columns) or Qᵀ.
-        if rows >= columns { values[r * columns + j] = gain * q[j][r] } else {
+        if rows >= columns {
+          values[r * columns + j] = gain * q[j][r]
+        } else {
           values[j * columns + r] = gain * q[j][r]
         }
       }

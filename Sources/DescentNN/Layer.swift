@@ -153,19 +153,25 @@ extension Layer {
     try load(tree, kinds: [.parameter, .buffer], strict: strict)
   }
 
-  private mutating func load(_ tree: ParameterTree, kinds: Set<ParameterKind>, strict: Bool) throws {
+  private mutating func load(_ tree: ParameterTree, kinds: Set<ParameterKind>, strict: Bool) throws
+  {
     var checked = self
     var problem: StateLoadingError?
     var seen = Set<String>()
     checked.visitParameters(prefix: "") { path, tensor, kind in
       guard kinds.contains(kind), problem == nil else { return }
       seen.insert(path)
-      guard let new = tree[path] else { return problem = .missing(path: path) }
+      guard let new = tree[path] else {
+        problem = .missing(path: path)
+        return
+      }
       if new.shape != tensor.shape {
-        return problem = .shapeMismatch(path: path, expected: tensor.shape, found: new.shape)
+        problem = .shapeMismatch(path: path, expected: tensor.shape, found: new.shape)
+        return
       }
       if new.dtype != tensor.dtype {
-        return problem = .dtypeMismatch(path: path, expected: tensor.dtype, found: new.dtype)
+        problem = .dtypeMismatch(path: path, expected: tensor.dtype, found: new.dtype)
+        return
       }
       tensor = new.detached()
     }

@@ -17,7 +17,8 @@ public struct Linear: Layer {
     let (weightKey, biasKey) = key.split()
     weight = Initializer.torchDefaultWeight([outputSize, inputSize], dtype: dtype, key: weightKey)
     self.bias =
-      bias ? Initializer.torchDefaultBias(outputSize, fanIn: inputSize, dtype: dtype, key: biasKey) : nil
+      bias
+      ? Initializer.torchDefaultBias(outputSize, fanIn: inputSize, dtype: dtype, key: biasKey) : nil
   }
 
   /// A layer with the given weight `[out, in]` and bias `[out]`.

@@ -21,7 +21,8 @@ private func reduce(_ losses: Tensor, _ reduction: Reduction) -> Tensor {
 }
 
 private func checkLabels(_ scores: Tensor, _ labels: Tensor, _ name: String) {
-  precondition(labels.dtype == .int32, "\(name): labels must be int32 class indices, got \(labels.dtype)")
+  precondition(
+    labels.dtype == .int32, "\(name): labels must be int32 class indices, got \(labels.dtype)")
   precondition(
     scores.rank >= 1 && Array(scores.shape.dropLast()) == labels.shape,
     "\(name): scores \(scores.shape) must be labels' shape \(labels.shape) plus a class axis")
@@ -60,13 +61,16 @@ public func crossEntropy(
 }
 
 /// Mean squared error, `F.mse_loss`: `(x − y)²`, reduced.
-public func mseLoss(_ predictions: Tensor, _ targets: Tensor, reduction: Reduction = .mean) -> Tensor {
+public func mseLoss(_ predictions: Tensor, _ targets: Tensor, reduction: Reduction = .mean)
+  -> Tensor
+{
   let d = predictions - targets
   return reduce(d * d, reduction)
 }
 
 /// Mean absolute error, `F.l1_loss`: `|x − y|`, reduced. Derivative `sign(x − y)` (0 at a tie).
-public func l1Loss(_ predictions: Tensor, _ targets: Tensor, reduction: Reduction = .mean) -> Tensor {
+public func l1Loss(_ predictions: Tensor, _ targets: Tensor, reduction: Reduction = .mean) -> Tensor
+{
   reduce((predictions - targets).abs(), reduction)
 }
 

@@ -82,7 +82,8 @@ public struct BatchNorm: Layer {
     let normalized: Tensor
     if context.training {
       let n = input.count / featureCount
-      precondition(n > 1, "BatchNorm: training needs more than one value per channel, got \(input.shape)")
+      precondition(
+        n > 1, "BatchNorm: training needs more than one value per channel, got \(input.shape)")
       let mean = input.mean(axes: axes, keepDims: true)
       let centered = input - mean
       let variance = (centered * centered).mean(axes: axes, keepDims: true)
@@ -90,7 +91,8 @@ public struct BatchNorm: Layer {
       withoutGradients {
         statistics.update(
           mean: mean.detached().reshaped([featureCount]),
-          unbiasedVariance: variance.detached().reshaped([featureCount]) * (Double(n) / Double(n - 1)),
+          unbiasedVariance: variance.detached().reshaped([featureCount])
+            * (Double(n) / Double(n - 1)),
           momentum: momentum)
       }
     } else {

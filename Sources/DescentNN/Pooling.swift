@@ -8,7 +8,8 @@ public struct MaxPool2d: Layer {
   public var padding: Size2D
   public var dilation: Size2D
 
-  public init(kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0, dilation: Size2D = 1) {
+  public init(kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0, dilation: Size2D = 1)
+  {
     self.kernelSize = kernelSize
     self.stride = stride
     self.padding = padding

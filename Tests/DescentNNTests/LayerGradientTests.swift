@@ -25,7 +25,10 @@ import Testing
   @Test func linear() {
     let layer = Linear(4, 3, dtype: .float64, key: key)
     #expect(Self.check(layer, input: testTensor([2, 3, 4], seed: 1), secondOrder: true) == nil)
-    #expect(Self.check(Linear(4, 2, bias: false, dtype: .float64, key: key), input: testTensor([3, 4], seed: 2)) == nil)
+    #expect(
+      Self.check(
+        Linear(4, 2, bias: false, dtype: .float64, key: key), input: testTensor([3, 4], seed: 2))
+        == nil)
   }
 
   @Test func conv2d() {
@@ -41,7 +44,10 @@ import Testing
     var layer = BatchNorm(3, dtype: .float64)
     layer.weight = testTensor([3], seed: 5, range: 0.5...1.5)
     layer.bias = testTensor([3], seed: 6)
-    #expect(Self.check(layer, input: testTensor([4, 3, 2, 2], seed: 7), context: .training(), secondOrder: true) == nil)
+    #expect(
+      Self.check(
+        layer, input: testTensor([4, 3, 2, 2], seed: 7), context: .training(), secondOrder: true)
+        == nil)
     #expect(Self.check(layer, input: testTensor([5, 3], seed: 8), context: .training()) == nil)
     #expect(Self.check(layer, input: testTensor([5, 3], seed: 9)) == nil)
   }
@@ -82,7 +88,8 @@ import Testing
     let tree = mlp.parameters
     let loss: ([Tensor]) -> Tensor = { xs in
       crossEntropy(
-        logits: mlp.with(parameters: ParameterTree(Array(zip(tree.paths, xs))))(testTensor([2, 3], seed: 17)),
+        logits: mlp.with(parameters: ParameterTree(Array(zip(tree.paths, xs))))(
+          testTensor([2, 3], seed: 17)),
         labels: labels)
     }
     #expect(secondOrderCheckFailure(tree.tensors, loss) == nil)
@@ -90,14 +97,16 @@ import Testing
 
   @Test func tinyGPTThroughItsParameterTree() {
     let gpt = GPT(
-      .init(vocabularySize: 5, contextLength: 4, layerCount: 1, headCount: 2, embeddingDimension: 4),
+      .init(
+        vocabularySize: 5, contextLength: 4, layerCount: 1, headCount: 2, embeddingDimension: 4),
       dtype: .float64, key: key)
     let tokens = Tensor(indices: [1, 4, 2, 0, 3, 3], shape: [2, 3])
     let targets = Tensor(indices: [4, 2, 0, 3, 3, 1], shape: [2, 3])
     let tree = gpt.parameters
     let failure = gradientCheckFailure(tree.tensors) { xs in
       crossEntropy(
-        logits: gpt.with(parameters: ParameterTree(Array(zip(tree.paths, xs))))(tokens), labels: targets)
+        logits: gpt.with(parameters: ParameterTree(Array(zip(tree.paths, xs))))(tokens),
+        labels: targets)
     }
     #expect(failure == nil)
   }

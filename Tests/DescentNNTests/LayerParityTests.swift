@@ -21,9 +21,16 @@ import Testing
     var momentum: Double
     var state: [GoldenStateEntry]
     var inputs: [GoldenTensor]
-    var training_outputs: [GoldenTensor]
-    var state_after: [GoldenStateEntry]
-    var eval_output: GoldenTensor
+    var trainingOutputs: [GoldenTensor]
+    var stateAfter: [GoldenStateEntry]
+    var evalOutput: GoldenTensor
+
+    enum CodingKeys: String, CodingKey {
+      case name, momentum, state, inputs
+      case trainingOutputs = "training_outputs"
+      case stateAfter = "state_after"
+      case evalOutput = "eval_output"
+    }
   }
 
   struct File: Decodable {
@@ -57,11 +64,14 @@ import Testing
     case "layernorm-2d-shape": return LayerNorm([3, 4], dtype: dtype)
     case "embedding": return Embedding(10, 4, dtype: dtype, key: key)
     case "stable-embedding": return StableEmbedding(10, 6, dtype: dtype, key: key)
-    case "attention": return MultiheadAttention(embeddingDimension: 8, headCount: 2, dtype: dtype, key: key)
+    case "attention":
+      return MultiheadAttention(embeddingDimension: 8, headCount: 2, dtype: dtype, key: key)
     case "attention-causal":
-      return MultiheadAttention(embeddingDimension: 8, headCount: 2, causal: true, dtype: dtype, key: key)
+      return MultiheadAttention(
+        embeddingDimension: 8, headCount: 2, causal: true, dtype: dtype, key: key)
     case "attention-causal-float32":
-      return MultiheadAttention(embeddingDimension: 12, headCount: 3, causal: true, dtype: dtype, key: key)
+      return MultiheadAttention(
+        embeddingDimension: 12, headCount: 3, causal: true, dtype: dtype, key: key)
     case "activation-relu": return Activation.relu
     case "activation-leaky-relu": return Activation.leakyRelu(negativeSlope: 0.2)
     case "activation-elu": return Activation.elu(alpha: 0.7)
@@ -91,7 +101,8 @@ import Testing
     var layer = Self.layer(name, dtype: expected.dtype)
     try layer.loadStateDict(stateTree(golden.state))
     #expect(layer.stateDict.paths == golden.state.map(\.path))
-    let output = layer(golden.input.tensor, context: ForwardContext(training: golden.mode == "train"))
+    let output = layer(
+      golden.input.tensor, context: ForwardContext(training: golden.mode == "train"))
     #expect(output.dtype == expected.dtype)
     let tolerance = goldenTolerance(expected.dtype)
     #expect(
@@ -105,20 +116,24 @@ import Testing
     var layer = BatchNorm(golden.state[0].shape[0], momentum: golden.momentum, dtype: .float64)
     try layer.loadStateDict(stateTree(golden.state))
     #expect(layer.stateDict.paths == golden.state.map(\.path))
-    for (input, expected) in zip(golden.inputs, golden.training_outputs) {
+    for (input, expected) in zip(golden.inputs, golden.trainingOutputs) {
       let output = layer(input.tensor, context: .training())
-      #expect(mismatch(output, expected.tensor, relativeTolerance: 1e-10, absoluteTolerance: 1e-10) == nil)
+      #expect(
+        mismatch(output, expected.tensor, relativeTolerance: 1e-10, absoluteTolerance: 1e-10) == nil
+      )
     }
-    let after = stateTree(golden.state_after)
+    let after = stateTree(golden.stateAfter)
     for (path, tensor) in layer.stateDict.entries {
       let expected = try #require(after[path])
       #expect(
-        mismatch(tensor, expected, relativeTolerance: 1e-12, absoluteTolerance: 1e-12) == nil, "\(path)")
+        mismatch(tensor, expected, relativeTolerance: 1e-12, absoluteTolerance: 1e-12) == nil,
+        "\(path)")
     }
     #expect(layer.buffers["num_batches_tracked"]?.item == 2)
     let evaluation = layer(golden.inputs[0].tensor)
     #expect(
-      mismatch(evaluation, golden.eval_output.tensor, relativeTolerance: 1e-10, absoluteTolerance: 1e-10)
+      mismatch(
+        evaluation, golden.evalOutput.tensor, relativeTolerance: 1e-10, absoluteTolerance: 1e-10)
         == nil)
   }
 }

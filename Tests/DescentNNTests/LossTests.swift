@@ -38,7 +38,8 @@ import Testing
       return crossEntropy(logits: logits, labels: labels, labelSmoothing: 0.15, reduction: r)
     case "cross_entropy-sequence":
       return crossEntropy(logits: input("seq_logits"), labels: input("seq_labels"), reduction: r)
-    case "nll": return nllLoss(logProbabilities: logits.logSoftmax(axis: -1), labels: labels, reduction: r)
+    case "nll":
+      return nllLoss(logProbabilities: logits.logSoftmax(axis: -1), labels: labels, reduction: r)
     case "mse": return mseLoss(predictions, targets, reduction: r)
     case "l1": return l1Loss(predictions, targets, reduction: r)
     case "huber": return huberLoss(predictions, targets, delta: 0.7, reduction: r)
@@ -57,7 +58,8 @@ import Testing
   func matchesPyTorch(_ name: String) {
     let expected = Self.golden.results[name]!.tensor
     #expect(
-      mismatch(Self.compute(name), expected, relativeTolerance: 1e-12, absoluteTolerance: 1e-12) == nil,
+      mismatch(Self.compute(name), expected, relativeTolerance: 1e-12, absoluteTolerance: 1e-12)
+        == nil,
       "\(name)")
   }
 
@@ -82,20 +84,26 @@ import Testing
       #expect(gradientCheckFailure([logits], f) == nil)
       #expect(secondOrderCheckFailure([logits], f) == nil)
     }
-    let sum: ([Tensor]) -> Tensor = { crossEntropy(logits: $0[0], labels: Self.labels, reduction: .sum) }
+    let sum: ([Tensor]) -> Tensor = {
+      crossEntropy(logits: $0[0], labels: Self.labels, reduction: .sum)
+    }
     #expect(gradientCheckFailure([logits], sum) == nil)
   }
 
   @Test func nllGradient() {
     let logP = testTensor([4, 3], seed: 2, range: -3 ... -0.1)
-    #expect(gradientCheckFailure([logP]) { nllLoss(logProbabilities: $0[0], labels: Self.labels) } == nil)
+    #expect(
+      gradientCheckFailure([logP]) { nllLoss(logProbabilities: $0[0], labels: Self.labels) } == nil)
   }
 
   @Test func regressionLossGradients() {
     let predictions = testTensor([3, 4], seed: 3, range: -2...2)
     // Targets offset so that no difference sits at a kink (0 for L1, ±δ for Huber).
-    let targets = predictions + Tensor(
-      [0.3, -0.9, 0.45, -0.2, 1.3, -0.6, 0.1, 0.8, -1.1, 0.25, -0.35, 0.7], shape: [3, 4], dtype: .float64)
+    let targets =
+      predictions
+      + Tensor(
+        [0.3, -0.9, 0.45, -0.2, 1.3, -0.6, 0.1, 0.8, -1.1, 0.25, -0.35, 0.7], shape: [3, 4],
+        dtype: .float64)
     let inputs = [predictions, targets]
     #expect(gradientCheckFailure(inputs) { mseLoss($0[0], $0[1]) } == nil)
     #expect(secondOrderCheckFailure(inputs) { mseLoss($0[0], $0[1]) } == nil)

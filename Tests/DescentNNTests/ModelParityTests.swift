@@ -16,10 +16,16 @@ import Testing
     var name: String
     var dtype: String
     var paths: [PathShape]
-    var parameter_count: Int
+    var parameterCount: Int
     var input: GoldenTensor?
     var outputs: [String: GoldenTensor]?
-    var state_after_train: [GoldenStateEntry]?
+    var stateAfterTrain: [GoldenStateEntry]?
+
+    enum CodingKeys: String, CodingKey {
+      case name, dtype, paths, input, outputs
+      case parameterCount = "parameter_count"
+      case stateAfterTrain = "state_after_train"
+    }
   }
 
   struct File: Decodable {
@@ -41,7 +47,9 @@ import Testing
     case "resnet32": return ResNet.resnet32(dtype: dtype, key: key)
     case "gpt", "gpt-float32":
       return GPT(
-        .init(vocabularySize: 11, contextLength: 16, layerCount: 2, headCount: 2, embeddingDimension: 16),
+        .init(
+          vocabularySize: 11, contextLength: 16, layerCount: 2, headCount: 2, embeddingDimension: 16
+        ),
         dtype: dtype, key: key)
     default: preconditionFailure("no Descent model for golden case \(name)")
     }
@@ -56,7 +64,7 @@ import Testing
     let state = model.stateDict
     #expect(state.paths == golden.paths.map(\.path))
     #expect(state.tensors.map(\.shape) == golden.paths.map(\.shape))
-    #expect(model.parameterCount == golden.parameter_count)
+    #expect(model.parameterCount == golden.parameterCount)
   }
 
   @Test(arguments: file.cases.filter { $0.outputs != nil }.map(\.name))
@@ -70,10 +78,11 @@ import Testing
     for (mode, expected) in try #require(golden.outputs).sorted(by: { $0.key < $1.key }) {
       let output = model(input, context: ForwardContext(training: mode == "train"))
       #expect(
-        mismatch(output, expected.tensor, relativeTolerance: tolerance, absoluteTolerance: tolerance)
+        mismatch(
+          output, expected.tensor, relativeTolerance: tolerance, absoluteTolerance: tolerance)
           == nil, "\(name) \(mode)")
     }
-    for entry in golden.state_after_train ?? [] {
+    for entry in golden.stateAfterTrain ?? [] {
       let actual = try #require(model.buffers[entry.path])
       #expect(
         mismatch(actual, entry.tensor, relativeTolerance: 1e-10, absoluteTolerance: 1e-10) == nil,

@@ -99,7 +99,8 @@ public struct GPT: Layer {
       let k = 3 + 4 * i
       block.attention.inProjectionWeight = normal([3 * e, e], 0.02, k)
       block.attention.outProjection.weight = normal([e, e], residualStd, k + 1)
-      block.mlp.layers[0] = Linear(weight: normal([4 * e, e], 0.02, k + 2), bias: .zeros([4 * e], dtype: dtype))
+      block.mlp.layers[0] = Linear(
+        weight: normal([4 * e, e], 0.02, k + 2), bias: .zeros([4 * e], dtype: dtype))
       block.mlp.layers[2] = Linear(
         weight: normal([e, 4 * e], residualStd, k + 3), bias: .zeros([e], dtype: dtype))
       return block
@@ -118,7 +119,8 @@ public struct GPT: Layer {
       t <= configuration.contextLength,
       "GPT: sequence length \(t) exceeds the context length \(configuration.contextLength)")
     let positions = Tensor(indices: Array(0..<t))
-    var x = tokenEmbedding(input, context: context)
+    var x =
+      tokenEmbedding(input, context: context)
       + positionEmbedding(positions, context: context).unsqueezed(axis: 0)
     x = dropout(x, context: context.child("dropout"))
     for (i, block) in blocks.enumerated() { x = block(x, context: context.child(i)) }

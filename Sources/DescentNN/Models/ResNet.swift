@@ -102,7 +102,8 @@ public struct ResNet: Layer {
   ) {
     precondition(n >= 1, "ResNet: blocksPerStage must be positive, got \(n)")
     let keys = key.split(into: 3 * n + 2)
-    conv1 = Conv2d(inputChannels, 16, kernelSize: 3, padding: 1, bias: false, dtype: dtype, key: keys[0])
+    conv1 = Conv2d(
+      inputChannels, 16, kernelSize: 3, padding: 1, bias: false, dtype: dtype, key: keys[0])
     conv1.weight = Initializer.kaimingNormal(conv1.weight.shape, dtype: dtype, key: keys[0])
     bn1 = BatchNorm(16, dtype: dtype)
     var stages: [[BasicBlock]] = []
@@ -118,17 +119,22 @@ public struct ResNet: Layer {
     }
     self.stages = stages
     var linear = Linear(64, classCount, dtype: dtype, key: keys[3 * n + 1])
-    linear.weight = Initializer.kaimingNormal(linear.weight.shape, dtype: dtype, key: keys[3 * n + 1])
+    linear.weight = Initializer.kaimingNormal(
+      linear.weight.shape, dtype: dtype, key: keys[3 * n + 1])
     self.linear = linear
   }
 
   /// ResNet-20 (three blocks per stage).
-  public static func resnet20(classCount: Int = 10, dtype: DType = .float32, key: RandomKey) -> ResNet {
+  public static func resnet20(classCount: Int = 10, dtype: DType = .float32, key: RandomKey)
+    -> ResNet
+  {
     ResNet(blocksPerStage: 3, classCount: classCount, dtype: dtype, key: key)
   }
 
   /// ResNet-32 (five blocks per stage).
-  public static func resnet32(classCount: Int = 10, dtype: DType = .float32, key: RandomKey) -> ResNet {
+  public static func resnet32(classCount: Int = 10, dtype: DType = .float32, key: RandomKey)
+    -> ResNet
+  {
     ResNet(blocksPerStage: 5, classCount: classCount, dtype: dtype, key: key)
   }
 
