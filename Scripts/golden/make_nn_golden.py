@@ -169,6 +169,7 @@ def loss_cases():
     torch.manual_seed(7)
     logits = torch.randn(6, 5, dtype=torch.float64) * 2
     labels = torch.tensor([0, 4, 2, 2, 1, 3])
+    labels_ignore = torch.tensor([0, -100, 2, 2, -100, 3])
     seq_logits = torch.randn(2, 3, 4, dtype=torch.float64)
     seq_labels = torch.tensor([[0, 3, 1], [2, 2, 0]])
     pred = torch.randn(4, 3, dtype=torch.float64) * 2
@@ -181,6 +182,10 @@ def loss_cases():
         results[f"cross_entropy-{red}"] = F.cross_entropy(logits, labels, reduction=red)
         results[f"cross_entropy-smoothing-{red}"] = F.cross_entropy(
             logits, labels, label_smoothing=0.15, reduction=red)
+        results[f"cross_entropy-ignore-{red}"] = F.cross_entropy(
+            logits, labels_ignore, ignore_index=-100, reduction=red)
+        results[f"cross_entropy-ignore-smoothing-{red}"] = F.cross_entropy(
+            logits, labels_ignore, ignore_index=-100, label_smoothing=0.15, reduction=red)
         results[f"nll-{red}"] = F.nll_loss(F.log_softmax(logits, 1), labels, reduction=red)
         results[f"mse-{red}"] = F.mse_loss(pred, target, reduction=red)
         results[f"l1-{red}"] = F.l1_loss(pred, target, reduction=red)
@@ -191,7 +196,7 @@ def loss_cases():
             bce_logits, bce_targets, pos_weight=pos_weight, reduction=red)
     # classes on the last axis in Descent, on axis 1 in PyTorch
     results["cross_entropy-sequence-mean"] = F.cross_entropy(seq_logits.transpose(1, 2), seq_labels)
-    inputs = {"logits": logits, "labels": labels, "seq_logits": seq_logits,
+    inputs = {"logits": logits, "labels": labels, "labels_ignore": labels_ignore, "seq_logits": seq_logits,
               "seq_labels": seq_labels, "predictions": pred, "targets": target,
               "bce_logits": bce_logits, "bce_targets": bce_targets, "pos_weight": pos_weight}
     return {"inputs": {k: tensor_json(v) for k, v in inputs.items()},

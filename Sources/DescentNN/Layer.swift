@@ -54,7 +54,7 @@ public typealias ParameterVisitor = (_ path: String, _ tensor: inout Tensor, _ k
 
 /// A differentiable function with named tensors: a layer or a whole model.
 ///
-/// A layer is a value. Its forward pass is ``callAsFunction(_:context:)``; its tensors are found
+/// A layer is a `Sendable` value. Its forward pass is ``callAsFunction(_:context:)``; its tensors are found
 /// by an explicit visitor, ``visitParameters(prefix:_:)``, which every layer writes out by hand
 /// (no reflection): parameters first, then buffers, then each child with its name and a dot
 /// appended to `prefix`. That is PyTorch's `state_dict` order and naming, so the paths and shapes
@@ -70,7 +70,7 @@ public typealias ParameterVisitor = (_ path: String, _ tensor: inout Tensor, _ k
 ///   crossEntropy(logits: model.with(parameters: p)(x, context: .training(key: key)), labels: y)
 /// }, at: model.parameters)
 /// ```
-public protocol Layer {
+public protocol Layer: Sendable {
   /// The layer's output for `input`.
   func callAsFunction(_ input: Tensor, context: ForwardContext) -> Tensor
 

@@ -32,32 +32,58 @@ private func checkLabels(_ scores: Tensor, _ labels: Tensor, _ name: String) {
 ///
 /// `logProbabilities` is `[…, C]` with the classes on the *last* axis (PyTorch puts them on axis 1
 /// for rank > 2: transpose `[N, C, L]` to `[N, L, C]`); `labels` is `int32` with the leading shape.
+/// Targets equal to `ignoreIndex` contribute 0 and are not counted by the mean (PyTorch's
+/// `ignore_index`; the mean of an all-ignored batch is NaN, as there).
 public func nllLoss(
-  logProbabilities: Tensor, labels: Tensor, reduction: Reduction = .mean
+  logProbabilities: Tensor, labels: Tensor, ignoreIndex: Int? = nil, reduction: Reduction = .mean
 ) -> Tensor {
   checkLabels(logProbabilities, labels, "nllLoss")
-  let picked = logProbabilities.gather(axis: -1, indices: labels.unsqueezed(axis: labels.rank))
-  return reduce(-picked.squeezed(axes: [labels.rank]), reduction)
+  let picked = negativeLogLikelihoods(logProbabilities, labels, ignoreIndex)
+  return reduceCounted(picked.losses, picked.counted, reduction)
+}
+
+/// The per-target `−log p[label]` (0 where ignored) and the mask of counted targets.
+private func negativeLogLikelihoods(_ logP: Tensor, _ labels: Tensor, _ ignoreIndex: Int?) -> (
+  losses: Tensor, counted: Tensor?
+) {
+  guard let ignoreIndex else {
+    let picked = logP.gather(axis: -1, indices: labels.unsqueezed(axis: labels.rank))
+    return (-picked.squeezed(axes: [labels.rank]), nil)
+  }
+  let counted = labels .!= Double(ignoreIndex)
+  let safeLabels = Descent.where(counted, labels, labels.scalar(0))
+  let picked = logP.gather(axis: -1, indices: safeLabels.unsqueezed(axis: labels.rank))
+    .squeezed(axes: [labels.rank])
+  return (Descent.where(counted, -picked, 0), counted)
+}
+
+/// `reduction` of `losses`, where the mean divides by the number of counted targets.
+private func reduceCounted(_ losses: Tensor, _ counted: Tensor?, _ reduction: Reduction) -> Tensor {
+  guard let counted, reduction == .mean else { return reduce(losses, reduction) }
+  return losses.sum() / counted.cast(to: losses.dtype).sum()
 }
 
 /// Cross-entropy from logits, `F.cross_entropy`: `−log softmax(logits)[label]`, with optional label
 /// smoothing `ε` as PyTorch: the target is `(1 − ε)·onehot + ε/C`, so each loss is
 /// `(1 − ε)·nll + ε·mean_c(−log p_c)`.
 ///
-/// `logits` `[…, C]` (classes last, see ``nllLoss(logProbabilities:labels:reduction:)``),
-/// `labels` `int32` `[…]` in `0..<C`.
+/// `logits` `[…, C]` (classes last, see
+/// ``nllLoss(logProbabilities:labels:ignoreIndex:reduction:)``), `labels` `int32` `[…]` in
+/// `0..<C`, or `ignoreIndex` for targets that do not count (padding).
 public func crossEntropy(
-  logits: Tensor, labels: Tensor, labelSmoothing: Double = 0, reduction: Reduction = .mean
+  logits: Tensor, labels: Tensor, labelSmoothing: Double = 0, ignoreIndex: Int? = nil,
+  reduction: Reduction = .mean
 ) -> Tensor {
   checkLabels(logits, labels, "crossEntropy")
   precondition(
     labelSmoothing >= 0 && labelSmoothing <= 1,
     "crossEntropy: labelSmoothing must be in [0, 1], got \(labelSmoothing)")
   let logP = logits.logSoftmax(axis: -1)
-  let nll = nllLoss(logProbabilities: logP, labels: labels, reduction: .none)
-  guard labelSmoothing > 0 else { return reduce(nll, reduction) }
-  let smooth = -logP.mean(axis: -1)
-  return reduce(nll * (1 - labelSmoothing) + smooth * labelSmoothing, reduction)
+  let (nll, counted) = negativeLogLikelihoods(logP, labels, ignoreIndex)
+  guard labelSmoothing > 0 else { return reduceCounted(nll, counted, reduction) }
+  var smooth = -logP.mean(axis: -1)
+  if let counted { smooth = Descent.where(counted, smooth, 0) }
+  return reduceCounted(nll * (1 - labelSmoothing) + smooth * labelSmoothing, counted, reduction)
 }
 
 /// Mean squared error, `F.mse_loss`: `(x − y)²`, reduced.

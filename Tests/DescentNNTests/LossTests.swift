@@ -36,6 +36,13 @@ import Testing
     case "cross_entropy": return crossEntropy(logits: logits, labels: labels, reduction: r)
     case "cross_entropy-smoothing":
       return crossEntropy(logits: logits, labels: labels, labelSmoothing: 0.15, reduction: r)
+    case "cross_entropy-ignore":
+      return crossEntropy(
+        logits: logits, labels: input("labels_ignore"), ignoreIndex: -100, reduction: r)
+    case "cross_entropy-ignore-smoothing":
+      return crossEntropy(
+        logits: logits, labels: input("labels_ignore"), labelSmoothing: 0.15, ignoreIndex: -100,
+        reduction: r)
     case "cross_entropy-sequence":
       return crossEntropy(logits: input("seq_logits"), labels: input("seq_labels"), reduction: r)
     case "nll":
@@ -84,6 +91,12 @@ import Testing
       #expect(gradientCheckFailure([logits], f) == nil)
       #expect(secondOrderCheckFailure([logits], f) == nil)
     }
+    let ignoring: ([Tensor]) -> Tensor = {
+      crossEntropy(
+        logits: $0[0], labels: Tensor(indices: [2, -1, 1, 2]), labelSmoothing: 0.1, ignoreIndex: -1)
+    }
+    #expect(gradientCheckFailure([logits], ignoring) == nil)
+    #expect(secondOrderCheckFailure([logits], ignoring) == nil)
     let sum: ([Tensor]) -> Tensor = {
       crossEntropy(logits: $0[0], labels: Self.labels, reduction: .sum)
     }
