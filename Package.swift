@@ -8,6 +8,7 @@ let package = Package(
     .library(name: "Descent", targets: ["Descent"]),
     .library(name: "DescentNN", targets: ["DescentNN"]),
     .library(name: "DescentOptimizers", targets: ["DescentOptimizers"]),
+    .library(name: "DescentData", targets: ["DescentData"]),
     .library(name: "DescentTestSupport", targets: ["DescentTestSupport"]),
     .executable(name: "descent", targets: ["DescentCLI"]),
   ],
@@ -39,9 +40,16 @@ let package = Package(
       name: "DescentOptimizers",
       dependencies: ["Descent", "CDescentKernels"]
     ),
+    // zlib, for gzip-compressed data files (zlib1g-dev, see scripts/bootstrap.sh).
+    .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+    .target(
+      name: "DescentData",
+      dependencies: ["Descent", "CZlib"],
+      resources: [.copy("Resources")]
+    ),
     .target(
       name: "DescentBenchmarks",
-      dependencies: ["Descent", "DescentOptimizers"]
+      dependencies: ["Descent", "DescentOptimizers", "CDescentKernels"]
     ),
     .target(
       name: "DescentTestSupport",
@@ -69,6 +77,11 @@ let package = Package(
       name: "DescentOptimizersTests",
       dependencies: ["Descent", "DescentOptimizers", "DescentTestSupport"],
       resources: [.copy("Golden")]
+    ),
+    .testTarget(
+      name: "DescentDataTests",
+      dependencies: ["Descent", "DescentData", "DescentOptimizers", "DescentTestSupport"],
+      resources: [.copy("Fixtures")]
     ),
   ],
   swiftLanguageModes: [.v6]

@@ -2,15 +2,23 @@
 """Runs the PyTorch side of `descent bench` and prints Descent / PyTorch ratios from one run.
 
 Reference: PyTorch (CPU build), whatever version is installed in the interpreter running this
-script (it prints the version). PyTorch is never a dependency of Descent's build or tests.
+script (it prints the version), and torch-optimizer (0.3.0) for diffGrad. Neither is ever a
+dependency of Descent's build or tests.
 
 Usage (from the repository root, after `swift build -c release`):
-    python3 -m venv /tmp/venv-torch && /tmp/venv-torch/bin/pip install torch numpy
-    /tmp/venv-torch/bin/python Benchmarks/compare_pytorch.py [--threads 1 2] [--descent .build/release/descent]
+    python3 -m venv /tmp/venv-torch && /tmp/venv-torch/bin/pip install torch numpy torch-optimizer
+    /tmp/venv-torch/bin/python Benchmarks/compare_pytorch.py [--suite core|optimizers|all]
+        [--threads 1 2] [--descent .build/release/descent]
 
 Each PyTorch benchmark mirrors a Descent one (same name and config): median of timed repetitions
-after warm-up. Descent's records come from `descent bench core --format json --threads T`, run
+after warm-up. Descent's records come from `descent bench SUITE --format json --threads T`, run
 right before the PyTorch side at the same thread count, so both see the same machine state.
+
+The optimizer suite times one `optimizer.step()` (gradients fixed) of torch.optim's SGD (momentum
+0.9), Adagrad, Adadelta, RMSprop, Adam and AdamW in each implementation PyTorch has: the
+single-tensor for-loop (foreach=False), the multi-tensor foreach=True and, where it exists,
+fused=True; and torch-optimizer's DiffGrad. Hyperparameters are the defaults, as in Descent's.
+AdaGradNorm has no PyTorch counterpart.
 """
 import argparse
 import json
@@ -117,8 +125,68 @@ def mlp_records(threads, reps):
     ]
 
 
+def optimizer_records(threads, reps):
+    """`descent bench optimizers`' cases: {(benchmark, config): {variant: record}}."""
+    import torch_optimizer
+    torch.set_num_threads(threads)
+    n = 1 << 24
+    cases = [
+        ("optimizer.sgd-momentum", torch.optim.SGD, dict(lr=1e-3, momentum=0.9), True),
+        ("optimizer.adagrad", torch.optim.Adagrad, dict(lr=1e-2), True),
+        ("optimizer.adadelta", torch.optim.Adadelta, dict(), False),
+        ("optimizer.rmsprop", torch.optim.RMSprop, dict(lr=1e-2), False),
+        ("optimizer.adam", torch.optim.Adam, dict(lr=1e-3), True),
+        ("optimizer.adamw", torch.optim.AdamW, dict(lr=1e-3), True),
+    ]
+    out = {}
+    for tensors in [1, 100]:
+        config = f"1 tensor n={n} float32" if tensors == 1 else f"{tensors} tensors n={n} float32"
+        sizes = [n // tensors + (1 if i < n % tensors else 0) for i in range(tensors)]
+
+        def parameters():
+            ps = [torch.full((k,), 1.0).requires_grad_(True) for k in sizes]
+            for p in ps:
+                p.grad = torch.full_like(p, 0.01)
+            return ps
+        variants = []
+        for name, cls, kwargs, has_fused in cases:
+            variants.append((name, "for-loop", lambda ps, c=cls, k=kwargs: c(ps, foreach=False, **k)))
+            variants.append((name, "foreach", lambda ps, c=cls, k=kwargs: c(ps, foreach=True, **k)))
+            if has_fused:
+                variants.append((name, "fused", lambda ps, c=cls, k=kwargs: c(ps, fused=True, **k)))
+        variants.append(("optimizer.diffgrad", "torch-optimizer",
+                         lambda ps: torch_optimizer.DiffGrad(ps)))
+        for name, variant, make in variants:
+            ps = parameters()
+            opt = make(ps)
+            t = median_time(opt.step, warmup=3, reps=reps)
+            out.setdefault((name, config), {})[variant] = dict(
+                benchmark=name, config=config, threads=threads, medianSeconds=t,
+                throughput=n / t / 1e6, unit="Mparam/s", variant=variant)
+            del opt, ps
+    return out
+
+
+def print_optimizer_table(rows):
+    """rows: (descent record, {variant: pytorch record}). Speed ratio > 1: Descent is faster."""
+    variants = ["for-loop", "foreach", "fused", "torch-optimizer"]
+    print(f"{'benchmark':<24} {'config':<28} {'thr':>3} {'descent':>10} {'of limit':>8}  "
+          + "  ".join(f"{v + ' (ratio)':>24}" for v in variants))
+    for d, ref in rows:
+        def cell(v):
+            r = ref.get(v)
+            if r is None:
+                return f"{'-':>24}"
+            return f"{r['medianSeconds'] * 1e3:9.2f} ms ({r['medianSeconds'] / d['medianSeconds']:5.2f}×)".rjust(24)
+        frac = d.get("fractionOfLimit")
+        frac_text = f"{frac * 100:.0f}%" if frac is not None else "-"
+        print(f"{d['benchmark']:<24} {d['config']:<28} {d['threads']:>3} "
+              f"{d['medianSeconds'] * 1e3:7.2f} ms {frac_text:>8}  " + "  ".join(cell(v) for v in variants))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--suite", choices=["core", "optimizers", "all"], default="core")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--descent", default=".build/release/descent")
     parser.add_argument("--repetitions", type=int, default=9)
@@ -127,7 +195,22 @@ def main():
     print(f"PyTorch {torch.__version__}, {torch.backends.cpu.get_cpu_capability()}", file=sys.stderr)
     rows = []
     everything = []
+    optimizer_rows = []
     for threads in args.threads:
+        if args.suite in ("optimizers", "all"):
+            descent = json.loads(subprocess.run(
+                [args.descent, "bench", "optimizers", "--format", "json", "--threads", str(threads),
+                 "--repetitions", str(args.repetitions)],
+                check=True, capture_output=True, text=True).stdout)
+            reference = optimizer_records(threads, args.repetitions)
+            everything += [dict(r, implementation="descent") for r in descent]
+            everything += [dict(r, implementation="pytorch") for v in reference.values() for r in v.values()]
+            for r in descent:
+                ref = reference.get((r["benchmark"], r["config"]))
+                if ref:
+                    optimizer_rows.append((r, ref))
+        if args.suite == "optimizers":
+            continue
         descent = json.loads(subprocess.run(
             [args.descent, "bench", "core", "--format", "json", "--threads", str(threads),
              "--repetitions", str(args.repetitions)],
@@ -143,11 +226,16 @@ def main():
             # Speed ratio: > 1 means Descent is faster.
             ratio = ref["medianSeconds"] / r["medianSeconds"]
             rows.append((r["benchmark"], r["config"], threads, r["medianSeconds"], ref["medianSeconds"], ratio))
-    print(f"{'benchmark':<26} {'config':<36} {'thr':>3} {'descent':>12} {'pytorch':>12} {'speed ratio':>11}")
+    if rows:
+        print(f"{'benchmark':<26} {'config':<36} {'thr':>3} {'descent':>12} {'pytorch':>12} {'speed ratio':>11}")
     for name, config, threads, ds, ps, ratio in rows:
         def fmt(s):
             return f"{s * 1e6:.3f} µs" if s < 1e-3 else f"{s * 1e3:.3f} ms"
         print(f"{name:<26} {config:<36} {threads:>3} {fmt(ds):>12} {fmt(ps):>12} {ratio:>10.2f}×")
+    if optimizer_rows:
+        if rows:
+            print()
+        print_optimizer_table(optimizer_rows)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(everything, f, indent=1)

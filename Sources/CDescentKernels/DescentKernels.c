@@ -1,11 +1,5 @@
+#include "KernelSupport.h"
 #include "DescentKernels.h"
-
-
-#if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
-#define DESCENT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define DESCENT_CLONES
-#endif
 
 DESCENT_CLONES void descent_exp_f32(const float *x, float *y, long n) {
   for (long i = 0; i < n; i++) y[i] = descent_exp_scalar(x[i]);

@@ -10,6 +10,11 @@ public struct CoreBenchmarks: Sendable {
   /// Matrix sizes of the matmul benchmark.
   public var matmulSizes = [256, 512, 1024, 2048]
   public var repetitions = 9
+  /// Groups to run (`bandwidth`, `matmul`, `overhead`, `autodiff`); all when empty.
+  public var groups: Set<String> = []
+
+  /// The benchmark groups of this suite.
+  public static let groupNames = ["bandwidth", "matmul", "overhead", "autodiff"]
 
   public init() {}
 
@@ -17,9 +22,11 @@ public struct CoreBenchmarks: Sendable {
   public func run(threads: [Int], report: (BenchmarkRecord) -> Void) {
     for t in threads {
       withThreads(t) {
-        bandwidth(threads: t, report: report)
-        matmul(threads: t, report: report)
-        overhead(threads: t, report: report)
+        let selected = { (name: String) in groups.isEmpty || groups.contains(name) }
+        if selected("bandwidth") { bandwidth(threads: t, report: report) }
+        if selected("matmul") { matmul(threads: t, report: report) }
+        if selected("overhead") { overhead(threads: t, report: report) }
+        if selected("autodiff") { autodiff(threads: t, report: report) }
       }
     }
   }

@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
       """)
 
   enum Suite: String, ExpressibleByArgument, CaseIterable {
-    case core, all
+    case core, optimizers, all
   }
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -34,26 +34,44 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Timed repetitions per benchmark (after warm-up).")
   var repetitions: Int = 9
 
+  @Option(
+    name: .customLong("group"),
+    help: "Only these benchmark groups (repeatable): \(CoreBenchmarks.groupNames.joined(separator: ", ")).")
+  var groups: [String] = []
+
   func validate() throws {
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     if repetitions < 1 { throw ValidationError("--repetitions must be at least 1, got \(repetitions)") }
+    for group in groups where !CoreBenchmarks.groupNames.contains(group) {
+      throw ValidationError(
+        "unknown benchmark group '\(group)' for --group; choose from \(CoreBenchmarks.groupNames.joined(separator: ", "))")
+    }
   }
 
   func run() throws {
     let threadCounts = threads.map { [$0] } ?? Array(Set([1, Parallelism.availableCores])).sorted()
     var benchmarks = CoreBenchmarks()
     benchmarks.repetitions = repetitions
+    benchmarks.groups = Set(groups)
     var records: [BenchmarkRecord] = []
     if format == .table {
       print("BLAS: \(BLASLibrary.shared.summary)")
       print(BenchmarkTable.header)
     }
-    benchmarks.run(threads: threadCounts) { record in
+    let report: (BenchmarkRecord) -> Void = { record in
       records.append(record)
       if format == .table {
         print(BenchmarkTable.row(record))
         fflush(nil)
       }
+    }
+    if suite == .core || suite == .all {
+      benchmarks.run(threads: threadCounts, report: report)
+    }
+    if suite == .optimizers || suite == .all {
+      var optimizers = OptimizerBenchmarks()
+      optimizers.repetitions = repetitions
+      try optimizers.run(threads: threadCounts, report: report)
     }
     if format == .json {
       let encoder = JSONEncoder()

@@ -6,6 +6,8 @@ struct DescentCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "descent",
     abstract: "Gradient-based optimization for machine learning: tensors, autodiff, optimizers.",
-    subcommands: [BenchCommand.self, FunctionsCommand.self]
+    subcommands: [
+      OptimizeCommand.self, OptimizersCommand.self, FunctionsCommand.self, BenchCommand.self,
+    ]
   )
 }

@@ -65,15 +65,18 @@ public final class Optimizer {
   /// The step count and the transformation's state, encoded as JSON. Tensors are stored as raw
   /// bytes and numbers with round-trip precision, so ``loadStateDictionary(_:)`` restores them bit
   /// for bit.
-  public func stateDictionary() throws -> Data {
-    try box.encode(stepCount: stepCount)
+  ///
+  /// With an `archive`, the tensors go into it instead of the JSON (for a safetensors checkpoint:
+  /// see `TrainingCheckpoint` in DescentData).
+  public func stateDictionary(archive: TensorArchive? = nil) throws -> Data {
+    try box.encode(stepCount: stepCount, archive: archive)
   }
 
   /// Restores what ``stateDictionary()`` saved. The transformation must be of the same type and
   /// configuration; throws ``OptimizerError/incompatibleState(_:)`` when the data does not decode
   /// into its state.
-  public func loadStateDictionary(_ data: Data) throws {
-    stepCount = try box.decode(data)
+  public func loadStateDictionary(_ data: Data, archive: TensorArchive? = nil) throws {
+    stepCount = try box.decode(data, archive: archive)
   }
 
   /// SplitMix64 of `seed` and the step: a pure function, so a resumed run draws the same numbers.
@@ -90,8 +93,8 @@ private protocol StepperBox: AnyObject {
   var anyState: Any { get }
   func apply(to parameters: inout ParameterTree, gradients: ParameterTree, context: UpdateContext)
     throws
-  func encode(stepCount: Int) throws -> Data
-  func decode(_ data: Data) throws -> Int
+  func encode(stepCount: Int, archive: TensorArchive?) throws -> Data
+  func decode(_ data: Data, archive: TensorArchive?) throws -> Int
 }
 
 private struct Checkpoint<State: Codable>: Codable {
@@ -119,8 +122,9 @@ private final class Stepper<T: GradientTransformation>: StepperBox {
     try typed.apply(to: &parameters, gradients: gradients, state: &state, context: context)
   }
 
-  func encode(stepCount: Int) throws -> Data {
+  func encode(stepCount: Int, archive: TensorArchive?) throws -> Data {
     let encoder = JSONEncoder()
+    if let archive { encoder.userInfo[TensorArchive.userInfoKey] = archive }
     encoder.outputFormatting = [.sortedKeys]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(
       positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -128,8 +132,9 @@ private final class Stepper<T: GradientTransformation>: StepperBox {
       Checkpoint(transformation: String(describing: T.self), step: stepCount, state: state))
   }
 
-  func decode(_ data: Data) throws -> Int {
+  func decode(_ data: Data, archive: TensorArchive?) throws -> Int {
     let decoder = JSONDecoder()
+    if let archive { decoder.userInfo[TensorArchive.userInfoKey] = archive }
     decoder.nonConformingFloatDecodingStrategy = .convertFromString(
       positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     let checkpoint: Checkpoint<T.State>

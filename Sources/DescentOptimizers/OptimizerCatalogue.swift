@@ -65,6 +65,15 @@ public struct OptimizerInfo: Sendable, Encodable {
   public func make(learningRate: Double? = nil, settings: [String: String] = [:]) throws
     -> any GradientTransformation
   {
+    try factory(
+      OptimizerSettings(values: resolvedValues(learningRate: learningRate, settings: settings)))
+  }
+
+  /// Every hyperparameter's value after `learningRate` and `settings` are applied to the
+  /// defaults, as ``make(learningRate:settings:)`` resolves them (same errors).
+  public func resolvedValues(learningRate: Double? = nil, settings: [String: String] = [:]) throws
+    -> [String: HyperparameterValue]
+  {
     var values: [String: HyperparameterValue] = [:]
     for info in hyperparameters { values[info.name] = info.defaultValue }
     for key in settings.keys.sorted() {
@@ -86,7 +95,7 @@ public struct OptimizerInfo: Sendable, Encodable {
       }
       values["learningRate"] = .number(learningRate)
     }
-    return try factory(OptimizerSettings(values: values))
+    return values
   }
 
   private func parse(_ text: String, for info: HyperparameterInfo) throws -> HyperparameterValue {

@@ -37,3 +37,13 @@ import Testing
     #expect(secondOrderCheckFailure([a, b]) { ($0[0] * $0[1]).exp() / ($0[1] * $0[1] + 2) } == nil)
   }
 }
+
+extension AutodiffTests {
+  @Test func matmulTransposedMatchesExplicitTranspose() {
+    let x = testTensor([2, 3, 4], seed: 31)
+    let w = testTensor([5, 4], seed: 32)
+    #expect(mismatch(x.matmulTransposed(w), x.matmul(w.transposed()), relativeTolerance: 1e-14) == nil)
+    #expect(gradientCheckFailure([x, w]) { $0[0].matmulTransposed($0[1]) } == nil)
+    #expect(secondOrderCheckFailure([x, w]) { $0[0].matmulTransposed($0[1]).exp() } == nil)
+  }
+}

@@ -4,10 +4,14 @@
 #include <stdint.h>
 #include <string.h>
 
+#pragma clang fp contract(off)
+
 // Vectorized float32 kernels for Descent's hot elementwise functions. Each is compiled for
 // AVX-512, AVX2+FMA and baseline x86-64 (target_clones), and the loader picks the best one for the
-// running CPU, so the binary stays portable. Accuracy and method are documented in
-// DescentKernels.c; every function maps x[0..<n] to y[0..<n] (x and y may be the same buffer).
+// running CPU, so the binary stays portable. Methods and accuracy are documented with the scalar
+// forms below; every bulk function maps x[0..<n] to y[0..<n] (x and y may be the same buffer).
+// No multiply-adds are contracted (KernelSupport.h, and the pragma below for the inline forms),
+// so every CPU computes the same bits.
 
 void descent_exp_f32(const float *x, float *y, long n);
 void descent_log_f32(const float *x, float *y, long n);

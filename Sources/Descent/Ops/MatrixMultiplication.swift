@@ -14,6 +14,16 @@ extension Tensor {
     return result.reshaped(shape)
   }
 
+  /// `self · otherᵀ` over the last two dimensions (batch dimensions broadcast): the product of a
+  /// linear layer, `x · Wᵀ` with `W` stored `[out, in]` as in PyTorch, without materializing the
+  /// transpose (BLAS reads `W` transposed; the derivative rules do the same).
+  public func matmulTransposed(_ other: Tensor) -> Tensor {
+    precondition(
+      rank >= 2 && other.rank >= 2,
+      "matmulTransposed: needs rank ≥ 2 operands, got \(shape) and \(other.shape)")
+    return batchedMatmul(self, other, transposeA: false, transposeB: true)
+  }
+
   /// The dot product of two vectors.
   public func dot(_ other: Tensor) -> Tensor {
     precondition(

@@ -85,17 +85,44 @@ extension Tensor {
   public var T: Tensor { transposed() }
 }
 
-/// Materializes `x` broadcast to `target`.
+/// Materializes `x` broadcast to `target`: a fill for a single value, else row copies (a row of
+/// the source repeated, or one value spread along the row).
 func zipElementsExpand(_ x: Tensor, _ target: [Int]) -> Tensor {
-  func run<T: TensorScalar>(_ t: T.Type) -> Tensor {
-    zipElements(x, Tensor.zeros(target, dtype: x.dtype), T.self, to: T.self) { a, _ in a }
+  let out = Tensor.uninitialized(shape: target, dtype: x.dtype)
+  if out.count == 0 { return out }
+  func run<T: TensorScalar>(_ t: T.Type) {
+    let src = x.pointer(T.self)
+    let dst = out.pointer(T.self)
+    if x.count == 1 {
+      let value = src[0]
+      parallelChunks(count: out.count) { range in
+        (dst + range.lowerBound).update(repeating: value, count: range.count)
+      }
+      return
+    }
+    let rows = BroadcastRows(shape: target, operands: [x.shape])
+    let n = rows.rowLength
+    let stride = rows.rowStrides[0]
+    parallelChunks(count: rows.rowCount, grain: Swift.max(1, Parallelism.elementwiseGrain / Swift.max(n, 1)), alignment: 1) {
+      range in
+      for row in range {
+        let source = src + rows.offsets(ofRow: row)[0]
+        let destination = dst + row * n
+        if stride == 1 {
+          destination.update(from: source, count: n)
+        } else {
+          destination.update(repeating: source[0], count: n)
+        }
+      }
+    }
   }
   switch x.dtype {
-  case .float32: return run(Float.self)
-  case .float64: return run(Double.self)
-  case .int32: return run(Int32.self)
-  case .uint8: return run(UInt8.self)
+  case .float32: run(Float.self)
+  case .float64: run(Double.self)
+  case .int32: run(Int32.self)
+  case .uint8: run(UInt8.self)
   }
+  return out
 }
 
 /// Copies `x` into the permuted layout.

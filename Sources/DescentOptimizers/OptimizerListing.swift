@@ -1,0 +1,36 @@
+import Foundation
+
+extension OptimizerCatalogue {
+  /// Every optimizer as a JSON array (`descent optimizers --format json`, a stable contract):
+  /// records with the keys `name`, `summary`, `paper`, `reference` and `hyperparameters`, each of
+  /// those `{"name", "defaultValue", "description", "validValues"}` (`defaultValue` a number or a
+  /// boolean). Keys sorted, pretty-printed, UTF-8.
+  public static func listingJSON(_ optimizers: [OptimizerInfo] = all) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(optimizers), as: UTF8.self)
+  }
+
+  /// A plain-text listing: per optimizer a title line (name and summary), its paper and reference,
+  /// then one line per hyperparameter: name, default, valid values, description.
+  public static func listingTable(_ optimizers: [OptimizerInfo] = all) -> String {
+    optimizers.map { info in
+      let names = info.hyperparameters.map(\.name)
+      let defaults = info.hyperparameters.map(\.defaultValue.description)
+      let valid = info.hyperparameters.map(\.validValues)
+      func width(_ column: [String]) -> Int { column.map(\.count).max() ?? 0 }
+      func pad(_ s: String, _ n: Int) -> String {
+        s.padding(toLength: max(n, s.count), withPad: " ", startingAt: 0)
+      }
+      let lines = info.hyperparameters.indices.map { i in
+        "  " + pad(names[i], width(names)) + "  " + pad(defaults[i], width(defaults)) + "  "
+          + pad(valid[i], width(valid)) + "  " + info.hyperparameters[i].description
+      }
+      return
+        ([
+          "\(info.name): \(info.summary)", "  paper: \(info.paper)",
+          "  reference: \(info.reference)",
+        ] + lines).joined(separator: "\n")
+    }.joined(separator: "\n\n")
+  }
+}
