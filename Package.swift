@@ -70,7 +70,7 @@ let package = Package(
     ),
     .testTarget(
       name: "DescentNNTests",
-      dependencies: ["Descent", "DescentNN", "DescentTestSupport"],
+      dependencies: ["Descent", "DescentNN", "DescentData", "DescentTestSupport"],
       resources: [.copy("Golden")]
     ),
     .testTarget(

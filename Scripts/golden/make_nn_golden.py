@@ -6,7 +6,8 @@ Reference implementation and version (checked at start-up): torch 2.13.0+cpu (to
 Run by hand only (golden files are never rewritten by the tests):
   /work/venv-ref/bin/python Scripts/golden/make_nn_golden.py
 
-Writes Tests/DescentNNTests/Golden/layers.json and models.json.
+Writes Tests/DescentNNTests/Golden/layers.json, models.json, trained.json and the safetensors
+files trained-*.safetensors (safetensors 0.8.0).
 
 layers.json: one case per layer configuration. Each case holds the torch module's full state_dict
 (in order: path, shape, dtype, values; weights drawn from torch.manual_seed(case index)), the
@@ -23,6 +24,10 @@ with u_i = sin(0.9 i + 1.7 k + 0.3) (i the flat index), scaled by kind:
 The Swift test fills its model by the same rule; the file keeps the state_dict paths and shapes,
 the input and the outputs.
 
+trained.json: models trained in PyTorch (a few optimizer steps on fixed random data, so the weights
+and batch-norm buffers are no longer their initial values), saved with safetensors.torch.save_file
+as trained-<name>.safetensors; the file records an input and the evaluation-mode logits.
+
 StableEmbedding: bitsandbytes is not installed; its module (nn/modules.py) is an nn.Embedding with
 xavier_uniform_ init followed by nn.LayerNorm(embedding_dim) named `norm`, reproduced below.
 """
@@ -31,13 +36,16 @@ import math
 import os
 import sys
 
+import safetensors
+import safetensors.torch
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-EXPECTED = "2.13.0+cpu"
-if torch.__version__ != EXPECTED:
-    sys.exit(f"need torch {EXPECTED}, found {torch.__version__}")
+EXPECTED = {"torch": "2.13.0+cpu", "safetensors": "0.8.0"}
+if torch.__version__ != EXPECTED["torch"] or safetensors.__version__ != EXPECTED["safetensors"]:
+    sys.exit(f"need torch {EXPECTED['torch']} and safetensors {EXPECTED['safetensors']}, "
+             f"found {torch.__version__} and {safetensors.__version__}")
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                    "Tests", "DescentNNTests", "Golden")
@@ -373,12 +381,49 @@ def model_cases():
     return cases
 
 
+def trained_cases():
+    cases = []
+
+    def train(name, module, inputs, labels, steps, lr, x_eval, flatten_logits=False):
+        torch.manual_seed(len(cases) + 50)
+        optimizer = torch.optim.Adam(module.parameters(), lr=lr)
+        module.train()
+        for _ in range(steps):
+            logits = module(inputs)
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        module.eval()
+        with torch.no_grad():
+            out = module(x_eval)
+        file = f"trained-{name}.safetensors"
+        safetensors.torch.save_file(
+            {k: v.contiguous() for k, v in module.state_dict().items()}, os.path.join(OUT, file),
+            metadata={"torch": torch.__version__, "steps": str(steps)})
+        cases.append({"name": name, "file": file, "input": tensor_json(x_eval),
+                      "output": tensor_json(out), "final_loss": float(loss.detach())})
+
+    torch.manual_seed(4321)
+    mlp = nn.Sequential(nn.Linear(12, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 5))
+    x = torch.randn(64, 12)
+    y = (x[:, :5] * torch.arange(1, 6)).argmax(1)
+    train("mlp-batchnorm", mlp, x, y, 30, 1e-2, torch.randn(7, 12))
+    gpt = GPT(11, 16, 2, 2, 16)
+    tokens = torch.randint(0, 11, (8, 12))
+    train("gpt", gpt, tokens[:, :-1], tokens[:, 1:], 20, 3e-3, torch.randint(0, 11, (3, 9)))
+    return cases
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     layers = {"torch": torch.__version__, "cases": layer_cases(), "batchnorm": batchnorm_cases(),
               "losses": loss_cases()}
     models = {"torch": torch.__version__, "cases": model_cases()}
-    for name, content in [("layers.json", layers), ("models.json", models)]:
+    trained = {"torch": torch.__version__, "safetensors": safetensors.__version__,
+               "cases": trained_cases()}
+    for name, content in [("layers.json", layers), ("models.json", models),
+                          ("trained.json", trained)]:
         with open(os.path.join(OUT, name), "w") as f:
             json.dump(content, f, separators=(",", ":"))
         print("wrote", name, os.path.getsize(os.path.join(OUT, name)), "bytes")
