@@ -110,4 +110,29 @@ import Testing
     }
     #expect(failure == nil)
   }
+
+  /// The Hessian-vector product over a model's parameter tree (what AdaHessian and Sophia use)
+  /// against central differences of gradients.
+  @Test func hessianVectorProductThroughACNN() {
+    let keys = key.split(into: 2)
+    let model = Sequential(
+      Conv2d(2, 3, kernelSize: 3, padding: 1, dtype: .float64, key: keys[0]),
+      BatchNorm2d(3, dtype: .float64),
+      Activation.gelu, GlobalAvgPool2d(), Linear(3, 2, dtype: .float64, key: keys[1]))
+    let x = testTensor([4, 2, 4, 4], seed: 30)
+    let labels = Tensor(indices: [0, 1, 1, 0])
+    func loss(_ p: ParameterTree) -> Tensor {
+      crossEntropy(logits: model.with(parameters: p)(x, context: .training()), labels: labels)
+    }
+    let parameters = model.parameters
+    let direction = parameters.map { testTensor($0.shape, seed: UInt64($0.count) + 31) }
+    let (_, _, hvp) = valueGradAndHVP(of: loss, at: parameters, v: direction)
+    let h = 1e-5
+    let plus = grad(of: loss, at: parameters.zipMap(direction) { $0 + $1 * h })
+    let minus = grad(of: loss, at: parameters.zipMap(direction) { $0 - $1 * h })
+    let numeric = plus.zipMap(minus) { ($0 - $1) / (2 * h) }
+    for (a, b) in zip(hvp.tensors, numeric.tensors) {
+      #expect(mismatch(a, b, relativeTolerance: 1e-5, absoluteTolerance: 1e-7) == nil)
+    }
+  }
 }
