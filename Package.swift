@@ -6,6 +6,7 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .library(name: "Descent", targets: ["Descent"]),
+    .library(name: "DescentNN", targets: ["DescentNN"]),
     .library(name: "DescentOptimizers", targets: ["DescentOptimizers"]),
     .library(name: "DescentData", targets: ["DescentData"]),
     .library(name: "DescentTestSupport", targets: ["DescentTestSupport"]),
@@ -33,6 +34,7 @@ let package = Package(
       ],
       linkerSettings: [.linkedLibrary("dl")]
     ),
+    .target(name: "DescentNN", dependencies: ["Descent"]),
     // Vectorizable square roots (see its header): the optimizers' fused loops need them.
     .target(
       name: "DescentOptimizers",
@@ -65,6 +67,11 @@ let package = Package(
     .testTarget(
       name: "DescentTests",
       dependencies: ["Descent", "DescentTestSupport"]
+    ),
+    .testTarget(
+      name: "DescentNNTests",
+      dependencies: ["Descent", "DescentNN", "DescentData", "DescentTestSupport"],
+      resources: [.copy("Golden")]
     ),
     .testTarget(
       name: "DescentOptimizersTests",
