@@ -324,7 +324,7 @@ public enum OptimizerCatalogue {
     summary: "one scalar AdaGrad step size: v ← v + ‖g‖², θ ← θ − η·g/(√v + ε)",
     paper:
       "Ward, Wu & Bottou, AdaGrad stepsizes, ICML 2019, arXiv:1806.01811; base of AdAdaGrad (Lau, Liu & Kolar, arXiv:2402.11215, 2024)",
-    reference: "the rule written in PyTorch ops (Scripts/golden/make_optimizer_golden.py)",
+    reference: "the rule written in PyTorch ops (scripts/golden/make_optimizer_golden.py)",
     hyperparameters: [
       number("learningRate", 1e-2, lrText, "≥ 0"),
       number(

@@ -41,7 +41,7 @@ import Testing
       try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == ["model.safetensors"])
   }
 
-  /// Reads the file written by Scripts/golden/make_safetensors_golden.py (safetensors 0.8.0,
+  /// Reads the file written by scripts/golden/make_safetensors_golden.py (safetensors 0.8.0,
   /// torch 2.13.0); the expected values are the script's EXPECTED table.
   @Test func safetensorsPythonFixture() throws {
     let url = try #require(
@@ -78,7 +78,7 @@ import Testing
     let url = FileManager.default.temporaryDirectory.appendingPathComponent(
       "descent-swift-written.safetensors")
     try file.write(to: url)
-    print("wrote \(url.path); verify with Scripts/golden/make_safetensors_golden.py --verify")
+    print("wrote \(url.path); verify with scripts/golden/make_safetensors_golden.py --verify")
     #expect(try SafetensorsFile.read(contentsOf: url)["d"]?.doubles == [0.1, -1e300, 5])
   }
 

@@ -31,7 +31,7 @@ func stateTree(_ entries: [GoldenStateEntry]) -> ParameterTree {
   ParameterTree(entries.map { ($0.path, $0.tensor) })
 }
 
-/// Golden files of Scripts/golden/make_nn_golden.py (PyTorch 2.13.0+cpu).
+/// Golden files of scripts/golden/make_nn_golden.py (PyTorch 2.13.0+cpu).
 enum Golden {
   static func load<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
     let url = try #require(

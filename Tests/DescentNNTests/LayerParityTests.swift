@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// Each layer's forward pass against PyTorch 2.13.0 with the same weights (Golden/layers.json, from
-/// Scripts/golden/make_nn_golden.py). The torch module's state_dict is loaded by path with
+/// scripts/golden/make_nn_golden.py). The torch module's state_dict is loaded by path with
 /// `loadStateDict(strict: true)`, so the paths and shapes are checked too.
 @Suite struct LayerParityTests {
   struct LayerCase: Decodable {

@@ -4,7 +4,7 @@ import DescentTestSupport
 import Foundation
 import Testing
 
-/// The model zoo against PyTorch 2.13.0 (Golden/models.json from Scripts/golden/make_nn_golden.py):
+/// The model zoo against PyTorch 2.13.0 (Golden/models.json from scripts/golden/make_nn_golden.py):
 /// state_dict paths and shapes, parameter counts, and logits with the script's pattern weights.
 @Suite struct ModelParityTests {
   struct PathShape: Decodable {

@@ -6,7 +6,7 @@ import Foundation
 import Testing
 
 /// Models trained in PyTorch 2.13.0 and saved with `safetensors.torch.save_file` (Golden/trained-*,
-/// from Scripts/golden/make_nn_golden.py) load into the same Descent architecture by path and give
+/// from scripts/golden/make_nn_golden.py) load into the same Descent architecture by path and give
 /// PyTorch's evaluation-mode logits; a Descent model written as safetensors and read back gives
 /// its own logits.
 @Suite struct TrainedModelInteropTests {

@@ -6,7 +6,7 @@ import Testing
 
 /// Every catalogued optimizer against golden trajectories from its reference implementation
 /// (PyTorch 2.13.0 `torch.optim`, torch-optimizer 0.3.0 `DiffGrad`), made by
-/// Scripts/golden/make_optimizer_golden.py: 100 float64 steps per hyperparameter setting on the
+/// scripts/golden/make_optimizer_golden.py: 100 float64 steps per hyperparameter setting on the
 /// Rosenbrock function and on a small MLP whose gradients come from Descent's autodiff here and
 /// from torch autograd there. Every step must agree to 1e-9 relative (1e-12 absolute near zero).
 @Suite struct OptimizerParityTests {

@@ -4,7 +4,7 @@ import DescentTestSupport
 import Foundation
 import Testing
 
-/// Golden values from Scripts/golden/make_schedule_golden.py (PyTorch 2.13.0 lr_scheduler and a
+/// Golden values from scripts/golden/make_schedule_golden.py (PyTorch 2.13.0 lr_scheduler and a
 /// numpy implementation of the refinement formula). Tolerance: |a − e| ≤ 1e-12 + 1e-12·|e|; PyTorch
 /// computes cosine and linear schedules recursively, which differs from the closed forms by a few
 /// ulps per step.

@@ -3,7 +3,7 @@ import DescentOptimizers
 
 /// Problems the optimizer tests run on, with gradients in float64.
 enum TestProblems {
-  /// ∇ of (1−x)² + 100(y−x²)², in the operation order of Scripts/golden/make_optimizer_golden.py.
+  /// ∇ of (1−x)² + 100(y−x²)², in the operation order of scripts/golden/make_optimizer_golden.py.
   static func rosenbrockGradient(_ p: [Double]) -> [Double] {
     let (x, y) = (p[0], p[1])
     let r = y - x * x

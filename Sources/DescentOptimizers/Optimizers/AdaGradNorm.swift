@@ -21,7 +21,7 @@ import Descent
 /// `initialAccumulatorValue` to b₀² for their form.
 ///
 /// Deviations: there is no PyTorch implementation; the golden reference is the rule above written
-/// in PyTorch ops (Scripts/golden/make_optimizer_golden.py). AdAdaGrad's `adagradnorm.py` is
+/// in PyTorch ops (scripts/golden/make_optimizer_golden.py). AdAdaGrad's `adagradnorm.py` is
 /// row-wise rather than global and decays weights by the gradient; neither is reproduced.
 ///
 /// Not elementwise: a norm pass over the gradients precedes the update pass.

@@ -4,7 +4,7 @@
 Reference implementation and version (checked at start-up): torch 2.13.0+cpu (torch.nn).
 
 Run by hand only (golden files are never rewritten by the tests):
-  /work/venv-ref/bin/python Scripts/golden/make_nn_golden.py
+  /work/venv-ref/bin/python scripts/golden/make_nn_golden.py
 
 Writes Tests/DescentNNTests/Golden/layers.json, models.json, trained.json and the safetensors
 files trained-*.safetensors (safetensors 0.8.0).

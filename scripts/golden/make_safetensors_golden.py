@@ -3,7 +3,7 @@
 
 Python -> Swift (run to regenerate the checked-in fixture):
 
-    /work/venv-ref/bin/python Scripts/golden/make_safetensors_golden.py
+    /work/venv-ref/bin/python scripts/golden/make_safetensors_golden.py
 
 writes Tests/DescentDataTests/Fixtures/python_written.safetensors with the Python `safetensors`
 package (0.8.0; torch 2.13.0 for the tensors). The Swift test `safetensorsPythonFixture` reads it
@@ -12,7 +12,7 @@ exact in every dtype, so the test compares them exactly).
 
 Swift -> Python (run by hand after `swift test --filter DescentDataTests`):
 
-    /work/venv-ref/bin/python Scripts/golden/make_safetensors_golden.py --verify PATH
+    /work/venv-ref/bin/python scripts/golden/make_safetensors_golden.py --verify PATH
 
 where PATH is the file the Swift test `safetensorsWrittenForPython` leaves at
 $TMPDIR/descent-swift-written.safetensors (the test prints the path). The script loads it with

@@ -7,7 +7,7 @@ Reference implementations and versions (checked at start-up):
   AdaGrad-Norm has no library implementation: its rule is written below in torch ops.
 
 Run by hand only (golden files are never rewritten by the tests):
-  /work/venv-ref/bin/python Scripts/golden/make_optimizer_golden.py
+  /work/venv-ref/bin/python scripts/golden/make_optimizer_golden.py
 
 Each optimizer gets Golden/optimizer-<name>.json holding, for several hyperparameter settings
 (default, weight decay, the variant flags, maximize), 100 float64 steps on
@@ -206,7 +206,7 @@ def main():
             "reference": ("torch-optimizer 0.3.0 DiffGrad" if name == "diffgrad" else
                           "AdaGrad-Norm written in torch ops" if name == "adagradnorm" else
                           f"torch.optim ({FACTORIES[name].__name__})") + f", torch {torch.__version__}",
-            "script": "Scripts/golden/make_optimizer_golden.py",
+            "script": "scripts/golden/make_optimizer_golden.py",
             "steps": STEPS,
             "start": {"rosenbrock": [-1.5, 2.0]},
             "mlp": mlp,

@@ -14,7 +14,7 @@ Every record is {"name", "kind", "parameters", "values"} where values[t] is the 
 by the update at 0-based step t (what `optimizer.param_groups[0]["lr"]` holds before the (t+1)-th
 `optimizer.step()`).
 
-Run:  /work/venv-ref/bin/python Scripts/golden/make_schedule_golden.py
+Run:  /work/venv-ref/bin/python scripts/golden/make_schedule_golden.py
 It compares with the checked-in file and reports the largest difference; it rewrites the file only
 when asked: DESCENT_REWRITE_GOLDEN=1 (or when the file does not exist yet).
 """
