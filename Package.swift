@@ -9,6 +9,7 @@ let package = Package(
     .library(name: "DescentNN", targets: ["DescentNN"]),
     .library(name: "DescentOptimizers", targets: ["DescentOptimizers"]),
     .library(name: "DescentData", targets: ["DescentData"]),
+    .library(name: "DescentTraining", targets: ["DescentTraining"]),
     .library(name: "DescentTestSupport", targets: ["DescentTestSupport"]),
     .executable(name: "descent", targets: ["DescentCLI"]),
   ],
@@ -48,6 +49,10 @@ let package = Package(
       resources: [.copy("Resources")]
     ),
     .target(
+      name: "DescentTraining",
+      dependencies: ["Descent", "DescentNN", "DescentData", "DescentOptimizers"]
+    ),
+    .target(
       name: "DescentBenchmarks",
       dependencies: ["Descent", "DescentOptimizers", "CDescentKernels"]
     ),
@@ -61,6 +66,9 @@ let package = Package(
         "Descent",
         "DescentOptimizers",
         "DescentBenchmarks",
+        "DescentTraining",
+        "DescentData",
+        "DescentNN",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -82,6 +90,11 @@ let package = Package(
       name: "DescentDataTests",
       dependencies: ["Descent", "DescentData", "DescentOptimizers", "DescentTestSupport"],
       resources: [.copy("Fixtures")]
+    ),
+    .testTarget(
+      name: "DescentTrainingTests",
+      dependencies: ["Descent", "DescentNN", "DescentData", "DescentTraining"],
+      resources: [.copy("Golden")]
     ),
   ],
   swiftLanguageModes: [.v6]
