@@ -263,6 +263,13 @@ public final class Trainer {
       skippedSteps += 1
     } else {
       try optimizer.step(&parameters, gradients: gradients, loss: loss)
+      // A finite but huge update can still overflow a parameter. The step cannot be undone
+      // without a copy of every parameter and moment per step, so this stops under both policies.
+      if let path = parameters.entries.first(where: { !allFinite($0.tensor) })?.path {
+        throw TrainingError.nonFinite(
+          step: step + 1,
+          detail: "loss \(loss) and gradients were finite but the update made \(path) non-finite")
+      }
     }
     step += 1
     if skip { try skipOptimizerStep() }

@@ -12,7 +12,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
   public enum NonFinitePolicy: String, Codable, Sendable, CaseIterable {
     /// Stop with a message naming the step and the first non-finite gradient.
     case stop
-    /// Drop the step (parameters and optimizer state unchanged), count it, and go on.
+    /// Drop a step whose loss or gradient is non-finite (parameters and moments unchanged), count
+    /// it, and go on. An update that makes a parameter non-finite stops the run either way.
     case skipStep = "skip-step"
   }
 
