@@ -151,17 +151,67 @@ import Testing
     }
   }
 
+  /// 40 examples of 4 features, one of them NaN: every batch holding it has a NaN loss.
+  static func poisonedData() throws -> String {
+    let n = 40
+    var values = (0..<(n * 4)).map { Float(($0 * 37) % 11) / 11 }
+    // Poison an example of the training split (seed 0, 10 % held out).
+    let ids = TensorDataset(
+      name: "ids", features: Tensor(scalars: (0..<n).map(Float.init), shape: [n, 1]),
+      labels: Tensor(scalars: [Int32](repeating: 0, count: n), shape: [n]))
+    let row = Int(trainTestSplit(ids, testFraction: 0.1, seed: 0).train.features.scalars(as: Float.self)[0])
+    values[4 * row + 2] = .nan
+    let features = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "descent-poisoned-\(UUID().uuidString)-x.npy")
+    let labels = features.deletingLastPathComponent().appendingPathComponent(
+      features.lastPathComponent.replacingOccurrences(of: "-x.npy", with: "-y.npy"))
+    try NPYReader.write(Tensor(scalars: values, shape: [n, 4]), to: features)
+    try NPYReader.write(
+      Tensor(scalars: (0..<n).map { Int32($0 % 3) }, shape: [n]), to: labels)
+    return features.path + "," + labels.path
+  }
+
+  static func poisonedConfiguration(_ data: String) -> TrainingConfiguration {
+    var c = TrainingConfiguration()
+    c.model = "mlp:8"
+    c.data = data
+    c.standardize = false
+    c.testFraction = 0.1
+    c.batchSize = 6
+    c.epochs = 3
+    return c
+  }
+
+  @Test func nonFiniteGradientStopNamesTheFirstParameter() throws {
+    let data = try Self.poisonedData()
+    let trainer = try Trainer(configuration: Self.poisonedConfiguration(data))
+    #expect(throws: TrainingError.self) { try trainer.run() }
+    do { try Trainer(configuration: Self.poisonedConfiguration(data)).run() } catch {
+      #expect("\(error)".contains("loss is nan; the first non-finite gradient is 0.weight"))
+    }
+  }
+
   @Test func skipStepPolicyDropsNonFiniteStepsAndCountsThem() throws {
-    // A learning rate large enough to overflow the loss within a few steps with sgd, so
-    // later steps see non-finite values; skip-step must count them rather than stop.
-    var c = Self.configuration(steps: 10)
-    c.optimizer = "sgd"
-    c.learningRate = 1e-2
+    var c = Self.poisonedConfiguration(try Self.poisonedData())
     c.onNonFinite = .skipStep
     let trainer = try Trainer(configuration: c)
+    var skipped: [Int] = []
+    final class Skips: TrainingObserver {
+      var steps: [Int] = []
+      func stepFinished(_ record: StepRecord) { if record.skipped { steps.append(record.step) } }
+    }
+    let observer = Skips()
+    trainer.observers.append(observer)
     let summary = try trainer.run()
-    #expect(summary.skippedSteps == 0)
+    skipped = observer.steps
+    // One poisoned training example: one batch per epoch.
+    #expect(summary.skippedSteps == 3)
+    #expect(skipped.count == summary.skippedSteps)
     #expect(summary.status == .finished)
+    #expect(summary.steps == 3 * 6)
+    #expect(trainer.parameters.tensors.allSatisfy { t in
+      t.scalars(as: Float.self).allSatisfy(\.isFinite)
+    })
   }
 
   @Test func jsonLinesObserverRecordsEveryEvent() throws {
