@@ -36,7 +36,7 @@ struct EvaluateCommand: ParsableCommand {
     switch format {
     case .json:
       let encoder = JSONEncoder()
-      encoder.outputFormatting = [.sortedKeys]
+      encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
       encoder.nonConformingFloatEncodingStrategy = .convertToString(
         positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
       print(String(decoding: try encoder.encode(result), as: UTF8.self))

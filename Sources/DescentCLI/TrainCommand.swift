@@ -10,45 +10,56 @@ struct TrainCommand: ParsableCommand {
     discussion: """
       Models: mlp[:H1-...|:IN-H1-...-OUT][:act], cnn, resnet20 (see docs/training.md). \
       Data: an embedded name (digits, iris, wine, breast-cancer) or a path (.csv, IDX, CIFAR-10 \
-      .bin or folder, FEATURES.npy,LABELS.npy); 20 % is held out (seeded) for evaluation. \
+      .bin or folder, FEATURES.npy,LABELS.npy); a seeded fraction is held out for evaluation. \
+      Options may come from a TOML file (--config run.toml, keys named like the flags, \
+      hyperparameters in a [set] table); the command line wins. \
       Progress: a bar on a terminal, plain lines every --print-every steps otherwise. \
       --format json ends with one JSON object: runId, steps, seconds, finalTrainLoss, evalLoss, \
       evalAccuracy, optimizerStateBytes, finalParametersSHA256 (and status, skippedSteps, \
-      checkpointPath). Ctrl-C (SIGINT/SIGTERM) finishes the step, writes the checkpoint and \
-      exits with status 0 and status "interrupted"; --resume CHECKPOINT continues bit for bit. \
+      checkpointPath); progress then goes to stderr. Ctrl-C (SIGINT/SIGTERM) finishes the step, \
+      writes the checkpoint and exits with status 0 and status "interrupted"; \
+      --resume CHECKPOINT continues with the saved configuration, bit for bit. \
       Exit status: 0; 64 usage error; 65 bad data, a checkpoint that does not fit, or a \
       non-finite loss/gradient under --on-nonfinite stop.
       """)
 
   enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
 
-  @Option(help: "Model spec.") var model: String = "mlp"
-  @Option(help: "Embedded dataset name or data path.") var data: String = "digits"
-  @Option(help: "Optimizer name (see `descent optimizers`).") var optimizer: String = "adam"
-  @Option(name: .customLong("lr"), parsing: .unconditional, help: "Learning rate (default: the optimizer's).")
+  @Option(help: "TOML file of options (the command line wins).") var config: String?
+  @Option(help: "Model spec (default mlp).") var model: String?
+  @Option(help: "Embedded dataset name or data path (default digits).") var data: String?
+  @Option(help: "Optimizer name, see `descent optimizers` (default adam).") var optimizer: String?
+  @Option(
+    name: .customLong("lr"), parsing: .unconditional,
+    help: "Learning rate (default: the optimizer's).")
   var learningRate: Double?
   @Option(
     name: .customLong("set"), parsing: .unconditionalSingleValue,
     help: ArgumentHelp("A hyperparameter, key=value (repeatable).", valueName: "key=value"))
   var settings: [String] = []
-  @Option(help: "Learning-rate schedule: constant, cosine, linear, step, onecycle.")
-  var schedule: String = "constant"
-  @Option(help: "Linear warm-up steps.") var warmup: Int = 0
-  @Option(help: "Batch size.") var batchSize: Int = 32
-  @Option(help: "Epochs (when --steps is not given).") var epochs: Int = 5
+  @Option(help: "Learning-rate schedule: constant (default), cosine, linear, step, onecycle.")
+  var schedule: String?
+  @Option(help: "Linear warm-up steps (default 0).") var warmup: Int?
+  @Option(help: "Batch size (default 32).") var batchSize: Int?
+  @Option(help: "Epochs when --steps is not given (default 5).") var epochs: Int?
   @Option(help: "Optimizer steps (overrides --epochs).") var steps: Int?
-  @Option(help: "Seed of the split, initialization, data order and dropout.") var seed: UInt64 = 0
-  @Option(help: "Fraction of the data held out for evaluation.") var testFraction: Double = 0.2
-  @Flag(inversion: .prefixedNo, help: "Standardize features with the training split's statistics.")
-  var standardize: Bool = true
-  @Option(help: "Evaluate every N steps (0: at the end only).") var evalEvery: Int = 0
-  @Option(help: "Checkpoint every N steps (0: at the end and on interruption only).")
-  var checkpointEvery: Int = 0
-  @Option(help: "Checkpoint file.") var checkpoint: String = "descent-checkpoint.safetensors"
-  @Option(help: "Continue the run saved in this checkpoint (its configuration is used).")
+  @Option(help: "Seed of the split, initialization, data order and dropout (default 0).")
+  var seed: UInt64?
+  @Option(help: "Fraction of the data held out for evaluation (default 0.2).")
+  var testFraction: Double?
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Standardize features with the training split's statistics (default on).")
+  var standardize: Bool?
+  @Option(help: "Evaluate every N steps (default 0: at the end only).") var evalEvery: Int?
+  @Option(help: "Checkpoint every N steps (default 0: at the end and on interruption only).")
+  var checkpointEvery: Int?
+  @Option(help: "Checkpoint file (default descent-checkpoint.safetensors).") var checkpoint: String?
+  @Option(help: "Continue the run saved in this checkpoint, with its configuration.")
   var resume: String?
-  @Option(help: "On a non-finite loss or gradient: stop or skip-step.") var onNonfinite: String = "stop"
-  @Option(help: "Kernel threads (results do not depend on it).") var threads: Int?
+  @Option(help: "On a non-finite loss or gradient: stop (default) or skip-step.")
+  var onNonfinite: String?
+  @Option(help: "Kernel threads (default: all cores).") var threads: Int?
   @Option(help: "Also write every event as JSON lines to this file.") var log: String?
   @Option(help: "Plain progress line every N steps when stdout is not a terminal.")
   var printEvery: Int = 50
@@ -63,65 +74,80 @@ struct TrainCommand: ParsableCommand {
     }
   }
 
+  /// Whether any option that defines the run was given (they conflict with --resume).
+  private var givesRunOptions: Bool {
+    let values: [Any?] = [
+      config, model, data, optimizer, learningRate, schedule, warmup, batchSize, epochs, steps,
+      seed, testFraction, standardize, evalEvery, checkpointEvery, checkpoint, onNonfinite,
+    ]
+    return values.contains { $0 != nil } || !settings.isEmpty
+  }
+
   private func makeConfiguration() throws -> TrainingConfiguration {
     var c = TrainingConfiguration()
-    c.model = model
-    c.data = data
-    c.optimizer = optimizer
-    c.learningRate = learningRate
-    c.settings = try TrainingConfiguration.settings(settings)
-    guard let kind = TrainingConfiguration.ScheduleKind(rawValue: schedule) else {
-      throw TrainingError.usage(
-        "--schedule \(schedule): unknown; use one of "
-          + TrainingConfiguration.ScheduleKind.allCases.map(\.rawValue).joined(separator: ", "))
+    c.checkpointPath = "descent-checkpoint.safetensors"
+    if let config { try c.apply(configFile: config) }
+    if let model { c.model = model }
+    if let data { c.data = data }
+    if let optimizer { c.optimizer = optimizer }
+    if let learningRate { c.learningRate = learningRate }
+    for (key, value) in try TrainingConfiguration.settings(settings) { c.settings[key] = value }
+    if let schedule {
+      guard let kind = TrainingConfiguration.ScheduleKind(rawValue: schedule) else {
+        throw TrainingError.usage(
+          "--schedule \(schedule): unknown; use one of "
+            + TrainingConfiguration.ScheduleKind.allCases.map(\.rawValue).joined(separator: ", "))
+      }
+      c.schedule = kind
     }
-    c.schedule = kind
-    guard let policy = TrainingConfiguration.NonFinitePolicy(rawValue: onNonfinite) else {
-      throw TrainingError.usage("--on-nonfinite \(onNonfinite): use stop or skip-step")
+    if let onNonfinite {
+      guard let policy = TrainingConfiguration.NonFinitePolicy(rawValue: onNonfinite) else {
+        throw TrainingError.usage("--on-nonfinite \(onNonfinite): use stop or skip-step")
+      }
+      c.onNonFinite = policy
     }
-    c.onNonFinite = policy
-    c.warmup = warmup
-    c.batchSize = batchSize
-    c.epochs = epochs
-    c.steps = steps
-    c.seed = seed
-    c.testFraction = testFraction
-    c.standardize = standardize
-    c.evalEvery = evalEvery
-    c.checkpointEvery = checkpointEvery
-    c.checkpointPath = checkpoint
-    c.threads = threads
+    if let warmup { c.warmup = warmup }
+    if let batchSize { c.batchSize = batchSize }
+    if let epochs { c.epochs = epochs }
+    if let steps { c.steps = steps }
+    if let seed { c.seed = seed }
+    if let testFraction { c.testFraction = testFraction }
+    if let standardize { c.standardize = standardize }
+    if let evalEvery { c.evalEvery = evalEvery }
+    if let checkpointEvery { c.checkpointEvery = checkpointEvery }
+    if let checkpoint { c.checkpointPath = checkpoint }
+    if let threads { c.threads = threads }
     return c
   }
 
   private func execute() throws {
     let trainer: Trainer
     if let resume {
+      guard !givesRunOptions else {
+        throw TrainingError.usage(
+          "--resume continues the checkpoint's own configuration: drop the other run options "
+            + "(only --threads, --log, --print-every and --format apply)")
+      }
       guard FileManager.default.fileExists(atPath: resume) else {
         throw TrainingError.data("--resume: file \(resume) does not exist; check the path")
       }
-      trainer = try Trainer(resumingFrom: URL(fileURLWithPath: resume))
+      trainer = try Trainer(resumingFrom: URL(fileURLWithPath: resume), threads: threads)
     } else {
       trainer = try Trainer(configuration: try makeConfiguration())
     }
-    let progress = ProgressPrinter(
-      isTerminal: format == .json ? false : nil, every: printEvery,
-      write: { text in
-        if format == .json {
-          FileHandle.standardError.write(Data(text.utf8))
-        } else {
-          FileHandle.standardOutput.write(Data(text.utf8))
-        }
+    let json = format == .json
+    trainer.observers.append(
+      ProgressPrinter(isTerminal: json ? false : nil, every: printEvery) { text in
+        (json ? FileHandle.standardError : FileHandle.standardOutput).write(Data(text.utf8))
       })
-    trainer.observers.append(progress)
     if let log { trainer.observers.append(try JSONLinesObserver(url: URL(fileURLWithPath: log))) }
     let stop = StopRequest()
     let sources = stop.installSignalHandlers()
     let summary = try trainer.run(stopRequest: stop)
     sources.forEach { $0.cancel() }
-    if format == .json {
+    if json {
       let encoder = JSONEncoder()
-      encoder.outputFormatting = [.sortedKeys]
+      encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
       encoder.nonConformingFloatEncodingStrategy = .convertToString(
         positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
       print(String(decoding: try encoder.encode(summary), as: UTF8.self))

@@ -103,19 +103,22 @@ public final class Trainer {
   /// Continues the run saved in the checkpoint at `url` (its configuration and run id come from
   /// the file). A file that is not a Descent training checkpoint, or one that does not fit,
   /// throws ``TrainingError/data(_:)``.
-  public convenience init(resumingFrom url: URL) throws {
+  /// `threads` (if given) replaces the saved thread count.
+  public convenience init(resumingFrom url: URL, threads: Int? = nil) throws {
     let checkpoint: TrainingCheckpoint
     do { checkpoint = try TrainingCheckpoint.read(from: url) } catch let error as DataError {
       throw TrainingError.data("--resume: \(error.description)")
     }
     guard let text = checkpoint.metadata[Self.configurationKey],
-      let configuration = try? JSONDecoder().decode(
+      var configuration = try? JSONDecoder().decode(
         TrainingConfiguration.self, from: Data(text.utf8))
     else {
       throw TrainingError.data(
         "--resume \(url.path): no training configuration (\(Self.configurationKey)) in the "
           + "checkpoint; was it written by `descent train`?")
     }
+    if let threads { configuration.threads = threads }
+    configuration.checkpointPath = url.path
     try self.init(configuration: configuration, runId: checkpoint.metadata[Self.runIdKey])
     try restore(checkpoint, from: url.path)
   }
