@@ -30,8 +30,10 @@ struct EvaluateCommand: ParsableCommand {
       result = try Trainer.evaluate(
         model: model, weights: weights, data: data, standardize: standardize)
     } catch let error as TrainingError {
-      throw CommandFailure(command: "evaluate", message: error.description, status: error.exitStatus)
-        .report()
+      throw CommandFailure(
+        command: "evaluate", message: error.description, status: error.exitStatus
+      )
+      .report()
     }
     switch format {
     case .json:

@@ -144,7 +144,7 @@ struct TrainCommand: ParsableCommand {
     let stop = StopRequest()
     let sources = stop.installSignalHandlers()
     let summary = try trainer.run(stopRequest: stop)
-    sources.forEach { $0.cancel() }
+    for source in sources { source.cancel() }
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -29,7 +29,10 @@ extension TrainingConfiguration {
 
   /// A TOML value of the subset.
   private enum Value: CustomStringConvertible {
-    case string(String), integer(Int), number(Double), boolean(Bool)
+    case string(String)
+    case integer(Int)
+    case number(Double)
+    case boolean(Bool)
 
     var description: String {
       switch self {
@@ -45,12 +48,13 @@ extension TrainingConfiguration {
   public mutating func apply(toml text: String, file: String) throws {
     var table = ""
     for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-      let where_ = "\(file):\(index + 1)"
+      let place = "\(file):\(index + 1)"
       let line = Self.strippingComment(String(raw)).trimmingCharacters(in: .whitespaces)
       if line.isEmpty { continue }
       if line.hasPrefix("[") {
         guard line == "[set]" else {
-          throw TrainingError.usage("\(where_): table \(line) is not known; the only table is [set]")
+          throw TrainingError.usage(
+            "\(place): table \(line) is not known; the only table is [set]")
         }
         table = "set"
         continue
@@ -59,10 +63,10 @@ extension TrainingConfiguration {
         $0.trimmingCharacters(in: .whitespaces)
       }
       guard parts.count == 2, !parts[0].isEmpty else {
-        throw TrainingError.usage("\(where_): expected key = value, found '\(line)'")
+        throw TrainingError.usage("\(place): expected key = value, found '\(line)'")
       }
       let key = parts[0].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-      let value = try Self.value(parts[1], at: where_)
+      let value = try Self.value(parts[1], at: place)
       if table == "set" {
         switch value {
         case .string(let s): settings[key] = s
@@ -78,11 +82,11 @@ extension TrainingConfiguration {
         }
         let suggestion = Self.keys.keys.sorted().first { squashed($0) == squashed(key) }
         throw TrainingError.usage(
-          "\(where_): unknown key '\(key)'"
+          "\(place): unknown key '\(key)'"
             + (suggestion.map { " (did you mean '\($0)'?)" } ?? "")
             + "; keys: \(Self.keys.keys.sorted().joined(separator: ", ")), and a [set] table")
       }
-      try assign(key, kind, value, at: where_)
+      try assign(key, kind, value, at: place)
     }
   }
 

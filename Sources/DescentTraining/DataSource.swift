@@ -45,9 +45,12 @@ public enum DataSource {
       let files = try FileManager.default.contentsOfDirectory(atPath: url.path)
         .filter { $0.hasPrefix("data_batch_") && $0.hasSuffix(".bin") }.sorted()
       guard !files.isEmpty else {
-        throw TrainingError.data("--data \(url.path): a folder without CIFAR-10 data_batch_*.bin files")
+        throw TrainingError.data(
+          "--data \(url.path): a folder without CIFAR-10 data_batch_*.bin files")
       }
-      return try wrap { try CIFARReader.read(contentsOf: files.map { url.appendingPathComponent($0) }) }
+      return try wrap {
+        try CIFARReader.read(contentsOf: files.map { url.appendingPathComponent($0) })
+      }
     }
     let name = url.lastPathComponent.lowercased()
     if name.hasSuffix(".csv") || name.hasSuffix(".csv.gz") {

@@ -33,15 +33,22 @@ extension Trainer {
     let inputShape = try spec.inputShape(featureShape: dataset.featureShape, dataName: dataset.name)
     var model = try spec.build(
       inputShape: inputShape, classCount: dataset.classCount, key: RandomKey(seed: 0))
-    let file = try DataSource.wrap { try SafetensorsFile.read(contentsOf: URL(fileURLWithPath: weights)) }
+    let file = try DataSource.wrap {
+      try SafetensorsFile.read(contentsOf: URL(fileURLWithPath: weights))
+    }
     var tree = ParameterTree()
     let isCheckpoint = file.tensors.allSatisfy {
-      $0.name.hasPrefix("model.") || $0.name.hasPrefix("buffers.") || $0.name.hasPrefix("optimizer.")
+      $0.name.hasPrefix("model.") || $0.name.hasPrefix("buffers.")
+        || $0.name.hasPrefix("optimizer.")
     }
     for entry in file.tensors {
       if isCheckpoint {
-        if entry.name.hasPrefix("model.") { tree.append(String(entry.name.dropFirst(6)), entry.tensor) }
-        if entry.name.hasPrefix("buffers.") { tree.append(String(entry.name.dropFirst(8)), entry.tensor) }
+        if entry.name.hasPrefix("model.") {
+          tree.append(String(entry.name.dropFirst(6)), entry.tensor)
+        }
+        if entry.name.hasPrefix("buffers.") {
+          tree.append(String(entry.name.dropFirst(8)), entry.tensor)
+        }
       } else {
         tree.append(entry.name, entry.tensor)
       }

@@ -39,7 +39,9 @@ public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
     switch self {
     case .mlp(let widths, let activation):
       switch widths {
-      case .complete(let w): "mlp:" + (w.count < 3 ? "=" : "") + w.map(String.init).joined(separator: "-") + ":\(activation)"
+      case .complete(let w):
+        "mlp:" + (w.count < 3 ? "=" : "") + w.map(String.init).joined(separator: "-")
+          + ":\(activation)"
       case .hidden(let w): "mlp:" + w.map(String.init).joined(separator: "-") + ":\(activation)"
       }
     case .cnn(let o): "cnn" + Self.describe(o)
@@ -49,7 +51,8 @@ public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
   }
 
   private static func describe(_ options: [String: Int]) -> String {
-    options.isEmpty ? "" : ":" + options.keys.sorted().map { "\($0)=\(options[$0]!)" }.joined(separator: ",")
+    options.isEmpty
+      ? "" : ":" + options.keys.sorted().map { "\($0)=\(options[$0]!)" }.joined(separator: ",")
   }
 
   /// Parses a spec; a bad one throws a one-line ``TrainingError/usage(_:)``.
@@ -106,7 +109,9 @@ public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
         for item in parts[1].split(separator: ",") {
           let kv = item.split(separator: "=", maxSplits: 1).map(String.init)
           guard kv.count == 2, allowed.contains(kv[0]) else {
-            throw fail("option '\(item)' is not one of \(allowed.sorted().map { "\($0)=N" }.joined(separator: ", "))")
+            throw fail(
+              "option '\(item)' is not one of \(allowed.sorted().map { "\($0)=N" }.joined(separator: ", "))"
+            )
           }
           guard let value = Int(kv[1]), value > 0 else {
             throw fail("option \(kv[0])=\(kv[1]) is not a positive integer")
@@ -157,7 +162,8 @@ public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
           "\(dataName) has \(shape[0]) channels, the model spec says channels=\(c)")
       }
       if let s = o["size"], s != shape[1] {
-        throw TrainingError.data("\(dataName) has \(shape[1])×\(shape[1]) images, the spec says size=\(s)")
+        throw TrainingError.data(
+          "\(dataName) has \(shape[1])×\(shape[1]) images, the spec says size=\(s)")
       }
       if case .cnn = self, shape[1] < 12 {
         throw TrainingError.data(
@@ -197,7 +203,8 @@ public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
       if let k = o["classes"], k != classCount {
         throw TrainingError.data("the data have \(classCount) classes, the spec says classes=\(k)")
       }
-      return ResNet(blocksPerStage: 3, classCount: classCount, inputChannels: inputShape[0], key: key)
+      return ResNet(
+        blocksPerStage: 3, classCount: classCount, inputChannels: inputShape[0], key: key)
     case .gptChar(let o):
       throw TrainingError.usage(
         "model 'gpt-char' (options \(o)) needs a character corpus; `descent train` reads "

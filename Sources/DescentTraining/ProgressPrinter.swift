@@ -38,10 +38,12 @@ public final class ProgressPrinter: TrainingObserver {
       lastDraw = r.seconds
       let width = 24
       let filled = totalSteps > 0 ? width * r.step / totalSteps : width
-      let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+      let bar =
+        String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
       write(
         "\r\(bar) step \(r.step)/\(totalSteps) epoch \(r.epoch + 1) loss \(format(r.loss)) "
-          + "acc \(format(r.accuracy)) \(format(rate)) steps/s \(duration(left)) left\(skipped)\u{1B}[K")
+          + "acc \(format(r.accuracy)) \(format(rate)) steps/s \(duration(left)) left\(skipped)\u{1B}[K"
+      )
     } else if r.step % every == 0 || r.step == totalSteps || r.skipped {
       write(
         "step \(r.step)/\(totalSteps) epoch \(r.epoch + 1) loss \(format(r.loss)) "
@@ -74,6 +76,7 @@ public final class ProgressPrinter: TrainingObserver {
   private func duration(_ seconds: Double) -> String {
     guard seconds.isFinite else { return "?" }
     let s = Int(seconds.rounded())
-    return s >= 60 ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : String(format: "%.1fs", seconds)
+    return s >= 60
+      ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : String(format: "%.1fs", seconds)
   }
 }

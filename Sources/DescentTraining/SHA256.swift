@@ -41,14 +41,18 @@ public struct SHA256: Sendable {
     let bitLength = length &* 8
     var tail: [UInt8] = [0x80]
     while (copy.buffer.count + tail.count) % 64 != 56 { tail.append(0) }
-    for i in (0..<8).reversed() { tail.append(UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))) }
+    for i in (0..<8).reversed() {
+      tail.append(UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i))))
+    }
     copy.buffer.append(contentsOf: tail)
     var offset = 0
     while offset < copy.buffer.count {
       copy.compress(copy.buffer[offset..<(offset + 64)])
       offset += 64
     }
-    return copy.state.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (24 - 8 * $0)) } }
+    return copy.state.flatMap { word in
+      (0..<4).map { UInt8(truncatingIfNeeded: word >> (24 - 8 * $0)) }
+    }
   }
 
   /// The digest of `bytes` as 64 lowercase hex digits.

@@ -57,7 +57,8 @@ public final class Trainer {
     spec = try ModelSpec.parse(configuration.model)
     let full = try DataSource.load(configuration.data)
     guard full.count >= 2 else {
-      throw TrainingError.data("--data \(configuration.data): \(full.count) example(s); need at least 2")
+      throw TrainingError.data(
+        "--data \(configuration.data): \(full.count) example(s); need at least 2")
     }
     var (train, test) = trainTestSplit(
       full, testFraction: configuration.testFraction, seed: configuration.seed)
@@ -135,8 +136,9 @@ public final class Trainer {
     }
     for (mine, theirs) in zip(parameters.entries, checkpoint.parameters.entries)
     where mine.tensor.shape != theirs.tensor.shape || mine.tensor.dtype != theirs.tensor.dtype {
-      throw bad("\(mine.path) is \(theirs.tensor.dtype) \(theirs.tensor.shape), the model has "
-        + "\(mine.tensor.dtype) \(mine.tensor.shape)")
+      throw bad(
+        "\(mine.path) is \(theirs.tensor.dtype) \(theirs.tensor.shape), the model has "
+          + "\(mine.tensor.dtype) \(mine.tensor.shape)")
     }
     do {
       try optimizer.loadStateDictionary(
@@ -201,7 +203,9 @@ public final class Trainer {
         try trainStep(elapsed: elapsed)
         if configuration.evalEvery > 0, step % configuration.evalEvery == 0, step < totalSteps {
           let (loss, accuracy) = evaluate()
-          for observer in observers { observer.evaluated(step: step, loss: loss, accuracy: accuracy) }
+          for observer in observers {
+            observer.evaluated(step: step, loss: loss, accuracy: accuracy)
+          }
         }
         if configuration.checkpointEvery > 0, step % configuration.checkpointEvery == 0,
           step < end
@@ -288,7 +292,9 @@ public final class Trainer {
   private func skipOptimizerStep() throws {
     let archive = TensorArchive()
     let data = try optimizer.stateDictionary(archive: archive)
-    guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { return }
+    guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+      return
+    }
     object["step"] = step
     let patched = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     try optimizer.loadStateDictionary(patched, archive: TensorArchive(archive.tensors))

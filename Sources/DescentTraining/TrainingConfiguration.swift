@@ -51,13 +51,16 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     try check(batchSize >= 1, "--batch-size \(batchSize): must be at least 1")
     try check(epochs >= 1, "--epochs \(epochs): must be at least 1")
     try check((steps ?? 1) >= 1, "--steps \(steps ?? 0): must be at least 1")
-    try check(testFraction > 0 && testFraction < 1, "--test-fraction \(testFraction): must be in (0, 1)")
+    try check(
+      testFraction > 0 && testFraction < 1, "--test-fraction \(testFraction): must be in (0, 1)")
     try check(warmup >= 0, "--warmup \(warmup): must be ≥ 0")
     try check(evalEvery >= 0, "--eval-every \(evalEvery): must be ≥ 0")
     try check(checkpointEvery >= 0, "--checkpoint-every \(checkpointEvery): must be ≥ 0")
     try check((threads ?? 1) >= 1, "--threads \(threads ?? 0): must be at least 1")
     if let learningRate {
-      try check(learningRate.isFinite && learningRate >= 0, "--lr \(learningRate): must be a finite number ≥ 0")
+      try check(
+        learningRate.isFinite && learningRate >= 0,
+        "--lr \(learningRate): must be a finite number ≥ 0")
     }
     _ = try ModelSpec.parse(model)
     do {

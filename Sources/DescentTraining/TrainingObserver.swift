@@ -88,9 +88,19 @@ public final class JSONLinesObserver: TrainingObserver {
     handle.write(data)
   }
 
-  private struct Evaluation: Encodable { let step: Int; let loss: Double; let accuracy: Double }
-  private struct CheckpointEvent: Encodable { let path: String; let step: Int }
-  private struct End: Encodable { let status: RunStatus; let summary: TrainingSummary }
+  private struct Evaluation: Encodable {
+    let step: Int
+    let loss: Double
+    let accuracy: Double
+  }
+  private struct CheckpointEvent: Encodable {
+    let path: String
+    let step: Int
+  }
+  private struct End: Encodable {
+    let status: RunStatus
+    let summary: TrainingSummary
+  }
 
   public func runStarted(_ start: RunStart) { write("start", start) }
   public func stepFinished(_ record: StepRecord) { write("step", record) }

@@ -1,3 +1,4 @@
+import DescentData
 import Foundation
 import Testing
 
@@ -26,17 +27,24 @@ import Testing
 
   @Test func specsParse() throws {
     #expect(try ModelSpec.parse("mlp") == .mlp(widths: .hidden([64]), activation: "relu"))
-    #expect(try ModelSpec.parse("mlp:128-64") == .mlp(widths: .hidden([128, 64]), activation: "relu"))
     #expect(
-      try ModelSpec.parse("mlp:64-32-10:tanh") == .mlp(widths: .complete([64, 32, 10]), activation: "tanh"))
-    #expect(try ModelSpec.parse("mlp:=64-10") == .mlp(widths: .complete([64, 10]), activation: "relu"))
-    #expect(try ModelSpec.parse("cnn:channels=1,size=28") == .cnn(options: ["channels": 1, "size": 28]))
+      try ModelSpec.parse("mlp:128-64") == .mlp(widths: .hidden([128, 64]), activation: "relu"))
+    #expect(
+      try ModelSpec.parse("mlp:64-32-10:tanh")
+        == .mlp(widths: .complete([64, 32, 10]), activation: "tanh"))
+    #expect(
+      try ModelSpec.parse("mlp:=64-10") == .mlp(widths: .complete([64, 10]), activation: "relu"))
+    #expect(
+      try ModelSpec.parse("cnn:channels=1,size=28") == .cnn(options: ["channels": 1, "size": 28]))
     #expect(try ModelSpec.parse("resnet20") == .resnet20(options: [:]))
-    #expect(try ModelSpec.parse("gpt-char:layers=2,heads=4,dim=64") == .gptChar(options: ["layers": 2, "heads": 4, "dim": 64]))
+    #expect(
+      try ModelSpec.parse("gpt-char:layers=2,heads=4,dim=64")
+        == .gptChar(options: ["layers": 2, "heads": 4, "dim": 64]))
   }
 
   @Test(arguments: [
-    ("mlp:64-x-10", "width 'x'"), ("mlp:64-0-10", "width '0'"), ("mlp:64-10:swish", "unknown activation"),
+    ("mlp:64-x-10", "width 'x'"), ("mlp:64-0-10", "width '0'"),
+    ("mlp:64-10:swish", "unknown activation"),
     ("transformer", "unknown model"), ("cnn:kernels=3", "option 'kernels=3'"),
     ("gpt-char:dim=10,heads=4", "not a multiple"), ("mlp:1:relu:x", "too many"),
   ])
@@ -106,5 +114,3 @@ import Testing
     #expect(mismatch?.description.contains("0.weight") == true)
   }
 }
-
-import DescentData

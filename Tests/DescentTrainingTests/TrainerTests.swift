@@ -159,7 +159,8 @@ import Testing
     let ids = TensorDataset(
       name: "ids", features: Tensor(scalars: (0..<n).map(Float.init), shape: [n, 1]),
       labels: Tensor(scalars: [Int32](repeating: 0, count: n), shape: [n]))
-    let row = Int(trainTestSplit(ids, testFraction: 0.1, seed: 0).train.features.scalars(as: Float.self)[0])
+    let row = Int(
+      trainTestSplit(ids, testFraction: 0.1, seed: 0).train.features.scalars(as: Float.self)[0])
     values[4 * row + 2] = .nan
     let features = FileManager.default.temporaryDirectory.appendingPathComponent(
       "descent-poisoned-\(UUID().uuidString)-x.npy")
@@ -209,9 +210,10 @@ import Testing
     #expect(skipped.count == summary.skippedSteps)
     #expect(summary.status == .finished)
     #expect(summary.steps == 3 * 6)
-    #expect(trainer.parameters.tensors.allSatisfy { t in
-      t.scalars(as: Float.self).allSatisfy(\.isFinite)
-    })
+    #expect(
+      trainer.parameters.tensors.allSatisfy { t in
+        t.scalars(as: Float.self).allSatisfy(\.isFinite)
+      })
   }
 
   @Test func jsonLinesObserverRecordsEveryEvent() throws {
@@ -227,8 +229,9 @@ import Testing
       try #require(
         try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["event"] as? String
     }
-    #expect(events == ["start"] + Array(repeating: "step", count: 3) + ["evaluation"]
-      + Array(repeating: "step", count: 3) + ["evaluation", "end"])
+    #expect(
+      events == ["start"] + Array(repeating: "step", count: 3) + ["evaluation"]
+        + Array(repeating: "step", count: 3) + ["evaluation", "end"])
   }
 
   @Test func plainProgressLinesWhenNotATerminal() throws {
