@@ -40,7 +40,7 @@ public final class Trainer {
   public private(set) var parameters: ParameterTree
   public var observers: [any TrainingObserver] = []
 
-  private let model: any Layer
+  private var model: any Layer
   private let inputShape: [Int]
   private var loader: DataLoader<TensorDataset>
   private let optimizer: Optimizer
@@ -151,6 +151,13 @@ public final class Trainer {
     }
     guard optimizer.stepCount == checkpoint.step else {
       throw bad("step \(checkpoint.step) but optimizer step \(optimizer.stepCount)")
+    }
+    var state = checkpoint.parameters
+    for (path, tensor) in checkpoint.buffers.entries { state.append(path, tensor) }
+    do {
+      try model.loadStateDict(state, strict: true)
+    } catch let error as StateLoadingError {
+      throw bad(error.description)
     }
     parameters = checkpoint.parameters
     step = checkpoint.step

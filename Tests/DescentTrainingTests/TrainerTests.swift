@@ -246,3 +246,66 @@ import Testing
     #expect(!text.contains("\r"))
   }
 }
+
+/// Image models through the same loop: LeNet on IDX files, ResNet-20 (batch-norm buffers in the
+/// checkpoint) on NPY images.
+@Suite struct ImageModelTests {
+  static func directory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "descent-images-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }
+
+  @Test func lenetTrainsOnIDXImages() throws {
+    let dir = try Self.directory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let n = 40
+    let pixels = (0..<(n * 12 * 12)).map { UInt8(truncatingIfNeeded: $0 &* 97 &+ ($0 / 144) &* 13) }
+    let images = dir.appendingPathComponent("tiny-images-idx3-ubyte")
+    try IDXReader.write(Tensor(scalars: pixels, shape: [n, 12, 12]), to: images)
+    try IDXReader.write(
+      Tensor(scalars: (0..<n).map { UInt8($0 % 10) }, shape: [n]),
+      to: dir.appendingPathComponent("tiny-labels-idx1-ubyte"))
+    var c = TrainingConfiguration()
+    c.model = "cnn"
+    c.data = images.path
+    c.batchSize = 8
+    c.steps = 3
+    let trainer = try Trainer(configuration: c)
+    #expect(trainer.parameters.paths.first == "conv1.weight")
+    let summary = try trainer.run()
+    #expect(summary.steps == 3)
+    #expect(summary.evalLoss.isFinite)
+  }
+
+  @Test func resnetResumesWithItsBatchNormBuffers() throws {
+    let dir = try Self.directory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let n = 24
+    let x = Tensor.uniform([n, 3, 8, 8], low: 0, high: 1, key: RandomKey(seed: 4))
+    try NPYReader.write(x, to: dir.appendingPathComponent("x.npy"))
+    try NPYReader.write(
+      Tensor(scalars: (0..<n).map { Int32($0 % 4) }, shape: [n]),
+      to: dir.appendingPathComponent("y.npy"))
+    var c = TrainingConfiguration()
+    c.model = "resnet20"
+    c.data =
+      dir.appendingPathComponent("x.npy").path + "," + dir.appendingPathComponent("y.npy").path
+    c.batchSize = 6
+    c.steps = 4
+    c.optimizer = "sgd"
+    c.settings = ["momentum": "0.9"]
+    c.learningRate = 0.05
+    let straight = try Trainer(configuration: c).run()
+
+    c.checkpointPath = dir.appendingPathComponent("ckpt.safetensors").path
+    let first = try Trainer(configuration: c)
+    try first.run(stopAt: 2)
+    let checkpoint = try TrainingCheckpoint.read(from: URL(fileURLWithPath: c.checkpointPath!))
+    #expect(checkpoint.buffers.paths.contains("bn1.running_mean"))
+    let resumed = try Trainer(resumingFrom: URL(fileURLWithPath: c.checkpointPath!)).run()
+    #expect(resumed.finalParametersSHA256 == straight.finalParametersSHA256)
+    #expect(resumed.evalLoss == straight.evalLoss)
+  }
+}
