@@ -234,6 +234,19 @@ import Testing
         + Array(repeating: "step", count: 3) + ["evaluation", "end"])
   }
 
+  @Test func terminalProgressIsOneRedrawnLine() throws {
+    var text = ""
+    let trainer = try Trainer(configuration: Self.configuration(steps: 10))
+    trainer.observers.append(ProgressPrinter(isTerminal: true) { text += $0 })
+    try trainer.run()
+    #expect(text.contains("\rstep") == false)
+    #expect(text.contains("step 10/10 epoch 1 loss "))
+    #expect(text.contains(" steps/s "))
+    #expect(text.contains(" left"))
+    #expect(text.contains("\r"))
+    #expect(text.split(separator: "\n").count == 3)  // run line, eval line, end line
+  }
+
   @Test func plainProgressLinesWhenNotATerminal() throws {
     var text = ""
     let trainer = try Trainer(configuration: Self.configuration(steps: 10))
