@@ -71,7 +71,7 @@ import Testing
     let two = try wide(2)
     #expect(try wide(2) == two)
     let one = try wide(1)
-    withKnownIssue("OpenBLAS sgemm results depend on its thread count") {
+    withKnownIssue("OpenBLAS sgemm results depend on its thread count", isIntermittent: true) {
       #expect(one == two)
     }
   }
