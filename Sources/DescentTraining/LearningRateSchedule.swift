@@ -26,7 +26,9 @@ func learningRateSchedule(
 /// Runs `inner` (built with the constant learning rate `base`) and multiplies its update at step
 /// `t` by `schedule(t) / base`. Every catalogued optimizer applies its learning rate as the last
 /// factor of its update (weight decay included, as PyTorch does), so this equals running it with
-/// the scheduled learning rate. The state is the inner optimizer's.
+/// the scheduled learning rate (up to rounding: `(lr·u)·f` rather than `(lr·f)·u`). The state is
+/// the inner optimizer's. It goes through the optimizer's `update` (a separate update tree), not
+/// its fused in-place `apply`, so a constant schedule is not wrapped at all.
 struct Scheduled<Inner: GradientTransformation>: GradientTransformation {
   typealias State = Inner.State
   let inner: Inner

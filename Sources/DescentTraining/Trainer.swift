@@ -96,9 +96,12 @@ public final class Trainer {
     }
     schedule = learningRateSchedule(
       configuration.schedule, base: base, totalSteps: totalSteps, warmup: configuration.warmup)
+    // A constant schedule runs the optimizer as the catalogue makes it (its fused in-place step).
+    let constant = configuration.schedule == .constant && configuration.warmup == 0
     optimizer = Optimizer(
-      erasing: scheduled(transformation, schedule: schedule, base: base), for: parameters,
-      seed: configuration.seed)
+      erasing: constant
+        ? transformation : scheduled(transformation, schedule: schedule, base: base),
+      for: parameters, seed: configuration.seed)
   }
 
   /// Continues the run saved in the checkpoint at `url` (its configuration and run id come from

@@ -234,6 +234,30 @@ import Testing
         + Array(repeating: "step", count: 3) + ["evaluation", "end"])
   }
 
+  final class Rates: TrainingObserver {
+    var values: [Double] = []
+    func stepFinished(_ record: StepRecord) { values.append(record.learningRate) }
+  }
+
+  @Test func scheduleWarmsUpThenDecaysAndChangesTheRun() throws {
+    let trainer = try Trainer(configuration: Self.configuration())
+    let rates = Rates()
+    trainer.observers.append(rates)
+    let scheduled = try trainer.run()
+    // Warm-up 5 steps from 0 to 3e-3, then cosine over the remaining 19 steps.
+    #expect(rates.values.count == 24)
+    #expect(rates.values[0] == 0)
+    #expect(abs(rates.values[2] - 3e-3 * 2 / 5) < 1e-12)
+    #expect(abs(rates.values[5] - 3e-3) < 1e-12)
+    #expect(abs(rates.values[23] - 3e-3 * 0.5 * (1 + cos(Double.pi * 18 / 19))) < 1e-12)
+    var constant = Self.configuration()
+    constant.schedule = .constant
+    constant.warmup = 0
+    #expect(
+      try Trainer(configuration: constant).run().finalParametersSHA256
+        != scheduled.finalParametersSHA256)
+  }
+
   @Test func terminalProgressIsOneRedrawnLine() throws {
     var text = ""
     let trainer = try Trainer(configuration: Self.configuration(steps: 10))
