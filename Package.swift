@@ -13,6 +13,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
   ],
   targets: [
     // OpenBLAS's C interface (types and prototypes). The library itself is loaded at first use
@@ -41,6 +42,11 @@ let package = Package(
       name: "DescentBenchmarks",
       dependencies: ["Descent", "DescentOptimizers"]
     ),
+    // The run store (SQLite through GRDB) and the HTML reports (see docs/runs-and-reports.md).
+    .target(
+      name: "DescentRuns",
+      dependencies: ["Descent", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
     .target(
       name: "DescentTestSupport",
       dependencies: ["Descent"]
@@ -63,6 +69,7 @@ let package = Package(
       dependencies: ["Descent", "DescentOptimizers", "DescentTestSupport"],
       resources: [.copy("Golden")]
     ),
+    .testTarget(name: "DescentRunsTests", dependencies: ["DescentRuns"]),
   ],
   swiftLanguageModes: [.v6]
 )
