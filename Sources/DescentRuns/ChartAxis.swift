@@ -29,11 +29,14 @@ struct ChartAxis: Equatable {
         high += pad
       }
       let step = Self.niceNumber((high - low) / Double(max(targetTicks - 1, 1)), round: true)
-      lower = (low / step).rounded(.down) * step
-      upper = (high / step).rounded(.up) * step
-      let count = Int(((upper - lower) / step).rounded()) + 1
-      ticks = (0..<count).map { lower + Double($0) * step }
-      labels = ticks.map { Self.label($0, step: step) }
+      let first = (low / step).rounded(.down) * step
+      let last = (high / step).rounded(.up) * step
+      let count = Int(((last - first) / step).rounded()) + 1
+      let values = (0..<count).map { first + Double($0) * step }
+      lower = first
+      upper = last
+      ticks = values
+      labels = values.map { Self.label($0, step: step) }
     case .log:
       let lowExponent = Foundation.log10(low).rounded(.down)
       var highExponent = Foundation.log10(high).rounded(.up)
