@@ -69,7 +69,10 @@ let package = Package(
       dependencies: ["Descent", "DescentOptimizers", "DescentTestSupport"],
       resources: [.copy("Golden")]
     ),
-    .testTarget(name: "DescentRunsTests", dependencies: ["DescentRuns"]),
+    .testTarget(
+      name: "DescentRunsTests",
+      dependencies: ["DescentRuns", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
   ],
   swiftLanguageModes: [.v6]
 )
