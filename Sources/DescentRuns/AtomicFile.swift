@@ -27,7 +27,8 @@ public enum ReportWriteError: Error, Equatable, CustomStringConvertible, Localiz
 func writeAtomically(_ data: Data, to path: String) throws {
   let url = URL(fileURLWithPath: path)
   let folder = url.deletingLastPathComponent().path
-  let temporary = folder + "/." + url.lastPathComponent + ".tmp-"
+  let temporary =
+    folder + "/." + url.lastPathComponent + ".tmp-"
     + String(ProcessInfo.processInfo.processIdentifier) + "-"
     + String(UInt32.random(in: 0...UInt32.max), radix: 16)
   func failure(_ what: String) -> ReportWriteError {

@@ -93,7 +93,8 @@ struct ChartAxis: Equatable {
     if magnitude >= 1e6 || magnitude < 1e-4 { return compactExponent(value) }
     let decimals = max(0, Int(-Foundation.log10(step).rounded(.down)))
     let text = String(format: "%.\(decimals)f", value)
-    return text == "-0" || text.hasPrefix("-0") && Double(text) == 0 ? String(text.dropFirst()) : text
+    return text == "-0" || text.hasPrefix("-0") && Double(text) == 0
+      ? String(text.dropFirst()) : text
   }
 
   static func logLabel(_ value: Double) -> String {

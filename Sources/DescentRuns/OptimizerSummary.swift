@@ -53,9 +53,10 @@ struct OptimizerSummary {
     bestLoss = MeanAndDeviation(numbers.compactMap(\.bestLoss))
     finalAccuracy = MeanAndDeviation(numbers.compactMap(\.finalAccuracy))
     bestAccuracy = MeanAndDeviation(numbers.compactMap(\.bestAccuracy))
-    let times = targetLoss.map { target in
-      runs.compactMap { RunNumbers.timeToTarget($0, target: target) }
-    } ?? []
+    let times =
+      targetLoss.map { target in
+        runs.compactMap { RunNumbers.timeToTarget($0, target: target) }
+      } ?? []
     timeToTarget = MeanAndDeviation(times)
     reachedTarget = times.count
     seconds = MeanAndDeviation(numbers.compactMap(\.seconds))

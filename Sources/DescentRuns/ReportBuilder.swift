@@ -106,7 +106,8 @@ public struct ReportBuilder: Sendable {
       chart("Training loss by step", x: "step", y: "training loss", scale: lossScale) {
         $0.metrics.map { (Double($0.step), $0.trainLoss) }
       },
-      chart("Training loss by wall-clock time", x: "seconds", y: "training loss", scale: lossScale) {
+      chart("Training loss by wall-clock time", x: "seconds", y: "training loss", scale: lossScale)
+      {
         $0.metrics.map { ($0.seconds, $0.trainLoss) }
       },
     ]
@@ -157,7 +158,10 @@ public struct ReportBuilder: Sendable {
   }
 
   func machineLine() -> String {
-    let machines = Set(runs.map { "\($0.run.machine.hostname) (\($0.run.machine.cores) cores, \($0.run.machine.cpuModel))" })
+    let machines = Set(
+      runs.map {
+        "\($0.run.machine.hostname) (\($0.run.machine.cores) cores, \($0.run.machine.cpuModel))"
+      })
     let versions = Set(runs.map(\.run.codeVersion))
     return "Machines: " + machines.sorted().joined(separator: "; ") + ". Code: "
       + versions.sorted().joined(separator: ", ") + "."
@@ -193,7 +197,8 @@ public struct ReportBuilder: Sendable {
         Self.meanDeviation(s.seconds, unit: " s"), Self.meanDeviation(s.stepsPerSecond),
         s.optimizerStateBytes.map(Self.bytes) ?? "–",
       ]
-      out += "<tr><th scope=\"row\"><span class=\"swatch\" style=\"background:\(color)\"></span>"
+      out +=
+        "<tr><th scope=\"row\"><span class=\"swatch\" style=\"background:\(color)\"></span>"
         + "\(escapeHTML(s.optimizer))</th><td>\(s.runCount)</td>"
         + cells.map { "<td>\(escapeHTML($0))</td>" }.joined() + "</tr>\n"
     }
@@ -218,7 +223,9 @@ public struct ReportBuilder: Sendable {
       <tbody>
 
       """
-    for data in runs.sorted(by: { ($0.run.optimizer, $0.run.seed) < ($1.run.optimizer, $1.run.seed) }) {
+    for data in runs.sorted(by: {
+      ($0.run.optimizer, $0.run.seed) < ($1.run.optimizer, $1.run.seed)
+    }) {
       let n = RunNumbers(data)
       func shown(_ value: Double?) -> String { value.map { Self.number($0) } ?? "–" }
       let steps: String = n.steps.map { String($0) } ?? "–"
@@ -228,7 +235,8 @@ public struct ReportBuilder: Sendable {
         shown(n.seconds), shown(n.finalLoss), shown(n.bestLoss), accuracy,
         data.run.hyperparametersJSON, data.run.failureMessage ?? "",
       ]
-      out += "<tr class=\"status-\(data.run.status.rawValue)\">"
+      out +=
+        "<tr class=\"status-\(data.run.status.rawValue)\">"
         + cells.map { "<td>\(escapeHTML($0))</td>" }.joined() + "</tr>\n"
     }
     return out + "</tbody>\n</table>\n"
@@ -247,7 +255,9 @@ public struct ReportBuilder: Sendable {
     let scale = percent ? 100.0 : 1.0
     let suffix = percent ? " %" : unit
     if value.count < 2 { return number(scale * value.mean) + suffix }
-    return number(scale * value.mean) + " ± " + number(scale * value.standardDeviation) + suffix
+    // Two significant digits are all a standard deviation over a few seeds can claim.
+    let deviation = String(format: "%.2g", scale * value.standardDeviation)
+    return number(scale * value.mean) + " ± " + deviation + suffix
   }
 
   static func bytes(_ count: Int) -> String {
@@ -270,8 +280,10 @@ public struct ReportBuilder: Sendable {
     .meta, .note { color: #555; font-size: 13px; }
     table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }
     th, td { padding: 4px 10px; border-bottom: 1px solid #e3e3e3; text-align: right; }
+    td, tbody th { white-space: nowrap; }
     th:first-child, td:first-child, thead th { text-align: left; }
     thead th { background: #f5f5f7; }
+    .runs td:nth-child(-n+4) { text-align: left; }
     .runs td:nth-child(10) { font-family: ui-monospace, monospace; font-size: 12px; text-align: left; }
     .runs td:nth-child(11) { text-align: left; color: #a00; }
     .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 6px; border-radius: 2px; }

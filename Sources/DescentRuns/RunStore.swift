@@ -37,7 +37,8 @@ public final class RunStore: Sendable {
           throw RunStoreError.schemaTooNew(path: path, unknownMigrations: unknown.sorted())
         }
         let tables = try String.fetchAll(
-          db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+          db,
+          sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
         if applied.isEmpty && !tables.isEmpty { throw RunStoreError.notARunStore(path: path) }
       }
       try migrator.migrate(pool)
@@ -67,7 +68,10 @@ public final class RunStore: Sendable {
         try db.execute(
           sql: "INSERT INTO runGroups (id, name, configJSON, createdAt) VALUES (?, ?, ?, ?)",
           arguments: [group.id, group.name, group.configJSON, group.createdAt])
-        return group
+        // Read back: the stored date has millisecond precision.
+        let row = try Row.fetchOne(
+          db, sql: "SELECT * FROM runGroups WHERE id = ?", arguments: [group.id])!
+        return Self.runGroup(row)
       }
       preconditionFailure("RunStore.createGroup: 8 random ids in a row already taken")
     }
@@ -76,10 +80,8 @@ public final class RunStore: Sendable {
   /// All groups, newest first.
   public func listGroups() throws -> [RunGroup] {
     try read { db in
-      try Row.fetchAll(db, sql: "SELECT * FROM runGroups ORDER BY createdAt DESC, id").map {
-        RunGroup(
-          id: $0["id"], name: $0["name"], configJSON: $0["configJSON"], createdAt: $0["createdAt"])
-      }
+      try Row.fetchAll(db, sql: "SELECT * FROM runGroups ORDER BY createdAt DESC, id").map(
+        Self.runGroup)
     }
   }
 
@@ -304,12 +306,15 @@ public final class RunStore: Sendable {
   }
 
   static func idExists(_ db: Database, table: String, id: String) throws -> Bool {
-    try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ?)", arguments: [id])
+    try Bool.fetchOne(
+      db, sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ?)", arguments: [id])
       ?? false
   }
 
   static func requireRun(_ db: Database, id: String, path: String) throws {
-    if try !idExists(db, table: "runs", id: id) { throw RunStoreError.unknownRun(id: id, path: path) }
+    if try !idExists(db, table: "runs", id: id) {
+      throw RunStoreError.unknownRun(id: id, path: path)
+    }
   }
 
   static func fetchRun(_ db: Database, id: String) throws -> RunRecord? {
@@ -337,7 +342,8 @@ public final class RunStore: Sendable {
       id: row["id"], name: row["name"], task: row["task"], optimizer: row["optimizer"],
       hyperparametersJSON: row["hyperparametersJSON"], configJSON: row["configJSON"],
       seed: row["seed"], groupID: row["groupID"], codeVersion: row["codeVersion"],
-      machine: MachineInfo(hostname: row["hostname"], cores: row["cpuCores"], cpuModel: row["cpuModel"]),
+      machine: MachineInfo(
+        hostname: row["hostname"], cores: row["cpuCores"], cpuModel: row["cpuModel"]),
       processID: row["processID"], startedAt: row["startedAt"], endedAt: row["endedAt"],
       status: RunStatus(rawValue: row["status"]) ?? .failed, failureMessage: row["failureMessage"],
       checkpointPath: row["checkpointPath"],
@@ -345,6 +351,11 @@ public final class RunStore: Sendable {
         finalLoss: row["finalLoss"], bestLoss: row["bestLoss"], finalAccuracy: row["finalAccuracy"],
         bestAccuracy: row["bestAccuracy"], steps: row["steps"], seconds: row["seconds"],
         optimizerStateBytes: row["optimizerStateBytes"]))
+  }
+
+  static func runGroup(_ row: Row) -> RunGroup {
+    RunGroup(
+      id: row["id"], name: row["name"], configJSON: row["configJSON"], createdAt: row["createdAt"])
   }
 
   static func metricPoint(_ row: Row) -> MetricPoint {

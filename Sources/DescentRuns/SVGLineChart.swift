@@ -17,7 +17,8 @@ public struct ChartSeries: Sendable, Equatable {
     name: String, color: String, x: [Double], y: [Double],
     band: (lower: [Double], upper: [Double])? = nil, dashed: Bool = false
   ) {
-    precondition(x.count == y.count, "ChartSeries \(name): \(x.count) x values, \(y.count) y values")
+    precondition(
+      x.count == y.count, "ChartSeries \(name): \(x.count) x values, \(y.count) y values")
     if let band {
       precondition(
         band.lower.count == x.count && band.upper.count == x.count,
@@ -136,7 +137,10 @@ public struct SVGLineChart: Sendable {
     for s in series {
       if let band = s.band {
         var d = ""
-        for segment in Self.segments(s.x.count, { i in px(s.x[i]) != nil && py(band.lower[i]) != nil && py(band.upper[i]) != nil }) {
+        for segment in Self.segments(
+          s.x.count,
+          { i in px(s.x[i]) != nil && py(band.lower[i]) != nil && py(band.upper[i]) != nil })
+        {
           guard segment.count > 1 else { continue }
           let upper = segment.map { "\(f(px(s.x[$0])!)),\(f(py(band.upper[$0])!))" }
           let lower = segment.reversed().map { "\(f(px(s.x[$0])!)),\(f(py(band.lower[$0])!))" }

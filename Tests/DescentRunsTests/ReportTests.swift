@@ -3,6 +3,10 @@ import Testing
 
 @testable import DescentRuns
 
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
 /// Synthetic runs: `seeds` seeds of an optimizer whose loss decays like `scale·e^(−rate·step)`,
 /// with seed-dependent wiggle and speed, evaluations every 50 steps, a cosine learning rate.
 func syntheticRuns(
@@ -30,7 +34,8 @@ func syntheticRuns(
       machine: MachineInfo(hostname: "test-host", cores: 2, cpuModel: "Test CPU"), processID: 1,
       startedAt: Date(timeIntervalSince1970: 0), endedAt: Date(timeIntervalSince1970: 60),
       status: .finished, failureMessage: nil, checkpointPath: nil,
-      summary: RunSummary(steps: steps, seconds: Double(steps) * secondsPerStep * wiggle,
+      summary: RunSummary(
+        steps: steps, seconds: Double(steps) * secondsPerStep * wiggle,
         optimizerStateBytes: 2 * 4 * 99))
     return RunData(run: run, metrics: metrics, evaluations: evaluations)
   }
@@ -91,11 +96,13 @@ struct ReportTests {
     let parser = XMLParser(data: Data(html.utf8))
     let collector = ChartCollector()
     parser.delegate = collector
-    #expect(parser.parse(), "report is not well-formed XML: \(String(describing: parser.parserError))")
-    #expect(collector.charts.map(\.title) == [
-      "Training loss by step", "Training loss by wall-clock time", "Evaluation accuracy by step",
-      "Learning rate by step",
-    ])
+    #expect(
+      parser.parse(), "report is not well-formed XML: \(String(describing: parser.parserError))")
+    #expect(
+      collector.charts.map(\.title) == [
+        "Training loss by step", "Training loss by wall-clock time", "Evaluation accuracy by step",
+        "Learning rate by step",
+      ])
     for chart in collector.charts {
       #expect(chart.series.sorted() == ["adam", "sgd", hostileName].sorted(), "\(chart.title)")
       #expect(chart.bands.sorted() == ["adam", "sgd"], "\(chart.title)")
@@ -123,7 +130,7 @@ struct ReportTests {
     #expect(abs(summary.timeToTarget!.mean - expectedTimes.reduce(0, +) / 3) < 1e-12)
     #expect(summary.optimizerStateBytes == 792)
     let html = ReportBuilder(runs: runs, options: ReportOptions(targetLoss: 0.5)).html()
-    #expect(html.contains(ReportBuilder.number(mean) + " ± " + ReportBuilder.number(deviation)))
+    #expect(html.contains(ReportBuilder.number(mean) + " ± " + String(format: "%.2g", deviation)))
     #expect(html.contains("Time to loss ≤ 0.5"))
     #expect(html.contains("792 B"))
   }
@@ -148,7 +155,7 @@ struct ReportTests {
     #expect(linear.ticks == [0, 200, 400, 600, 800, 1000])
     #expect(linear.labels == ["0", "200", "400", "600", "800", "1000"])
     let fractions = try #require(ChartAxis(values: [0.12, 0.93], scale: .linear))
-    #expect(fractions.labels == ["0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "1.0"])
+    #expect(fractions.labels == ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"])
     let log = try #require(ChartAxis(values: [0.013, 2.3, -1, .nan], scale: .log))
     #expect(log.lower == 0.01)
     #expect(log.upper == 10)
@@ -190,7 +197,9 @@ struct ReportTests {
     var ids: [String] = []
     for data in sampleReportRuns() {
       let run = try store.createRun(
-        NewRun(name: data.run.name, task: data.run.task, optimizer: data.run.optimizer, seed: data.run.seed))
+        NewRun(
+          name: data.run.name, task: data.run.task, optimizer: data.run.optimizer,
+          seed: data.run.seed))
       try store.appendMetrics(runID: run.id, data.metrics)
       for e in data.evaluations { try store.recordEvaluation(runID: run.id, e) }
       try store.finishRun(id: run.id, summary: data.run.summary)

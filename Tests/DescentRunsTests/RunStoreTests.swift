@@ -32,7 +32,8 @@ struct RunStoreTests {
     let store = try RunStore(path: folder.file("runs.sqlite"))
     let (tables, applied, journal) = try store.read { db in
       (
-        try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
+        try String.fetchAll(
+          db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
         try RunStoreSchema.migrator.appliedMigrations(db),
         try String.fetchOne(db, sql: "PRAGMA journal_mode")
       )
@@ -55,11 +56,12 @@ struct RunStoreTests {
     #expect(run.status == .running)
     #expect(run.machine == MachineInfo.current)
     #expect(run.processID == ProcessInfo.processInfo.processIdentifier)
-    let metrics = (0..<250).map { step in
-      MetricPoint(
-        step: step, epoch: step / 100, seconds: Double(step) * 0.01,
-        trainLoss: step == 7 ? .nan : 2 / Double(step + 1), learningRate: 1e-3,
-        extra: step % 2 == 0 ? ["gradNorm": Double(step)] : [:])
+    let metrics = (0..<250).map { (step: Int) -> MetricPoint in
+      let loss: Double = step == 7 ? .nan : 2 / Double(step + 1)
+      let extra: [String: Double] = step % 2 == 0 ? ["gradNorm": Double(step)] : [:]
+      return MetricPoint(
+        step: step, epoch: step / 100, seconds: Double(step) * 0.01, trainLoss: loss,
+        learningRate: 1e-3, extra: extra)
     }
     try store.appendMetrics(runID: run.id, Array(metrics[..<100]))
     try store.appendMetrics(runID: run.id, Array(metrics[100...]))
@@ -74,10 +76,11 @@ struct RunStoreTests {
     let data = try store.runData(id: run.id)
     #expect(data.metrics == metrics)
     #expect(data.metrics[7].trainLoss.isNaN)
-    #expect(data.evaluations == [
-      EvaluationPoint(step: 100, loss: 0.5, accuracy: 0.8),
-      EvaluationPoint(step: 249, loss: 0.25, accuracy: nil),
-    ])
+    #expect(
+      data.evaluations == [
+        EvaluationPoint(step: 100, loss: 0.5, accuracy: 0.8),
+        EvaluationPoint(step: 249, loss: 0.25, accuracy: nil),
+      ])
     #expect(data.run.status == .finished)
     #expect(data.run.summary == summary)
     #expect(data.run.endedAt != nil)
@@ -97,15 +100,19 @@ struct RunStoreTests {
     let store = try RunStore(path: folder.file("runs.sqlite"))
     let run = try store.createRun(sampleRun())
     try store.appendMetrics(
-      runID: run.id, (0..<10).map { MetricPoint(step: $0, seconds: 0, trainLoss: 1, learningRate: 1) })
+      runID: run.id,
+      (0..<10).map { MetricPoint(step: $0, seconds: 0, trainLoss: 1, learningRate: 1) })
     try store.markInterrupted(id: run.id)
     try store.markResumed(id: run.id)
     try store.appendMetrics(
-      runID: run.id, (5..<12).map { MetricPoint(step: $0, seconds: 1, trainLoss: 2, learningRate: 1) })
+      runID: run.id,
+      (5..<12).map { MetricPoint(step: $0, seconds: 1, trainLoss: 2, learningRate: 1) })
     let data = try store.runData(id: run.id)
     #expect(data.run.status == .running)
     #expect(data.metrics.map(\.step) == Array(0..<12))
-    #expect(data.metrics.map(\.trainLoss) == Array(repeating: 1, count: 5) + Array(repeating: 2, count: 7))
+    #expect(
+      data.metrics.map(\.trainLoss) == Array(repeating: 1, count: 5) + Array(repeating: 2, count: 7)
+    )
   }
 
   @Test func failAndInterruptRecordStatusAndMessage() throws {
@@ -113,7 +120,8 @@ struct RunStoreTests {
     let store = try RunStore(path: folder.file("runs.sqlite"))
     let failed = try store.createRun(sampleRun(seed: 1))
     let stopped = try store.createRun(sampleRun(seed: 2))
-    try store.failRun(id: failed.id, message: "loss is NaN at step 12 (first non-finite gradient: 0.weight)")
+    try store.failRun(
+      id: failed.id, message: "loss is NaN at step 12 (first non-finite gradient: 0.weight)")
     try store.markInterrupted(id: stopped.id, summary: RunSummary(steps: 40))
     #expect(try store.run(id: failed.id).status == .failed)
     #expect(try store.run(id: failed.id).failureMessage?.contains("step 12") == true)
@@ -165,8 +173,10 @@ struct RunStoreTests {
     try store.deleteRun(id: doomed.id)
     let counts = try store.read { db in
       (
-        try Int.fetchOne(db, sql: "SELECT count(*) FROM metrics WHERE runID = ?", arguments: [doomed.id]),
-        try Int.fetchOne(db, sql: "SELECT count(*) FROM evaluations WHERE runID = ?", arguments: [doomed.id]),
+        try Int.fetchOne(
+          db, sql: "SELECT count(*) FROM metrics WHERE runID = ?", arguments: [doomed.id]),
+        try Int.fetchOne(
+          db, sql: "SELECT count(*) FROM evaluations WHERE runID = ?", arguments: [doomed.id]),
         try Int.fetchOne(db, sql: "SELECT count(*) FROM metrics")
       )
     }
@@ -177,7 +187,8 @@ struct RunStoreTests {
       try store.run(id: doomed.id)
     }
     #expect(throws: RunStoreError.unknownRun(id: doomed.id, path: store.path)) {
-      try store.appendMetrics(runID: doomed.id, [MetricPoint(step: 9, seconds: 0, trainLoss: 1, learningRate: 1)])
+      try store.appendMetrics(
+        runID: doomed.id, [MetricPoint(step: 9, seconds: 0, trainLoss: 1, learningRate: 1)])
     }
     #expect(try store.listRuns().map(\.id) == [kept.id])
   }
@@ -270,7 +281,8 @@ struct RunStoreTests {
       let store = try RunStore(path: damaged)
       let run = try store.createRun(sampleRun())
       try store.appendMetrics(
-        runID: run.id, (0..<2000).map { MetricPoint(step: $0, seconds: 0, trainLoss: 1, learningRate: 1) })
+        runID: run.id,
+        (0..<2000).map { MetricPoint(step: $0, seconds: 0, trainLoss: 1, learningRate: 1) })
       try store.pool.writeWithoutTransaction { _ = try $0.checkpoint(.truncate) }
     }
     let handle = try FileHandle(forUpdating: URL(fileURLWithPath: damaged))
@@ -295,10 +307,13 @@ struct RunStoreTests {
     do {
       let store = try RunStore(path: sqlite)
       try store.write { db in
-        try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9-from-the-future')")
+        try db.execute(
+          sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9-from-the-future')")
       }
     }
-    #expect(throws: RunStoreError.schemaTooNew(path: sqlite, unknownMigrations: ["v9-from-the-future"])) {
+    #expect(
+      throws: RunStoreError.schemaTooNew(path: sqlite, unknownMigrations: ["v9-from-the-future"])
+    ) {
       try RunStore(path: sqlite)
     }
 
