@@ -69,6 +69,27 @@ public enum CodeVersion {
   }()
 }
 
+/// When process `pid` started, in clock ticks since boot (`/proc/PID/stat`, field 22), or nil where
+/// that cannot be read (no such process, not Linux). With the PID it names one process even after
+/// the PID is reused.
+public func processStartTime(_ pid: Int32) -> Int64? {
+  guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+    let close = stat.lastIndex(of: ")")
+  else { return nil }
+  // Fields after the command name (which may hold spaces) start at field 3.
+  let fields = stat[stat.index(after: close)...].split(separator: " ")
+  guard fields.count > 19 else { return nil }
+  return Int64(fields[19])
+}
+
+/// Whether the process that started a run still runs: `pid` is alive and, where both start times
+/// are known, started at `startTime` (not a later process that got the same PID).
+public func isRunProcessAlive(_ pid: Int32, startTime: Int64?) -> Bool {
+  guard isProcessAlive(pid) else { return false }
+  guard let startTime, let current = processStartTime(pid) else { return true }
+  return current == startTime
+}
+
 /// Whether a process is alive on this host: `kill(pid, 0)` succeeds, or fails only for lack of
 /// permission (the process exists but belongs to someone else).
 public func isProcessAlive(_ pid: Int32) -> Bool {

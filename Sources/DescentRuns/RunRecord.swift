@@ -34,12 +34,16 @@ public struct NewRun: Sendable {
   public var machine: MachineInfo
   /// The process that trains the run; defaults to this one. Used to detect stale runs.
   public var processID: Int32
+  /// When that process started (`processStartTime(_:)`), so that a reused PID is not taken for it.
+  public var processStartTime: Int64?
 
   public init(
     name: String, task: String, optimizer: String, hyperparametersJSON: String = "{}",
     configJSON: String = "{}", seed: Int64, groupID: String? = nil,
     codeVersion: String = CodeVersion.current, machine: MachineInfo = .current,
-    processID: Int32 = ProcessInfo.processInfo.processIdentifier
+    processID: Int32 = ProcessInfo.processInfo.processIdentifier,
+    processStartTime: Int64? = DescentRuns.processStartTime(
+      ProcessInfo.processInfo.processIdentifier)
   ) {
     self.name = name
     self.task = task
@@ -51,6 +55,7 @@ public struct NewRun: Sendable {
     self.codeVersion = codeVersion
     self.machine = machine
     self.processID = processID
+    self.processStartTime = processStartTime
   }
 }
 
@@ -95,6 +100,7 @@ public struct RunRecord: Sendable, Equatable, Codable {
   public var codeVersion: String
   public var machine: MachineInfo
   public var processID: Int32
+  public var processStartTime: Int64?
   public var startedAt: Date
   public var endedAt: Date?
   public var status: RunStatus

@@ -102,13 +102,14 @@ public final class RunStore: Sendable {
       try db.execute(
         sql: """
           INSERT INTO runs (id, name, task, optimizer, hyperparametersJSON, configJSON, seed,
-            groupID, codeVersion, hostname, cpuCores, cpuModel, processID, startedAt, status)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')
+            groupID, codeVersion, hostname, cpuCores, cpuModel, processID, processStartTime, startedAt,
+            status)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')
           """,
         arguments: [
           id, new.name, new.task, new.optimizer, new.hyperparametersJSON, new.configJSON, new.seed,
           new.groupID, new.codeVersion, new.machine.hostname, new.machine.cores,
-          new.machine.cpuModel, new.processID, startedAt,
+          new.machine.cpuModel, new.processID, new.processStartTime, startedAt,
         ])
       return try Self.fetchRun(db, id: id)!
     }
@@ -180,9 +181,9 @@ public final class RunStore: Sendable {
     try update(
       runID: id,
       sql: """
-        status = 'running', endedAt = NULL, failureMessage = NULL, processID = ?, hostname = ?
+        status = 'running', endedAt = NULL, failureMessage = NULL, processID = ?, processStartTime = ?, hostname = ?
         """,
-      arguments: [processID, MachineInfo.current.hostname])
+      arguments: [processID, processStartTime(processID), MachineInfo.current.hostname])
   }
 
   private func end(
@@ -271,14 +272,16 @@ public final class RunStore: Sendable {
   @discardableResult
   public func markStaleRunsInterrupted(
     hostname: String = MachineInfo.current.hostname,
-    isAlive: (Int32) -> Bool = isProcessAlive
+    isAlive: (_ pid: Int32, _ startTime: Int64?) -> Bool = isRunProcessAlive
   ) throws -> [String] {
     try write { db in
       let candidates = try Row.fetchAll(
-        db, sql: "SELECT id, processID FROM runs WHERE status = 'running' AND hostname = ?",
+        db,
+        sql:
+          "SELECT id, processID, processStartTime FROM runs WHERE status = 'running' AND hostname = ?",
         arguments: [hostname])
       var stale: [String] = []
-      for row in candidates where !isAlive(row["processID"]) {
+      for row in candidates where !isAlive(row["processID"], row["processStartTime"]) {
         let id: String = row["id"]
         try db.execute(
           sql: """
@@ -344,7 +347,8 @@ public final class RunStore: Sendable {
       seed: row["seed"], groupID: row["groupID"], codeVersion: row["codeVersion"],
       machine: MachineInfo(
         hostname: row["hostname"], cores: row["cpuCores"], cpuModel: row["cpuModel"]),
-      processID: row["processID"], startedAt: row["startedAt"], endedAt: row["endedAt"],
+      processID: row["processID"], processStartTime: row["processStartTime"],
+      startedAt: row["startedAt"], endedAt: row["endedAt"],
       status: RunStatus(rawValue: row["status"]) ?? .failed, failureMessage: row["failureMessage"],
       checkpointPath: row["checkpointPath"],
       summary: RunSummary(

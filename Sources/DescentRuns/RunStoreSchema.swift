@@ -28,6 +28,7 @@ enum RunStoreSchema {
             cpuCores INTEGER NOT NULL,
             cpuModel TEXT NOT NULL,
             processID INTEGER NOT NULL,
+            processStartTime INTEGER,
             startedAt DATETIME NOT NULL,
             endedAt DATETIME,
             status TEXT NOT NULL

@@ -32,6 +32,7 @@ func syntheticRuns(
       optimizer: optimizer, hyperparametersJSON: #"{"learningRate":0.05}"#, configJSON: "{}",
       seed: Int64(seed), groupID: nil, codeVersion: "0.1.0+test",
       machine: MachineInfo(hostname: "test-host", cores: 2, cpuModel: "Test CPU"), processID: 1,
+      processStartTime: nil,
       startedAt: Date(timeIntervalSince1970: 0), endedAt: Date(timeIntervalSince1970: 60),
       status: .finished, failureMessage: nil, checkpointPath: nil,
       summary: RunSummary(

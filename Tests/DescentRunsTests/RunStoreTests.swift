@@ -250,6 +250,11 @@ struct RunStoreTests {
     dead.processID = deadPID
     let deadRun = try store.createRun(dead)
     let liveRun = try store.createRun(sampleRun(seed: 2))
+    #expect(liveRun.processStartTime != nil)
+    #expect(liveRun.processStartTime == processStartTime(ProcessInfo.processInfo.processIdentifier))
+    var reused = sampleRun(seed: 5)  // a live PID, but a different process started earlier with it
+    reused.processStartTime = liveRun.processStartTime.map { $0 - 1 }
+    let reusedRun = try store.createRun(reused)
     var elsewhere = sampleRun(seed: 3)
     elsewhere.processID = deadPID
     elsewhere.machine.hostname = "some-other-host"
@@ -259,7 +264,7 @@ struct RunStoreTests {
     let finishedRun = try store.createRun(finished)
     try store.finishRun(id: finishedRun.id, summary: RunSummary())
 
-    #expect(try store.markStaleRunsInterrupted() == [deadRun.id])
+    #expect(try Set(store.markStaleRunsInterrupted()) == [deadRun.id, reusedRun.id])
     #expect(try store.run(id: deadRun.id).status == .interrupted)
     #expect(try store.run(id: deadRun.id).failureMessage?.contains(String(deadPID)) == true)
     #expect(try store.run(id: liveRun.id).status == .running)
