@@ -35,6 +35,8 @@ struct OptimizerSummary {
   var optimizer: String
   var runCount: Int
   var finalLoss: MeanAndDeviation?
+  /// Seeds whose last logged loss is NaN or infinite (diverged); left out of `finalLoss`.
+  var nonFiniteFinalLosses: Int
   var bestLoss: MeanAndDeviation?
   var finalAccuracy: MeanAndDeviation?
   var bestAccuracy: MeanAndDeviation?
@@ -50,6 +52,7 @@ struct OptimizerSummary {
     runCount = runs.count
     let numbers = runs.map(RunNumbers.init)
     finalLoss = MeanAndDeviation(numbers.compactMap(\.finalLoss))
+    nonFiniteFinalLosses = numbers.compactMap(\.finalLoss).filter { !$0.isFinite }.count
     bestLoss = MeanAndDeviation(numbers.compactMap(\.bestLoss))
     finalAccuracy = MeanAndDeviation(numbers.compactMap(\.finalAccuracy))
     bestAccuracy = MeanAndDeviation(numbers.compactMap(\.bestAccuracy))

@@ -76,17 +76,24 @@ public struct ReportBuilder: Sendable {
   /// The HTML page.
   public func html() -> String {
     let groups = self.groups
-    let lossValues = runs.flatMap { $0.metrics.map(\.trainLoss) }.filter(\.isFinite)
+    // Loss charts stop at 3× the highest starting loss: a diverging run leaves through the top
+    // instead of squeezing every other line into the bottom of the chart.
+    let startingLosses = runs.compactMap { $0.metrics.first { $0.trainLoss.isFinite }?.trainLoss }
+    let lossLimit = startingLosses.max().flatMap { $0 > 0 ? 3 * $0 : nil }
+    let lossValues = runs.flatMap { $0.metrics.map(\.trainLoss) }
+      .filter { $0.isFinite && $0 <= (lossLimit ?? .infinity) }
+    let smallestLoss = lossValues.min() ?? 0
+    let largestLoss = lossValues.max() ?? 0
     let lossScale =
-      options.lossScale
-      ?? ((lossValues.min() ?? 0) > 0 && (lossValues.max() ?? 0) > 10 * (lossValues.min() ?? 0)
-        ? .log : .linear)
+      options.lossScale ?? (smallestLoss > 0 && largestLoss > 10 * smallestLoss ? .log : .linear)
     let height = max(360, SVGLineChart.marginTop + 24 + Double(groups.count) * 18)
 
+    var chartCount = 0
     func chart(
       _ title: String, x xLabel: String, y yLabel: String, scale: AxisScale,
-      _ curve: (RunData) -> [(x: Double, y: Double)]
+      yMaximum: Double? = nil, _ curve: (RunData) -> [(x: Double, y: Double)]
     ) -> SVGLineChart {
+      chartCount += 1
       let series = groups.enumerated().compactMap { index, group -> ChartSeries? in
         let aggregate = AggregatedCurve(
           curves: group.runs.map(curve), maxPoints: options.maxPointsPerLine)
@@ -99,17 +106,18 @@ public struct ReportBuilder: Sendable {
       }
       return SVGLineChart(
         title: title, xLabel: xLabel, yLabel: yLabel, yScale: scale, series: series,
-        height: height)
+        height: height, yMaximum: yMaximum, identifier: "chart\(chartCount)")
     }
 
     var charts = [
-      chart("Training loss by step", x: "step", y: "training loss", scale: lossScale) {
-        $0.metrics.map { (Double($0.step), $0.trainLoss) }
-      },
-      chart("Training loss by wall-clock time", x: "seconds", y: "training loss", scale: lossScale)
-      {
-        $0.metrics.map { ($0.seconds, $0.trainLoss) }
-      },
+      chart(
+        "Training loss by step", x: "step", y: "training loss", scale: lossScale,
+        yMaximum: lossLimit
+      ) { $0.metrics.map { (Double($0.step), $0.trainLoss) } },
+      chart(
+        "Training loss by wall-clock time", x: "seconds", y: "training loss", scale: lossScale,
+        yMaximum: lossLimit
+      ) { $0.metrics.map { ($0.seconds, $0.trainLoss) } },
     ]
     if runs.contains(where: { $0.evaluations.contains { $0.accuracy != nil } }) {
       charts.append(
@@ -118,9 +126,10 @@ public struct ReportBuilder: Sendable {
         })
     } else if runs.contains(where: { !$0.evaluations.isEmpty }) {
       charts.append(
-        chart("Evaluation loss by step", x: "step", y: "evaluation loss", scale: lossScale) {
-          $0.evaluations.map { (Double($0.step), $0.loss) }
-        })
+        chart(
+          "Evaluation loss by step", x: "step", y: "evaluation loss", scale: lossScale,
+          yMaximum: lossLimit
+        ) { $0.evaluations.map { (Double($0.step), $0.loss) } })
     }
     charts.append(
       chart("Learning rate by step", x: "step", y: "learning rate", scale: .linear) {
@@ -174,7 +183,7 @@ public struct ReportBuilder: Sendable {
     }.sorted { ($0.finalLoss?.mean ?? .infinity) < ($1.finalLoss?.mean ?? .infinity) }
     let targetText = target.map { Self.number($0) } ?? "–"
     var out = """
-      <table class="summary">
+      <div class="scroll"><table class="summary">
       <thead><tr><th>Optimizer</th><th>Seeds</th><th>Final loss</th><th>Best loss</th>\
       <th>Final accuracy</th><th>Best accuracy</th><th>Time to loss ≤ \(escapeHTML(targetText))</th>\
       <th>Wall-clock</th><th>Steps/s</th><th>Optimizer state</th></tr></thead>
@@ -186,12 +195,19 @@ public struct ReportBuilder: Sendable {
       let color = Self.palette[index % Self.palette.count]
       let time: String
       if let t = s.timeToTarget {
-        time = Self.meanDeviation(t, unit: " s") + " (\(s.reachedTarget)/\(s.runCount))"
+        time = "\(s.reachedTarget)/\(s.runCount): " + Self.meanDeviation(t, unit: " s")
       } else {
         time = "not reached (0/\(s.runCount))"
       }
+      var finalLoss = Self.meanDeviation(s.finalLoss)
+      if s.nonFiniteFinalLosses > 0 {
+        finalLoss =
+          (s.finalLoss == nil ? "" : finalLoss + " ")
+          + "<span class=\"bad\">NaN/∞ in \(s.nonFiniteFinalLosses)/\(s.runCount)</span>"
+      }
+      // Cells are HTML made of numbers only; the optimizer name is escaped.
       let cells = [
-        Self.meanDeviation(s.finalLoss), Self.meanDeviation(s.bestLoss),
+        finalLoss, Self.meanDeviation(s.bestLoss),
         Self.meanDeviation(s.finalAccuracy, percent: true),
         Self.meanDeviation(s.bestAccuracy, percent: true), time,
         Self.meanDeviation(s.seconds, unit: " s"), Self.meanDeviation(s.stepsPerSecond),
@@ -200,15 +216,15 @@ public struct ReportBuilder: Sendable {
       out +=
         "<tr><th scope=\"row\"><span class=\"swatch\" style=\"background:\(color)\"></span>"
         + "\(escapeHTML(s.optimizer))</th><td>\(s.runCount)</td>"
-        + cells.map { "<td>\(escapeHTML($0))</td>" }.joined() + "</tr>\n"
+        + cells.map { "<td>\($0)</td>" }.joined() + "</tr>\n"
     }
-    out += "</tbody>\n</table>\n"
+    out += "</tbody>\n</table>\n</div>\n"
     out += """
       <p class="note">Mean ± sample standard deviation over seeds. Losses are training losses at the \
       last logged step (final) and the lowest logged (best); accuracies come from the evaluations. \
       Time to target: wall-clock seconds to the first logged step at or below the target \
       (\(escapeHTML(options.targetLoss == nil ? "automatic: the highest per-optimizer mean best loss" : "given")); \
-      in brackets how many seeds reached it. Rows are ordered by mean final loss.</p>
+      first how many seeds reached it. Rows are ordered by mean final loss.</p>
 
       """
     return out
@@ -216,7 +232,7 @@ public struct ReportBuilder: Sendable {
 
   func runsTable() -> String {
     var out = """
-      <table class="runs">
+      <div class="scroll"><table class="runs">
       <thead><tr><th>Run</th><th>Optimizer</th><th>Seed</th><th>Status</th><th>Steps</th>\
       <th>Seconds</th><th>Final loss</th><th>Best loss</th><th>Final accuracy</th>\
       <th>Hyperparameters</th><th>Note</th></tr></thead>
@@ -239,7 +255,7 @@ public struct ReportBuilder: Sendable {
         "<tr class=\"status-\(data.run.status.rawValue)\">"
         + cells.map { "<td>\(escapeHTML($0))</td>" }.joined() + "</tr>\n"
     }
-    return out + "</tbody>\n</table>\n"
+    return out + "</tbody>\n</table>\n</div>\n"
   }
 
   /// Four significant digits.
@@ -248,6 +264,8 @@ public struct ReportBuilder: Sendable {
     return String(format: "%.4g", value)
   }
 
+  /// `mean ± deviation` as HTML (the deviation in a smaller `sd` span), or the mean alone for
+  /// one seed.
   static func meanDeviation(_ value: MeanAndDeviation?, unit: String = "", percent: Bool = false)
     -> String
   {
@@ -256,8 +274,11 @@ public struct ReportBuilder: Sendable {
     let suffix = percent ? " %" : unit
     if value.count < 2 { return number(scale * value.mean) + suffix }
     // Two significant digits are all a standard deviation over a few seeds can claim.
-    let deviation = String(format: "%.2g", scale * value.standardDeviation)
-    return number(scale * value.mean) + " ± " + deviation + suffix
+    // Rounding noise between identical seeds shows as 0, not 1e-14.
+    let spread = value.standardDeviation <= 1e-9 * abs(value.mean) ? 0 : value.standardDeviation
+    let deviation = String(format: "%.2g", scale * spread)
+    return number(scale * value.mean) + suffix + " <span class=\"sd\">± " + deviation + suffix
+      + "</span>"
   }
 
   static func bytes(_ count: Int) -> String {
@@ -279,7 +300,10 @@ public struct ReportBuilder: Sendable {
     h2 { font-size: 17px; margin: 24px 0 8px; }
     .meta, .note { color: #555; font-size: 13px; }
     table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }
-    th, td { padding: 4px 10px; border-bottom: 1px solid #e3e3e3; text-align: right; }
+    th, td { padding: 4px 8px; border-bottom: 1px solid #e3e3e3; text-align: right; }
+    .scroll { overflow-x: auto; }
+    .sd { color: #777; font-size: 11px; display: block; }
+    .bad { color: #b00; }
     td, tbody th { white-space: nowrap; }
     th:first-child, td:first-child, thead th { text-align: left; }
     thead th { background: #f5f5f7; }

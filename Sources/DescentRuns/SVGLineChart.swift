@@ -51,10 +51,16 @@ public struct SVGLineChart: Sendable {
   public var series: [ChartSeries]
   public var width: Double
   public var height: Double
+  /// Values above it do not widen the y axis; lines going there are cut at the plot's top edge
+  /// (a diverging run must not flatten every other line). nil: no limit.
+  public var yMaximum: Double?
+  /// Unique within the page: names the chart's clip path.
+  public var identifier: String
 
   public init(
     title: String, xLabel: String, yLabel: String, yScale: AxisScale = .linear,
-    series: [ChartSeries], width: Double = 640, height: Double = 360
+    series: [ChartSeries], width: Double = 640, height: Double = 360, yMaximum: Double? = nil,
+    identifier: String = "chart"
   ) {
     self.title = title
     self.xLabel = xLabel
@@ -63,6 +69,8 @@ public struct SVGLineChart: Sendable {
     self.series = series
     self.width = width
     self.height = height
+    self.yMaximum = yMaximum
+    self.identifier = identifier
   }
 
   static let marginLeft = 64.0
@@ -84,7 +92,9 @@ public struct SVGLineChart: Sendable {
 
       """
     let xs = series.flatMap(\.x)
-    let ys = series.flatMap { s in s.y + (s.band.map { $0.lower + $0.upper } ?? []) }
+    let allYs = series.flatMap { s in s.y + (s.band.map { $0.lower + $0.upper } ?? []) }
+    let ys = yMaximum.map { limit in allYs.filter { $0 <= limit } } ?? allYs
+    let clipped = ys.count < allYs.filter(\.isFinite).count
     guard let xAxis = ChartAxis(values: xs, scale: .linear),
       let yAxis = ChartAxis(values: ys, scale: yScale)
     else {
@@ -125,13 +135,16 @@ public struct SVGLineChart: Sendable {
         """
     }
     out += "</g>\n"
-    let yLabelText = yScale == .log ? "\(yLabel) (log scale)" : yLabel
+    var yLabelText = yScale == .log ? "\(yLabel) (log scale)" : yLabel
+    if clipped { yLabelText += ", clipped" }
     out += """
       <text class="axis-label" x="\(f(plotLeft + plotWidth / 2))" y="\(f(height - 8))" \
       text-anchor="middle">\(escapeHTML(xLabel))</text>
       <text class="axis-label" x="14" y="\(f(plotTop + plotHeight / 2))" text-anchor="middle" \
       transform="rotate(-90 14 \(f(plotTop + plotHeight / 2)))">\(escapeHTML(yLabelText))</text>
-      <g class="lines">
+      <clipPath id="\(escapeHTML(identifier))-plot"><rect x="\(f(plotLeft))" y="\(f(plotTop))" \
+      width="\(f(plotWidth))" height="\(f(plotHeight))"/></clipPath>
+      <g class="lines" clip-path="url(#\(escapeHTML(identifier))-plot)">
 
       """
     for s in series {

@@ -118,6 +118,21 @@ struct ReportTests {
     #expect(html.contains("training loss (log scale)"))
   }
 
+  @Test func divergingRunIsClippedInChartsAndFlaggedInTheTable() throws {
+    var diverged = syntheticRuns(
+      optimizer: "sgd-high-lr", seeds: 1, rate: 0.01, secondsPerStep: 0.003)[0]
+    for k in 200..<400 { diverged.metrics[k].trainLoss = k < 210 ? 1e4 * Double(k - 199) : .nan }
+    let runs =
+      syntheticRuns(optimizer: "adam", seeds: 3, rate: 0.02, secondsPerStep: 0.004) + [diverged]
+    let html = ReportBuilder(runs: runs).html()
+    #expect(XMLParser(data: Data(html.utf8)).parse())
+    #expect(html.contains("training loss (log scale), clipped"))
+    #expect(html.contains("NaN/∞ in 1/1"))
+    // The axis ends near the starting loss (2.33 → 10), not at the spike (1e5).
+    #expect(html.contains(">10</text>"))
+    #expect(!html.contains(">1e5</text>"))
+  }
+
   @Test func summaryTableHoldsMeanAndDeviationOverSeeds() throws {
     let runs = syntheticRuns(optimizer: "adam", seeds: 3, rate: 0.02, secondsPerStep: 0.004)
     let finals = runs.map { $0.metrics.last!.trainLoss }
@@ -131,7 +146,9 @@ struct ReportTests {
     #expect(abs(summary.timeToTarget!.mean - expectedTimes.reduce(0, +) / 3) < 1e-12)
     #expect(summary.optimizerStateBytes == 792)
     let html = ReportBuilder(runs: runs, options: ReportOptions(targetLoss: 0.5)).html()
-    #expect(html.contains(ReportBuilder.number(mean) + " ± " + String(format: "%.2g", deviation)))
+    #expect(
+      html.contains(
+        ReportBuilder.number(mean) + " <span class=\"sd\">± " + String(format: "%.2g", deviation)))
     #expect(html.contains("Time to loss ≤ 0.5"))
     #expect(html.contains("792 B"))
   }
