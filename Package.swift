@@ -9,12 +9,14 @@ let package = Package(
     .library(name: "DescentNN", targets: ["DescentNN"]),
     .library(name: "DescentOptimizers", targets: ["DescentOptimizers"]),
     .library(name: "DescentData", targets: ["DescentData"]),
+    .library(name: "DescentRuns", targets: ["DescentRuns"]),
     .library(name: "DescentTestSupport", targets: ["DescentTestSupport"]),
     .executable(name: "descent", targets: ["DescentCLI"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
   ],
   targets: [
     // OpenBLAS's C interface (types and prototypes). The library itself is loaded at first use
@@ -35,7 +37,7 @@ let package = Package(
       linkerSettings: [.linkedLibrary("dl")]
     ),
     .target(name: "DescentNN", dependencies: ["Descent"]),
-    // Vectorizable square roots (see its header): the optimizers' fused loops need them.
+    // The optimizers' fused loops inline CDescentKernels' errno-free sqrt and exp.
     .target(
       name: "DescentOptimizers",
       dependencies: ["Descent", "CDescentKernels"]
@@ -50,6 +52,11 @@ let package = Package(
     .target(
       name: "DescentBenchmarks",
       dependencies: ["Descent", "DescentOptimizers", "CDescentKernels"]
+    ),
+    // The run store (SQLite through GRDB) and the HTML reports (see docs/runs-and-reports.md).
+    .target(
+      name: "DescentRuns",
+      dependencies: ["Descent", .product(name: "GRDB", package: "GRDB.swift")]
     ),
     .target(
       name: "DescentTestSupport",
@@ -82,6 +89,10 @@ let package = Package(
       name: "DescentDataTests",
       dependencies: ["Descent", "DescentData", "DescentOptimizers", "DescentTestSupport"],
       resources: [.copy("Fixtures")]
+    ),
+    .testTarget(
+      name: "DescentRunsTests",
+      dependencies: ["DescentRuns", .product(name: "GRDB", package: "GRDB.swift")]
     ),
   ],
   swiftLanguageModes: [.v6]
