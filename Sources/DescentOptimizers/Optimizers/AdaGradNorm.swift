@@ -1,3 +1,4 @@
+import CDescentKernels
 import Descent
 
 /// AdaGrad-Norm: gradient descent with one scalar AdaGrad step size for all parameters, the base
@@ -103,25 +104,71 @@ public struct AdaGradNorm: GradientTransformation {
     return total
   }
 
-  /// ‖g + weightDecay·θ‖² of one tensor, accumulated in Double.
+  /// ‖g + weightDecay·θ‖² of one tensor, accumulated in Double: fixed blocks of
+  /// ``normBlock`` elements, summed in parallel and combined in index order, so the result does not
+  /// depend on the thread count.
   private func effectiveGradientSquaredNorm(_ gradient: Tensor, _ parameter: Tensor) -> Double {
-    func sum<T: TensorFloat>(_: T.Type) -> Double {
+    let decay = weightDecay != 0
+    func sum<T: TensorFloat>(_: T.Type, _ block: (UnsafePointer<T>, UnsafePointer<T>, Int) -> Double)
+      -> Double
+    {
       gradient.withUnsafeBufferPointer(as: T.self) { g in
         parameter.withUnsafeBufferPointer(as: T.self) { p in
-          var total = 0.0
-          for i in g.indices {
-            let e = Double(weightDecay != 0 ? g[i] + T(weightDecay) * p[i] : g[i])
-            total += e * e
+          let count = g.count
+          let blocks = (count + Self.normBlock - 1) / Self.normBlock
+          if blocks == 0 { return 0 }
+          let partial = UnsafeMutablePointer<Double>.allocate(capacity: blocks)
+          defer { partial.deallocate() }
+          Parallelism.forEachChunk(count: blocks, grain: 4) { chunk in
+            for k in chunk {
+              let start = k * Self.normBlock
+              let n = Swift.min(Self.normBlock, count - start)
+              partial[k] = block(g.baseAddress! + start, p.baseAddress! + start, n)
+            }
           }
+          var total = 0.0
+          for k in 0..<blocks { total += partial[k] }
           return total
         }
       }
     }
     switch gradient.dtype {
-    case .float32: return sum(Float.self)
-    case .float64: return sum(Double.self)
+    case .float32:
+      return sum(Float.self) { g, p, n in
+        descent_sum_squares_f32(g, p, n, decay ? 1 : 0, Float(weightDecay))
+      }
+    case .float64:
+      return sum(Double.self) { g, p, n in
+        Self.sumOfSquares(g, p, n, decay: decay, weightDecay: weightDecay)
+      }
     default: preconditionFailure("adagradnorm: \(gradient.dtype) gradients are not trainable")
     }
+  }
+
+  /// Elements per block of the norm pass (fixed: the sum must not depend on the thread count).
+  static let normBlock = 1 << 14
+
+  /// Σ (g + wd·p)² of one block of doubles, in the order of CDescentKernels'
+  /// `descent_sum_squares_f32`: eight interleaved accumulators combined pairwise.
+  private static func sumOfSquares(
+    _ g: UnsafePointer<Double>, _ p: UnsafePointer<Double>, _ n: Int, decay: Bool,
+    weightDecay: Double
+  ) -> Double {
+    var acc = SIMD8<Double>()
+    var i = 0
+    while i + 8 <= n {
+      for j in 0..<8 {
+        let e = decay ? g[i + j] + weightDecay * p[i + j] : g[i + j]
+        acc[j] += e * e
+      }
+      i += 8
+    }
+    while i < n {
+      let e = decay ? g[i] + weightDecay * p[i] : g[i]
+      acc[i & 7] += e * e
+      i += 1
+    }
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
   }
 
   struct Kernel: FusedKernel {
@@ -132,6 +179,12 @@ public struct AdaGradNorm: GradientTransformation {
       let wd = T(weightDecay)
       let negStep = T(-stepSize)
       let d = T(denominator)
+      if let c = b.inPlaceFloat32(range), !maximize, float32DecayIsExact(weightDecay) {
+        descent_adagradnorm_step_f32(
+          c.parameter, c.gradient, c.count, Float(-stepSize), Float(denominator),
+          weightDecay != 0 ? 1 : 0, Float(weightDecay))
+        return
+      }
       for i in range {
         let p = b.parameter[i]
         var g = maximize ? -b.gradient[i] : b.gradient[i]

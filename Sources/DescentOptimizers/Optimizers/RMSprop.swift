@@ -1,3 +1,4 @@
+import CDescentKernels
 import Descent
 
 /// RMSprop with optional centering and momentum, step for step as PyTorch's `torch.optim.RMSprop`.
@@ -114,6 +115,12 @@ public struct RMSprop: GradientTransformation {
       let wd = T(weightDecay)
       let mu = T(momentum)
       let negLR = T(-learningRate)
+      if let c = b.inPlaceFloat32(range), gAvg == nil, buffer == nil, weightDecay == 0, !maximize {
+        descent_rmsprop_step_f32(
+          c.parameter, c.gradient, c.state(0), c.count, Float(alpha), Float(1 - alpha),
+          Float(epsilon), Float(-learningRate))
+        return
+      }
       if b.parameterIsOutput && gAvg == nil && buffer == nil && weightDecay == 0 && !maximize {
         // In place, plain RMSprop: a branch-free loop that vectorizes.
         let out = b.output
