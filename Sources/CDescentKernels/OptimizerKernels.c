@@ -149,21 +149,35 @@ DESCENT_CLONES void descent_adagradnorm_step_f32(float *restrict p, const float 
   else adagradnorm(p, g, n, negStep, d, 0, wd);
 }
 
+typedef float float8 __attribute__((ext_vector_type(8)));
+typedef double double8 __attribute__((ext_vector_type(8)));
+
+// 32 lanes in four vectors: element i goes into lane i mod 32 (vector (i / 8) mod 4, lane i mod 8),
+// enough independent additions to hide their latency.
 ALWAYS_INLINE double sum_squares(const float *restrict g, const float *restrict p, long n,
                                  int decay, float wd) {
-  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  double8 zero = 0.0;
+  double8 acc[4] = {zero, zero, zero, zero};
   long i = 0;
-  for (; i + 8 <= n; i += 8) {
-    for (int j = 0; j < 8; j++) {
-      double e = (double)(decay ? g[i + j] + wd * p[i + j] : g[i + j]);
-      acc[j] += e * e;
+  for (; i + 32 <= n; i += 32) {
+    for (int k = 0; k < 4; k++) {
+      float8 x;
+      __builtin_memcpy(&x, g + i + 8 * k, sizeof x);
+      if (decay) {
+        float8 y;
+        __builtin_memcpy(&y, p + i + 8 * k, sizeof y);
+        x = x + wd * y;
+      }
+      double8 e = __builtin_convertvector(x, double8);
+      acc[k] = acc[k] + e * e;
     }
   }
   for (; i < n; i++) {
     double e = (double)(decay ? g[i] + wd * p[i] : g[i]);
-    acc[i & 7] += e * e;
+    acc[(i >> 3) & 3][i & 7] += e * e;
   }
-  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  double8 s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
 DESCENT_CLONES double descent_sum_squares_f32(const float *restrict g, const float *restrict p,

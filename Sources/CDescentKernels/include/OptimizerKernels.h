@@ -49,9 +49,10 @@ void descent_diffgrad_step_f32(float *p, const float *g, float *m, float *v, flo
 void descent_adagradnorm_step_f32(float *p, const float *g, long n, float negStep, float d,
                                   int decay, float wd);
 
-/// Σ e², e = (float)(g + wd·p) when decay else g, each square and sum in double: eight
-/// interleaved accumulators (element i into accumulator i mod 8) combined pairwise, so the result
-/// depends only on n, never on the CPU. p may be null when decay is 0.
+/// Σ e², e = (float)(g + wd·p) when decay else g, each square and sum in double: 32 interleaved
+/// accumulators (element i into accumulator i mod 32, as four vectors of eight), the vectors
+/// added pairwise ((a0 + a1) + (a2 + a3)) and their eight lanes pairwise, so the result depends
+/// only on n, never on the CPU. p may be null when decay is 0.
 double descent_sum_squares_f32(const float *g, const float *p, long n, int decay, float wd);
 
 #endif

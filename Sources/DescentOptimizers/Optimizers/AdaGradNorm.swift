@@ -149,26 +149,19 @@ public struct AdaGradNorm: GradientTransformation {
   static let normBlock = 1 << 14
 
   /// Σ (g + wd·p)² of one block of doubles, in the order of CDescentKernels'
-  /// `descent_sum_squares_f32`: eight interleaved accumulators combined pairwise.
+  /// `descent_sum_squares_f32`: element i into accumulator i mod 32 (four vectors of eight), the
+  /// vectors added pairwise and then their lanes.
   private static func sumOfSquares(
     _ g: UnsafePointer<Double>, _ p: UnsafePointer<Double>, _ n: Int, decay: Bool,
     weightDecay: Double
   ) -> Double {
-    var acc = SIMD8<Double>()
-    var i = 0
-    while i + 8 <= n {
-      for j in 0..<8 {
-        let e = decay ? g[i + j] + weightDecay * p[i + j] : g[i + j]
-        acc[j] += e * e
-      }
-      i += 8
-    }
-    while i < n {
+    var acc = [SIMD8<Double>](repeating: .zero, count: 4)
+    for i in 0..<n {
       let e = decay ? g[i] + weightDecay * p[i] : g[i]
-      acc[i & 7] += e * e
-      i += 1
+      acc[(i >> 3) & 3][i & 7] += e * e
     }
-    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+    let s = (acc[0] + acc[1]) + (acc[2] + acc[3])
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
   }
 
   struct Kernel: FusedKernel {
