@@ -77,15 +77,51 @@ DESCENT_CLONES void descent_adadelta_step_f32(float *restrict p, const float *re
   }
 }
 
-DESCENT_CLONES void descent_rmsprop_step_f32(float *restrict p, const float *restrict g,
-                                             float *restrict v, long n, float alpha, float w,
-                                             float eps, float negLR) {
+ALWAYS_INLINE void rmsprop(float *restrict p, const float *restrict g, float *restrict v,
+                           float *restrict gAvg, float *restrict buf, long n, float alpha, float w,
+                           float oneMinusW, float mu, float eps, float negLR, int centered,
+                           int lerpLow, int momentum) {
   for (long i = 0; i < n; i++) {
     float gi = g[i];
     float vNew = v[i] * alpha + (w * gi) * gi;
     v[i] = vNew;
-    p[i] = p[i] + (negLR * gi) / (descent_sqrtf(vNew) + eps);
+    float avg;
+    if (centered) {
+      float old = gAvg[i];
+      float mean = lerpLow ? old + w * (gi - old) : gi - (gi - old) * oneMinusW;
+      gAvg[i] = mean;
+      avg = descent_sqrtf(vNew + (-1.0f * mean) * mean);
+    } else {
+      avg = descent_sqrtf(vNew);
+    }
+    avg = avg + eps;
+    if (momentum) {
+      float m = buf[i] * mu + gi / avg;
+      buf[i] = m;
+      p[i] = p[i] + negLR * m;
+    } else {
+      p[i] = p[i] + (negLR * gi) / avg;
+    }
   }
+}
+
+DESCENT_CLONES void descent_rmsprop_step_f32(float *restrict p, const float *restrict g,
+                                             float *restrict v, float *restrict gAvg,
+                                             float *restrict buf, long n, float alpha, float w,
+                                             float oneMinusW, int lerpLow, float mu, float eps,
+                                             float negLR) {
+#define RMSPROP(c, l, m) rmsprop(p, g, v, gAvg, buf, n, alpha, w, oneMinusW, mu, eps, negLR, c, l, m)
+  if (!gAvg) {
+    if (buf) RMSPROP(0, 0, 1);
+    else RMSPROP(0, 0, 0);
+  } else if (lerpLow) {
+    if (buf) RMSPROP(1, 1, 1);
+    else RMSPROP(1, 1, 0);
+  } else {
+    if (buf) RMSPROP(1, 0, 1);
+    else RMSPROP(1, 0, 0);
+  }
+#undef RMSPROP
 }
 
 ALWAYS_INLINE void adam(float *restrict p, const float *restrict g, float *restrict m,

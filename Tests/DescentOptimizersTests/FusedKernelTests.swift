@@ -1,8 +1,9 @@
 import Descent
-@testable import DescentOptimizers
 import DescentTestSupport
 import Foundation
 import Testing
+
+@testable import DescentOptimizers
 
 /// The float32 C kernels (CDescentKernels' OptimizerKernels.c) behind the optimizers' in-place fast
 /// paths give the same bits as the Swift general loops, and as each other on 1 and 2 threads.
@@ -59,6 +60,21 @@ import Testing
         learningRate: 0.01, alpha: 0.99, epsilon: 1e-8, weightDecay: 0, momentum: 0,
         centered: false, maximize: false)
     },
+    Case(name: "rmsprop centered momentum", nonNegativeState: [true, false, false]) { _ in
+      RMSprop.Kernel(
+        learningRate: 0.01, alpha: 0.99, epsilon: 1e-8, weightDecay: 0, momentum: 0.9,
+        centered: true, maximize: false)
+    },
+    Case(name: "rmsprop centered alpha 0.3", nonNegativeState: [true, false]) { _ in
+      RMSprop.Kernel(
+        learningRate: 0.01, alpha: 0.3, epsilon: 1e-8, weightDecay: 0, momentum: 0,
+        centered: true, maximize: false)
+    },
+    Case(name: "rmsprop momentum", nonNegativeState: [true, false]) { _ in
+      RMSprop.Kernel(
+        learningRate: 0.01, alpha: 0.99, epsilon: 1e-8, weightDecay: 0, momentum: 0.9,
+        centered: false, maximize: false)
+    },
     Case(name: "adam", nonNegativeState: [false, true]) { t in
       adam(t, decoupled: false, weightDecay: 0)
     },
@@ -109,8 +125,10 @@ import Testing
   func cKernelMatchesTheSwiftGeneralLoopBitForBit(_ testCase: Case) throws {
     let n = 3001
     var rng = SplitMix64(state: 11)
+    // Second moments in [0.01, 0.02), signed state in [−0.01, 0.01): centered RMSprop's v − ḡ²
+    // stays positive.
     func floats(nonNegative: Bool = false, scale: Double = 1) -> [Float] {
-      rng.values(n).map { Float(nonNegative ? abs($0) * scale : $0 * scale) }
+      rng.values(n).map { Float(nonNegative ? (1 + abs($0)) * scale : $0 * scale) }
     }
     let start = floats()
     let states = testCase.nonNegativeState.map { floats(nonNegative: $0, scale: 0.01) }
@@ -148,7 +166,8 @@ import Testing
   @Test(arguments: [
     ("sgd", [String: String]()), ("sgd", ["momentum": "0.9", "weightDecay": "0.01"]),
     ("sgd", ["momentum": "0.9", "nesterov": "true"]), ("adagrad", [:]), ("adadelta", [:]),
-    ("rmsprop", [:]), ("adam", ["amsgrad": "true"]), ("adamw", [:]), ("diffgrad", [:]),
+    ("rmsprop", [:]), ("rmsprop", ["centered": "true", "momentum": "0.9"]),
+    ("adam", ["amsgrad": "true"]), ("adamw", [:]), ("diffgrad", [:]),
     ("adagradnorm", [:]), ("adagradnorm", ["weightDecay": "0.01"]),
   ])
   func oneAndTwoThreadsGiveTheSameBits(_ name: String, _ settings: [String: String]) throws {
@@ -177,7 +196,9 @@ import Testing
     let n = 3 * AdaGradNorm.normBlock + 123
     let values = rng.values(n).map { Float($0) }
     var p = ParameterTree([("w", Tensor(values.map(Double.init), shape: [n], dtype: .float32))])
-    let gradient = ParameterTree([("w", Tensor(values.map(Double.init), shape: [n], dtype: .float32))])
+    let gradient = ParameterTree([
+      ("w", Tensor(values.map(Double.init), shape: [n], dtype: .float32))
+    ])
     let optimizer = Optimizer(try AdaGradNorm(learningRate: 0.01), for: p)
     try optimizer.step(&p, gradients: gradient)
     let state = try #require(optimizer.state(as: AdaGradNorm.State.self))

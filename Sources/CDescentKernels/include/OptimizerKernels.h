@@ -28,9 +28,12 @@ void descent_adagrad_step_f32(float *p, const float *g, float *sum, long n, floa
 void descent_adadelta_step_f32(float *p, const float *g, float *v, float *u, long n, float rho,
                                float w, float eps, float negLR);
 
-/// RMSprop, neither centered nor with momentum: v ← v·alpha + w·g·g;
-/// p ← p + negLR·g / (√v + eps) (w = 1 − alpha).
-void descent_rmsprop_step_f32(float *p, const float *g, float *v, long n, float alpha, float w,
+/// RMSprop: v ← v·alpha + w·g·g (w = 1 − alpha); when gAvg is non-null (centered)
+/// ḡ ← lerp(ḡ, g, w) (ḡ + w·(g − ḡ) when lerpLow, else g − (g − ḡ)·oneMinusW) and
+/// a ← √(v − ḡ·ḡ), else a ← √v; a ← a + eps; when buf is non-null (momentum)
+/// b ← b·mu + g / a and p ← p + negLR·b, else p ← p + negLR·g / a.
+void descent_rmsprop_step_f32(float *p, const float *g, float *v, float *gAvg, float *buf, long n,
+                              float alpha, float w, float oneMinusW, int lerpLow, float mu,
                               float eps, float negLR);
 
 /// Adam (and AdamW with decay = 1 − lr·wd): m ← m + w1·(g − m); v ← v·b2 + w2·g·g;

@@ -109,7 +109,9 @@ public struct AdaGradNorm: GradientTransformation {
   /// depend on the thread count.
   private func effectiveGradientSquaredNorm(_ gradient: Tensor, _ parameter: Tensor) -> Double {
     let decay = weightDecay != 0
-    func sum<T: TensorFloat>(_: T.Type, _ block: (UnsafePointer<T>, UnsafePointer<T>, Int) -> Double)
+    func sum<T: TensorFloat>(
+      _: T.Type, _ block: (UnsafePointer<T>, UnsafePointer<T>, Int) -> Double
+    )
       -> Double
     {
       gradient.withUnsafeBufferPointer(as: T.self) { g in
