@@ -154,11 +154,21 @@ import Testing
       kernel.run(slow, 0..<n)
       general.pointers[0].update(from: general.pointers[1], count: n)
     }
-    #expect(inPlace.bits(0) == general.bits(0), "\(testCase.name): parameters differ")
+    #expect(
+      firstDifference(inPlace.bits(0), general.bits(0)) == nil,
+      "\(testCase.name): parameters differ")
     #expect(inPlace.bits(0) != start.map(\.bitPattern), "\(testCase.name): nothing moved")
     for s in testCase.nonNegativeState.indices {
-      #expect(inPlace.bits(1 + s) == general.bits(2 + s), "\(testCase.name): state \(s) differs")
+      #expect(
+        firstDifference(inPlace.bits(1 + s), general.bits(2 + s)) == nil,
+        "\(testCase.name): state \(s) differs")
     }
+  }
+
+  /// The first index where two bit patterns differ (and both values there), or nil.
+  func firstDifference(_ a: [UInt32], _ b: [UInt32]) -> String? {
+    guard let i = a.indices.first(where: { a[$0] != b[$0] }) else { return nil }
+    return "element \(i): \(Float(bitPattern: a[i])) vs \(Float(bitPattern: b[i]))"
   }
 
   /// Through the public driver on a tensor large enough to be split over two threads (and, for
