@@ -199,20 +199,29 @@ import Testing
     #expect(one != start)
   }
 
-  /// The blocked norm pass of AdaGradNorm (fixed blocks, combined in index order) agrees with a
-  /// plain float64 sum to rounding, over several blocks and a ragged last block.
-  @Test func adaGradNormAccumulatorIsTheSquaredGradientNorm() throws {
+  /// The blocked norm pass of AdaGradNorm (fixed blocks of 32-lane sums, combined in index order)
+  /// agrees with a plain float64 sum to rounding, over several blocks and a ragged last block.
+  @Test(arguments: [(DType.float32, 0.0), (.float32, 0.1), (.float64, 0.0), (.float64, 0.1)])
+  func adaGradNormAccumulatorIsTheSquaredGradientNorm(_ dtype: DType, _ weightDecay: Double)
+    throws
+  {
     var rng = SplitMix64(state: 9)
     let n = 3 * AdaGradNorm.normBlock + 123
-    let values = rng.values(n).map { Float($0) }
-    var p = ParameterTree([("w", Tensor(values.map(Double.init), shape: [n], dtype: .float32))])
-    let gradient = ParameterTree([
-      ("w", Tensor(values.map(Double.init), shape: [n], dtype: .float32))
-    ])
-    let optimizer = Optimizer(try AdaGradNorm(learningRate: 0.01), for: p)
+    let round: (Double) -> Double = dtype == .float32 ? { Double(Float($0)) } : { $0 }
+    let g = rng.values(n).map(round)
+    let w = rng.values(n).map(round)
+    var p = ParameterTree([("w", Tensor(w, shape: [n], dtype: dtype))])
+    let gradient = ParameterTree([("w", Tensor(g, shape: [n], dtype: dtype))])
+    let optimizer = Optimizer(
+      try AdaGradNorm(learningRate: 0.01, weightDecay: weightDecay), for: p)
     try optimizer.step(&p, gradients: gradient)
     let state = try #require(optimizer.state(as: AdaGradNorm.State.self))
-    let expected = values.reduce(0.0) { $0 + Double($1) * Double($1) }
-    #expect(abs(state.accumulator - expected) <= 1e-12 * expected)
+    let expected = zip(g, w).reduce(0.0) { total, gw in
+      let e =
+        dtype == .float32
+        ? Double(Float(gw.0) + Float(weightDecay) * Float(gw.1)) : gw.0 + weightDecay * gw.1
+      return total + e * e
+    }
+    #expect(abs(state.accumulator - expected) <= 1e-12 * expected, "\(dtype) \(weightDecay)")
   }
 }

@@ -157,12 +157,28 @@ public struct AdaGradNorm: GradientTransformation {
     _ g: UnsafePointer<Double>, _ p: UnsafePointer<Double>, _ n: Int, decay: Bool,
     weightDecay: Double
   ) -> Double {
-    var acc = [SIMD8<Double>](repeating: .zero, count: 4)
-    for i in 0..<n {
-      let e = decay ? g[i] + weightDecay * p[i] : g[i]
-      acc[(i >> 3) & 3][i & 7] += e * e
+    func load(_ i: Int) -> SIMD8<Double> {
+      let x = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Double>.self)
+      if !decay { return x }
+      return x + weightDecay * UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Double>.self)
     }
-    let s = (acc[0] + acc[1]) + (acc[2] + acc[3])
+    var acc = (SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>())
+    var i = 0
+    while i + 32 <= n {
+      let (e0, e1, e2, e3) = (load(i), load(i + 8), load(i + 16), load(i + 24))
+      acc.0 += e0 * e0
+      acc.1 += e1 * e1
+      acc.2 += e2 * e2
+      acc.3 += e3 * e3
+      i += 32
+    }
+    var lanes = [acc.0, acc.1, acc.2, acc.3]
+    while i < n {
+      let e = decay ? g[i] + weightDecay * p[i] : g[i]
+      lanes[(i >> 3) & 3][i & 7] += e * e
+      i += 1
+    }
+    let s = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
     return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
   }
 
