@@ -110,7 +110,8 @@ DESCENT_CLONES void descent_rmsprop_step_f32(float *restrict p, const float *res
                                              float *restrict buf, long n, float alpha, float w,
                                              float oneMinusW, int lerpLow, float mu, float eps,
                                              float negLR) {
-#define RMSPROP(c, l, m) rmsprop(p, g, v, gAvg, buf, n, alpha, w, oneMinusW, mu, eps, negLR, c, l, m)
+#define RMSPROP(c, l, m) \
+  rmsprop(p, g, v, gAvg, buf, n, alpha, w, oneMinusW, mu, eps, negLR, c, l, m)
   if (!gAvg) {
     if (buf) RMSPROP(0, 0, 1);
     else RMSPROP(0, 0, 0);
