@@ -247,6 +247,27 @@ struct RunsCommandTests {
     try DatabaseQueue(path: foreign).write { db in
       try db.execute(sql: "CREATE TABLE notes (body TEXT)")
     }
+    // A run store whose pages past the first (the schema) are overwritten.
+    let damaged = folder.file("damaged.sqlite")
+    do {
+      let store = try RunStore(path: damaged)
+      for seed in 1...20 { try store.createRun(sampleRun(seed: Int64(seed))) }
+      try store.pool.writeWithoutTransaction { db in
+        try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+      }
+    }
+    let handle = try #require(FileHandle(forUpdatingAtPath: damaged))
+    let size = try handle.seekToEnd()
+    try handle.seek(toOffset: 4096)
+    try handle.write(contentsOf: Data(repeating: 0xA5, count: Int(size) - 4096))
+    try handle.close()
+    let corrupt = try #require(
+      throws: RunStoreError.self,
+      performing: {
+        try RunsCommands.list(store: RunsCommands.openExistingStore(path: damaged))
+      })
+    #expect(RunsCommandError.exitStatus(for: corrupt) == 65, "\(corrupt)")
+
     let notAStore = try #require(
       throws: RunStoreError.self, performing: { try RunsCommands.openExistingStore(path: foreign) })
     #expect(RunsCommandError.exitStatus(for: notAStore) == 65)
