@@ -55,7 +55,8 @@ struct RunsListCommand: ParsableCommand {
   @OptionGroup var storeOptions: StoreOptions
 
   @Option(
-    help: "Only runs with this status: \(RunStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
+    help:
+      "Only runs with this status: \(RunStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
   var status: RunStatus?
 
   @Option(help: "Output format: table or json.")

@@ -70,7 +70,10 @@ enum RunFormatting {
     ]
     if let last = data.evaluations.last {
       fields.append(
-        ("last evaluation", "step \(last.step): loss \(loss(last.loss)), accuracy \(percent(last.accuracy))"))
+        (
+          "last evaluation",
+          "step \(last.step): loss \(loss(last.loss)), accuracy \(percent(last.accuracy))"
+        ))
     }
     fields.append(("config", run.configJSON))
     let width = fields.map { $0.0.count }.max() ?? 0

@@ -154,7 +154,9 @@ public enum RunsCommands {
     }
     try store.markStaleRunsInterrupted(hostname: hostname, isAlive: isAlive)
     var seen = Set<String>()
-    let runs = try runIDs.map { try store.runData(id: $0) }.filter { seen.insert($0.run.id).inserted }
+    let runs = try runIDs.map { try store.runData(id: $0) }.filter {
+      seen.insert($0.run.id).inserted
+    }
     let builder = ReportBuilder(
       runs: runs, options: ReportOptions(lossScale: lossScale, targetLoss: targetLoss))
     try builder.write(to: output)

@@ -85,7 +85,8 @@ struct RunsCommandTests {
     #expect(lines[1].hasPrefix(f.stale.id + "  interrupted  sgd "))
     #expect(lines[2].hasPrefix(f.sgd.id + "  failed       sgd "))
     #expect(lines[2].contains("2026-01-01 00:05"))
-    #expect(lines.contains { $0.hasPrefix(f.adam1.id) && $0.contains("0.2 ") && $0.contains("87.5%") })
+    #expect(
+      lines.contains { $0.hasPrefix(f.adam1.id) && $0.contains("0.2 ") && $0.contains("87.5%") })
     #expect(!lines.contains { $0.hasSuffix(" ") })
     #expect(try f.store.run(id: f.stale.id).status == .interrupted)
 
@@ -186,12 +187,14 @@ struct RunsCommandTests {
     let f = try FabricatedStore()
     let message = try RunsCommands.delete(store: f.store, id: "r-20260101-0005")
     #expect(message == "deleted run \(f.sgd.id) (mlp sgd seed 1, failed)\n")
-    #expect(try f.store.listRuns().map(\.id).sorted() == [f.adam1.id, f.adam2.id, f.stale.id].sorted())
+    #expect(
+      try f.store.listRuns().map(\.id).sorted() == [f.adam1.id, f.adam2.id, f.stale.id].sorted())
     #expect(throws: RunStoreError.unknownRun(id: f.sgd.id, path: f.store.path)) {
       try f.store.run(id: f.sgd.id)
     }
     let orphans = try f.store.read { db in
-      try Int.fetchOne(db, sql: "SELECT count(*) FROM metrics WHERE runID = ?", arguments: [f.sgd.id])
+      try Int.fetchOne(
+        db, sql: "SELECT count(*) FROM metrics WHERE runID = ?", arguments: [f.sgd.id])
     }
     #expect(orphans == 0)
     #expect(try f.store.runData(id: f.adam1.id).metrics.count == 10)
@@ -208,13 +211,16 @@ struct RunsCommandTests {
           prefix: "r-20260101-0000", matches: [f.adam1.id, f.adam2.id].sorted(),
           path: f.store.path))
     #expect(RunsCommandError.exitStatus(for: ambiguous) == 64)
-    #expect(ambiguous.description.contains(f.adam1.id) && ambiguous.description.contains(f.adam2.id))
+    #expect(
+      ambiguous.description.contains(f.adam1.id) && ambiguous.description.contains(f.adam2.id))
 
     for command in [
       { try RunsCommands.show(store: f.store, id: "r-2025") },
       { try RunsCommands.export(store: f.store, id: "r-2025", format: .csv) },
       { try RunsCommands.delete(store: f.store, id: "r-2025") },
-      { try RunsCommands.report(store: f.store, runIDs: ["r-2025"], output: f.folder.file("r.html")) },
+      {
+        try RunsCommands.report(store: f.store, runIDs: ["r-2025"], output: f.folder.file("r.html"))
+      },
     ] {
       let unknown = try #require(throws: RunStoreError.self, performing: { _ = try command() })
       #expect(unknown == .unknownRun(id: "r-2025", path: f.store.path))
@@ -228,7 +234,8 @@ struct RunsCommandTests {
     let folder = TemporaryFolder()
     let missing = folder.file("descent-runs.sqlite")
     let error = try #require(
-      throws: RunsCommandError.self, performing: { try RunsCommands.openExistingStore(path: missing) })
+      throws: RunsCommandError.self,
+      performing: { try RunsCommands.openExistingStore(path: missing) })
     #expect(error == .missingStore(path: missing))
     #expect(RunsCommandError.exitStatus(for: error) == 65)
     #expect(error.description.contains(missing) && error.description.contains("descent train"))
@@ -285,7 +292,8 @@ struct RunsCommandTests {
     let parser = XMLParser(data: Data(html.utf8))
     let collector = ChartCollector()
     parser.delegate = collector
-    #expect(parser.parse(), "report is not well-formed XML: \(String(describing: parser.parserError))")
+    #expect(
+      parser.parse(), "report is not well-formed XML: \(String(describing: parser.parserError))")
     let lossChart = try #require(collector.charts.first { $0.title == "Training loss by step" })
     #expect(lossChart.series.sorted() == ["adam", "sgd"])
     #expect(lossChart.bands.sorted() == ["adam", "sgd"])
