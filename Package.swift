@@ -68,6 +68,7 @@ let package = Package(
         "Descent",
         "DescentOptimizers",
         "DescentBenchmarks",
+        "DescentRuns",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
