@@ -1,0 +1,118 @@
+import ArgumentParser
+import DescentOptimizers
+import DescentRuns
+import DescentTraining
+import Foundation
+
+/// `descent compare`: several optimizers × seeds on one task; the project's main job.
+struct CompareCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "compare",
+    abstract: "Compare optimizers × seeds on one task: run store, summary table, HTML report.",
+    discussion: """
+      With no arguments: every optimizer of the catalogue (each at the learning rate listed in \
+      docs/training.md), 3 seeds, an MLP 64-64-10 on the embedded digits data, 5 epochs. Every \
+      run goes into the run store (--store, default ./descent-runs.sqlite) under one group, with \
+      a checkpoint in --checkpoint-dir; the summary table (mean ± std over seeds) is printed and \
+      the report written to --report (default ./descent-report.html). Ctrl-C stops after the \
+      current run is checkpointed and recorded as interrupted. Exit status: 0; 64 usage error; \
+      65 bad data; 1 otherwise.
+      """)
+
+  enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+  @Option(help: "Comma-separated optimizers (default: the whole catalogue).") var optimizers: String?
+  @Option(help: "Comma-separated seeds (default 0,1,2).") var seeds: String?
+  @Option(help: "Model spec (default mlp).") var model: String?
+  @Option(help: "Embedded dataset name or data path (default digits).") var data: String?
+  @Option(
+    name: .customLong("lr"), parsing: .unconditional,
+    help: "One learning rate for every optimizer (default: per optimizer, see docs/training.md).")
+  var learningRate: Double?
+  @Option(
+    name: .customLong("set"), parsing: .unconditionalSingleValue,
+    help: ArgumentHelp("A hyperparameter for every optimizer, key=value (repeatable).", valueName: "key=value"))
+  var settings: [String] = []
+  @Option(help: "Batch size (default 32).") var batchSize: Int?
+  @Option(help: "Epochs (default 5).") var epochs: Int?
+  @Option(help: "Optimizer steps per run (overrides --epochs).") var steps: Int?
+  @Option(help: "Evaluate every N steps (default: 1/10 of the run).") var evalEvery: Int?
+  @Option(help: "Run store (default ./descent-runs.sqlite).") var store: String = "descent-runs.sqlite"
+  @Option(help: "Report file (default ./descent-report.html).") var report: String = "descent-report.html"
+  @Option(help: "Checkpoint folder (default ./descent-checkpoints).")
+  var checkpointDir: String = "descent-checkpoints"
+  @Option(help: "Loss level for the 'to target' column (default: automatic).") var targetLoss: Double?
+  @Option(help: "Kernel threads (default: all cores).") var threads: Int?
+  @Option(help: "Output: text or json.") var format: Format = .text
+
+  func run() throws {
+    do {
+      try execute()
+    } catch let error as TrainingError {
+      throw CommandFailure(command: "compare", message: error.description, status: error.exitStatus)
+        .report()
+    }
+  }
+
+  private func list<T>(_ text: String?, _ flag: String, _ parse: (String) -> T?) throws -> [T]? {
+    guard let text else { return nil }
+    let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    return try items.map { item in
+      guard let value = parse(item) else {
+        throw TrainingError.usage("--\(flag) \(text): '\(item)' is not valid; give a comma-separated list")
+      }
+      return value
+    }
+  }
+
+  private func execute() throws {
+    var base = TrainingConfiguration()
+    if let model { base.model = model }
+    if let data { base.data = data }
+    if let learningRate { base.learningRate = learningRate }
+    for (key, value) in try TrainingConfiguration.settings(settings) { base.settings[key] = value }
+    if let batchSize { base.batchSize = batchSize }
+    if let epochs { base.epochs = epochs }
+    if let steps { base.steps = steps }
+    if let threads { base.threads = threads }
+    base.evalEvery = evalEvery ?? 0
+    var comparison = Comparison(
+      base: base, storePath: store, reportPath: report, targetLoss: targetLoss,
+      checkpointDirectory: checkpointDir)
+    if let names = try list(optimizers, "optimizers", { $0.isEmpty ? nil : $0 }) {
+      comparison.optimizers = names
+    }
+    if let seeds = try list(seeds, "seeds", { UInt64($0) }) { comparison.seeds = seeds }
+    if evalEvery == nil { comparison.evaluationsPerRun = 10 }
+    let stop = StopRequest()
+    let sources = stop.installSignalHandlers()
+    defer { withExtendedLifetime(sources) {} }
+    let json = format == .json
+    let started = Date()
+    let result = try comparison.run(stopRequest: stop) { line in
+      FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+    let seconds = Date().timeIntervalSince(started)
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      struct Output: Encodable {
+        var groupId: String
+        var runIds: [String]
+        var store: String
+        var report: String?
+        var seconds: Double
+        var rows: [DescentRuns.ComparisonTable.Row]
+      }
+      let output = Output(
+        groupId: result.groupID, runIds: result.runIDs, store: result.storePath,
+        report: result.reportPath, seconds: seconds, rows: result.table.rows)
+      print(String(decoding: try encoder.encode(output), as: UTF8.self))
+    } else {
+      print(result.table.text)
+      print(
+        "\(result.runIDs.count) runs in \(String(format: "%.1f", seconds)) s; run store: \(result.storePath) "
+          + "(group \(result.groupID)); report: \(result.reportPath ?? "none")")
+    }
+  }
+}

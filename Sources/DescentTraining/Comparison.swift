@@ -1,0 +1,163 @@
+import DescentOptimizers
+import DescentRuns
+import Foundation
+
+/// `descent compare`: trains one task with several optimizers × seeds, records every run in a
+/// run store under one group, and writes an HTML report.
+///
+/// With no arguments it is the project's main job: every optimizer of the catalogue on the
+/// embedded `digits` data with an MLP (64-64-10, ReLU), 3 seeds each, 5 epochs of batch 32, each
+/// optimizer at the learning rate of ``defaultLearningRates`` (the catalogue's defaults are
+/// PyTorch's, which for SGD and AdaGrad-Norm are placeholders, not working rates for this task).
+public struct Comparison: Sendable {
+  /// The task: everything but the optimizer, its learning rate and the seed.
+  public var base: TrainingConfiguration
+  public var optimizers: [String]
+  public var seeds: [UInt64]
+  /// Learning rate per optimizer (`--lr` applies one rate to all; absent: ``defaultLearningRates``,
+  /// else the catalogue's default).
+  public var learningRates: [String: Double]
+  public var storePath: String
+  public var reportPath: String?
+  public var targetLoss: Double?
+  /// Folder of the runs' checkpoints (`RUNID.safetensors`), so an interrupted run can resume
+  /// with `descent train --resume`; nil: no checkpoints.
+  public var checkpointDirectory: String?
+  /// When the base configuration sets no evaluation interval: evaluations per run, spread evenly
+  /// (for the report's accuracy chart).
+  public var evaluationsPerRun = 10
+
+  /// Learning rates of the default job, one per catalogue optimizer, chosen for a small MLP on
+  /// standardized tabular data (the usual starting points: 0.05 for SGD with momentum 0.9, 1e-3
+  /// for Adam-type methods, 1.0 for Adadelta as in its paper).
+  public static let defaultLearningRates: [String: Double] = [
+    "sgd": 0.05, "adagrad": 0.05, "adadelta": 1.0, "rmsprop": 1e-3, "adam": 1e-3, "adamw": 1e-3,
+    "diffgrad": 1e-3, "adagradnorm": 0.5,
+  ]
+
+  /// Settings of the default job besides the learning rate (SGD runs with momentum).
+  public static let defaultSettings: [String: [String: String]] = ["sgd": ["momentum": "0.9"]]
+
+  public init(
+    base: TrainingConfiguration = TrainingConfiguration(), optimizers: [String] = OptimizerCatalogue.names,
+    seeds: [UInt64] = [0, 1, 2], learningRates: [String: Double] = Comparison.defaultLearningRates,
+    storePath: String = RunStore.defaultPath, reportPath: String? = "descent-report.html",
+    targetLoss: Double? = nil, checkpointDirectory: String? = "descent-checkpoints"
+  ) {
+    self.checkpointDirectory = checkpointDirectory
+    self.base = base
+    self.optimizers = optimizers
+    self.seeds = seeds
+    self.learningRates = learningRates
+    self.storePath = storePath
+    self.reportPath = reportPath
+    self.targetLoss = targetLoss
+  }
+
+  /// What a comparison produced.
+  public struct Result: Sendable {
+    public var groupID: String
+    public var runIDs: [String]
+    public var summaries: [TrainingSummary]
+    public var table: ComparisonTable
+    public var storePath: String
+    public var reportPath: String?
+  }
+
+  /// The configuration of one (optimizer, seed) run.
+  public func configuration(optimizer: String, seed: UInt64) -> TrainingConfiguration {
+    var configuration = base
+    configuration.optimizer = optimizer
+    configuration.seed = seed
+    if base.learningRate == nil { configuration.learningRate = learningRates[optimizer] }
+    if base.settings.isEmpty { configuration.settings = Self.defaultSettings[optimizer] ?? [:] }
+    return configuration
+  }
+
+  /// Checks every optimizer name and configuration before anything runs.
+  public func validate() throws {
+    guard !optimizers.isEmpty else { throw TrainingError.usage("--optimizers: give at least one optimizer") }
+    guard !seeds.isEmpty else { throw TrainingError.usage("--seeds: give at least one seed") }
+    for name in optimizers {
+      do {
+        _ = try OptimizerCatalogue.info(named: name)
+      } catch {
+        throw TrainingError.usage("--optimizers: \(error)")
+      }
+      try configuration(optimizer: name, seed: seeds[0]).validate()
+    }
+  }
+
+  /// Runs every optimizer × seed in order, reporting progress through `progress` (one line per
+  /// finished run). A run that fails is recorded as failed and the comparison goes on; a stop
+  /// request (Ctrl-C) ends the comparison after the current run is checkpointed and recorded.
+  public func run(
+    stopRequest: StopRequest? = nil, progress: (String) -> Void = { _ in }
+  ) throws -> Result {
+    try validate()
+    var base = self.base
+    if base.evalEvery == 0 && evaluationsPerRun > 0 {
+      let count = try DataSource.load(base.data).count
+      let trainCount = count - Int((Double(count) * base.testFraction).rounded())
+      let steps = base.steps ?? base.epochs * ((trainCount + base.batchSize - 1) / base.batchSize)
+      base.evalEvery = max(1, steps / evaluationsPerRun)
+    }
+    var comparison = self
+    comparison.base = base
+    return try comparison.runGrid(stopRequest: stopRequest, progress: progress)
+  }
+
+  private func runGrid(stopRequest: StopRequest?, progress: (String) -> Void) throws -> Result {
+    let store = try RunStore(path: storePath)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let group = try store.createGroup(
+      name: "compare \(base.model) on \(base.data)",
+      configJSON: String(decoding: try encoder.encode(base), as: UTF8.self))
+    var runIDs: [String] = []
+    var summaries: [TrainingSummary] = []
+    loop: for optimizer in optimizers {
+      for seed in seeds {
+        if stopRequest?.isRequested == true { break loop }
+        var configuration = configuration(optimizer: optimizer, seed: seed)
+        let record = try RunStoreObserver.createRun(
+          in: store, configuration: configuration, groupID: group.id)
+        if let checkpointDirectory {
+          try FileManager.default.createDirectory(
+            atPath: checkpointDirectory, withIntermediateDirectories: true)
+          configuration.checkpointPath = "\(checkpointDirectory)/\(record.id).safetensors"
+        }
+        runIDs.append(record.id)
+        let observer = RunStoreObserver(store: store, runID: record.id)
+        do {
+          let trainer = try Trainer(configuration: configuration, runId: record.id)
+          trainer.observers = [observer]
+          let summary = try trainer.run(stopRequest: stopRequest)
+          summaries.append(summary)
+          progress(
+            "\(optimizer) seed \(seed): eval loss \(String(format: "%.4f", summary.evalLoss)), "
+              + "accuracy \(String(format: "%.1f", summary.evalAccuracy * 100))%, "
+              + "\(String(format: "%.1f", summary.seconds)) s (\(record.id))")
+          if summary.status == .interrupted { break loop }
+        } catch {
+          try? store.failRun(id: record.id, message: "\(error)")
+          progress("\(optimizer) seed \(seed): failed: \(error) (\(record.id))")
+        }
+        if let storeError = observer.storeError { throw storeError }
+      }
+    }
+    let runs = try runIDs.map { try store.runData(id: $0) }
+    let table = ComparisonTable(runs: runs, targetLoss: targetLoss)
+    if let reportPath {
+      try ReportBuilder(
+        runs: runs,
+        options: ReportOptions(
+          title: "Descent: \(optimizers.count) optimizers × \(seeds.count) seeds, \(base.model) on \(base.data)",
+          targetLoss: targetLoss)
+      ).write(to: reportPath)
+    }
+    return Result(
+      groupID: group.id, runIDs: runIDs, summaries: summaries, table: table, storePath: storePath,
+      reportPath: reportPath)
+  }
+}
