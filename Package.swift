@@ -10,12 +10,14 @@ let package = Package(
     .library(name: "DescentOptimizers", targets: ["DescentOptimizers"]),
     .library(name: "DescentData", targets: ["DescentData"]),
     .library(name: "DescentTraining", targets: ["DescentTraining"]),
+    .library(name: "DescentRuns", targets: ["DescentRuns"]),
     .library(name: "DescentTestSupport", targets: ["DescentTestSupport"]),
     .executable(name: "descent", targets: ["DescentCLI"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
   ],
   targets: [
     // OpenBLAS's C interface (types and prototypes). The library itself is loaded at first use
@@ -36,7 +38,7 @@ let package = Package(
       linkerSettings: [.linkedLibrary("dl")]
     ),
     .target(name: "DescentNN", dependencies: ["Descent"]),
-    // Vectorizable square roots (see its header): the optimizers' fused loops need them.
+    // The optimizers' fused loops inline CDescentKernels' errno-free sqrt and exp.
     .target(
       name: "DescentOptimizers",
       dependencies: ["Descent", "CDescentKernels"]
@@ -56,6 +58,11 @@ let package = Package(
       name: "DescentBenchmarks",
       dependencies: ["Descent", "DescentOptimizers", "CDescentKernels"]
     ),
+    // The run store (SQLite through GRDB) and the HTML reports (see docs/runs-and-reports.md).
+    .target(
+      name: "DescentRuns",
+      dependencies: ["Descent", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
     .target(
       name: "DescentTestSupport",
       dependencies: ["Descent"]
@@ -69,6 +76,7 @@ let package = Package(
         "DescentTraining",
         "DescentData",
         "DescentNN",
+        "DescentRuns",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -95,6 +103,10 @@ let package = Package(
       name: "DescentTrainingTests",
       dependencies: ["Descent", "DescentNN", "DescentData", "DescentTraining"],
       resources: [.copy("Golden")]
+    ),
+    .testTarget(
+      name: "DescentRunsTests",
+      dependencies: ["DescentRuns", .product(name: "GRDB", package: "GRDB.swift")]
     ),
   ],
   swiftLanguageModes: [.v6]

@@ -82,7 +82,29 @@ def torch_records(threads, reps):
     t = median_time(lambda: chain(xt), warmup=3, reps=21) / 1000
     rec("overhead.add", "4 elements, recording gradients", t, t * 1e6, "µs/op")
     out.extend(mlp_records(threads, reps))
+    out.extend(conv_records(threads, reps))
     return out
+
+
+def conv_records(threads, reps):
+    """conv2d [32,16,32,32] * [32,16,3,3], padding 1: forward, and forward + backward."""
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(32, 16, 32, 32, generator=g)
+    w = torch.randn(32, 16, 3, 3, generator=g) * 0.1
+    cfg = "[32,16,32,32] * [32,16,3,3] pad 1 float32"
+    flops = 2.0 * 32 * 32 * 16 * 9 * 32 * 32
+    with torch.no_grad():
+        tf = median_time(lambda: torch.nn.functional.conv2d(x, w, padding=1), reps=reps)
+    xr = x.clone().requires_grad_(True)
+    wr = w.clone().requires_grad_(True)
+    tb = median_time(lambda: torch.autograd.grad(
+        torch.nn.functional.conv2d(xr, wr, padding=1).sum(), [xr, wr]), reps=reps)
+    return [
+        dict(benchmark="conv2d.forward", config=cfg, threads=threads, medianSeconds=tf,
+             throughput=flops / tf / 1e9, unit="GFLOP/s"),
+        dict(benchmark="conv2d.forwardBackward", config=cfg, threads=threads, medianSeconds=tb,
+             throughput=3 * flops / tb / 1e9, unit="GFLOP/s"),
+    ]
 
 
 def mlp_records(threads, reps):

@@ -14,7 +14,7 @@ public struct CoreBenchmarks: Sendable {
   public var groups: Set<String> = []
 
   /// The benchmark groups of this suite.
-  public static let groupNames = ["bandwidth", "matmul", "overhead", "autodiff"]
+  public static let groupNames = ["bandwidth", "matmul", "overhead", "autodiff", "conv"]
 
   public init() {}
 
@@ -27,6 +27,7 @@ public struct CoreBenchmarks: Sendable {
         if selected("matmul") { matmul(threads: t, report: report) }
         if selected("overhead") { overhead(threads: t, report: report) }
         if selected("autodiff") { autodiff(threads: t, report: report) }
+        if selected("conv") { convolution(threads: t, report: report) }
       }
     }
   }
@@ -98,6 +99,30 @@ public struct CoreBenchmarks: Sendable {
           throughput: flops / seconds / 1e9, unit: "GFLOP/s",
           fractionOfLimit: limit.map { flops / seconds / $0 }))
     }
+  }
+
+  /// conv2d of a [32, 16, 32, 32] batch with 32 3×3 filters (padding 1), float32: forward, and
+  /// forward + backward to input and weight (im2col + GEMM; col2im in the backward).
+  func convolution(threads t: Int, report: (BenchmarkRecord) -> Void) {
+    let keys = RandomKey(seed: 5).split(into: 2)
+    let input = Tensor.normal([32, 16, 32, 32], key: keys[0])
+    let weight = Tensor.normal([32, 16, 3, 3], std: 0.1, key: keys[1])
+    let config = "[32,16,32,32] * [32,16,3,3] pad 1 float32"
+    let flops = 2.0 * 32 * 32 * 16 * 9 * 32 * 32
+    let forward = Timing.median(warmup: 2, repetitions: repetitions) {
+      blackHole(conv2d(input, weight, padding: 1))
+    }
+    report(
+      BenchmarkRecord(
+        benchmark: "conv2d.forward", config: config, threads: t, medianSeconds: forward,
+        throughput: flops / forward / 1e9, unit: "GFLOP/s", fractionOfLimit: nil))
+    let both = Timing.median(warmup: 2, repetitions: repetitions) {
+      blackHole(grad(of: { xs in conv2d(xs[0], xs[1], padding: 1).sum() }, at: [input, weight]))
+    }
+    report(
+      BenchmarkRecord(
+        benchmark: "conv2d.forwardBackward", config: config, threads: t, medianSeconds: both,
+        throughput: 3 * flops / both / 1e9, unit: "GFLOP/s", fractionOfLimit: nil))
   }
 
   func overhead(threads t: Int, report: (BenchmarkRecord) -> Void) {

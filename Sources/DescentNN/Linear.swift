@@ -40,7 +40,7 @@ public struct Linear: Layer {
       "Linear: input \(input.shape) must end in \(inputSize) features")
     let batchShape = Array(input.shape.dropLast())
     let rows = input.rank == 2 ? input : input.reshaped([batchShape.reduce(1, *), inputSize])
-    var y = rows.matmul(weight.transposed())
+    var y = rows.matmulTransposed(weight)
     if let bias { y = y + bias }
     return input.rank == 2 ? y : y.reshaped(batchShape + [outputSize])
   }

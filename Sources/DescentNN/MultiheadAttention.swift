@@ -48,12 +48,12 @@ public struct MultiheadAttention: Layer {
       "MultiheadAttention: input \(input.shape) must be [B, T, \(e)] or [T, \(e)]")
     let (b, t, h) = (input.shape[0], input.shape[1], headCount)
     let d = e / h
-    var qkv = input.reshaped([b * t, e]).matmul(inProjectionWeight.transposed())
+    var qkv = input.reshaped([b * t, e]).matmulTransposed(inProjectionWeight)
     if let inProjectionBias { qkv = qkv + inProjectionBias }
     // [B·T, 3E] → [3, B, H, T, d]
     let heads = qkv.reshaped([b, t, 3, h, d]).permuted([2, 0, 3, 1, 4])
     let parts = heads.split(count: 3, axis: 0).map { $0.squeezed(axes: [0]) }
-    var scores = parts[0].matmul(parts[1].transposed()) * (1 / Double(d).squareRoot())
+    var scores = parts[0].matmulTransposed(parts[1]) * (1 / Double(d).squareRoot())
     if causal { scores = Descent.where(causalMask(t), scores, -Double.infinity) }
     let attended = scores.softmax(axis: -1).matmul(parts[2])  // [B, H, T, d]
     let merged = attended.permuted([0, 2, 1, 3]).reshaped([b, t, e])

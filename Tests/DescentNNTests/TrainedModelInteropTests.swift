@@ -78,3 +78,53 @@ import Testing
     #expect(restored(x).bytes == model(x).bytes)
   }
 }
+
+/// The reverse direction: a model trained in Descent, saved as safetensors with PyTorch's
+/// `state_dict` names, loads into the same PyTorch architecture and gives Descent's logits.
+///
+/// Golden/descent-trained-mlp.safetensors holds the state dict plus two check tensors,
+/// `check.input` and `check.logits` (Descent's evaluation-mode output). It is rewritten only with
+/// DESCENT_REWRITE_GOLDEN=1; scripts/golden/verify_descent_export.py (PyTorch 2.13.0) loads it into
+/// `nn.Sequential(Linear(12, 32), BatchNorm1d(32), ReLU(), Linear(32, 5))` and compares.
+extension TrainedModelInteropTests {
+  static func trainDescentModel() -> (state: ParameterTree, input: Tensor, logits: Tensor) {
+    let model = model("mlp-batchnorm")
+    let keys = RandomKey(seed: 2026).split(into: 3)
+    let x = Tensor.normal([64, 12], key: keys[0])
+    let labels = Tensor.randint([64], low: 0, high: 5, key: keys[1])
+    var parameters = model.parameters
+    for _ in 0..<20 {
+      let (_, gradients) = valueAndGrad(
+        of: { p in crossEntropy(logits: model.with(parameters: p)(x, context: .training()), labels: labels) },
+        at: parameters)
+      parameters = parameters.zipMap(gradients) { $0 - 0.1 * $1 }
+    }
+    let trained = model.with(parameters: parameters)
+    let input = Tensor.normal([8, 12], key: keys[2])
+    return (trained.stateDict, input, trained(input))
+  }
+
+  @Test func descentTrainedModelExportMatchesItsFixture() throws {
+    let (state, input, logits) = Self.trainDescentModel()
+    let tensors =
+      state.entries.map { NamedTensor($0.path, $0.tensor) }
+      + [NamedTensor("check.input", input), NamedTensor("check.logits", logits)]
+    let file = SafetensorsFile(tensors: tensors, metadata: ["producer": "Descent"])
+    if ProcessInfo.processInfo.environment["DESCENT_REWRITE_GOLDEN"] == "1" {
+      let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Golden/descent-trained-mlp.safetensors")
+      try file.write(to: url)
+    }
+    // The checked-in fixture is what Descent produces today, so the PyTorch check of it holds.
+    let fixture = try SafetensorsFile.read(
+      contentsOf: try #require(
+        Bundle.module.url(
+          forResource: "descent-trained-mlp", withExtension: "safetensors", subdirectory: "Golden")))
+    #expect(fixture.tensors.map(\.name) == tensors.map(\.name))
+    for (stored, current) in zip(fixture.tensors, tensors) {
+      #expect(
+        mismatch(stored.tensor, current.tensor, relativeTolerance: 1e-6, absoluteTolerance: 1e-6) == nil,
+        "\(stored.name)")
+    }
+  }
+}

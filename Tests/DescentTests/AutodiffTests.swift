@@ -104,3 +104,16 @@ extension AutodiffTests {
     #expect(abs(third.item + Foundation.cos(0.4)) < 1e-14)
   }
 }
+
+extension AutodiffTests {
+  /// The example of README.md, with the numbers it states.
+  @Test func readmeExampleHoldsItsNumbers() {
+    let a = Tensor([[4, 1], [1, 3]], dtype: .float64)
+    let f: (Tensor) -> Tensor = { x in 0.5 * x.dot(a.matmul(x)) }
+    let x = Tensor([1, 2], dtype: .float64)
+    let (loss, gradient) = valueAndGrad(of: f, at: x)
+    #expect(loss.item == 10)
+    #expect(gradient.doubles == [6, 7])
+    #expect(hvp(of: f, at: x, v: Tensor([1, 0], dtype: .float64)).doubles == [4, 1])
+  }
+}

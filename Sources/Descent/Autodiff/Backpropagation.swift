@@ -12,22 +12,34 @@ public func gradients(
   of output: Tensor, withRespectTo variables: [Tensor], seed: Tensor? = nil,
   createGraph: Bool = false
 ) -> [Tensor] {
-  precondition(output.dtype.isFloatingPoint, "gradients(of:): output is \(output.dtype), not floating point")
-  let seed = seed ?? Tensor.ones(output.shape, dtype: output.dtype)
+  gradients(of: [output], seeds: [seed], withRespectTo: variables, createGraph: createGraph)
+}
+
+/// The gradient of `Σᵢ ⟨outputsᵢ, seedsᵢ⟩` with respect to each of `variables`, in one backward
+/// pass over the union of the outputs' graphs (a `nil` seed means ones). Seeding several outputs
+/// at once spares building the weighted sum as ops: `valueGradAndHVP` seeds the gradients
+/// themselves with the direction `v`.
+public func gradients(
+  of outputs: [Tensor], seeds: [Tensor?], withRespectTo variables: [Tensor], createGraph: Bool = false
+) -> [Tensor] {
   precondition(
-    seed.shape == output.shape, "gradients(of:): seed shape \(seed.shape) differs from output \(output.shape)")
+    outputs.count == seeds.count, "gradients(of:seeds:): \(seeds.count) seeds for \(outputs.count) outputs")
   let targets = variables.map { variable -> GradNode in
     guard let node = variable.gradNode else {
       preconditionFailure("gradients(of:): a variable is not tracked; call trackingGradients() on it first")
     }
     return node
   }
-  guard let root = output.gradNode else {
-    return variables.map { .zeros($0.shape, dtype: $0.dtype) }
+  var roots: [(node: GradNode, seed: Tensor)] = []
+  for (output, seed) in zip(outputs, seeds) {
+    precondition(output.dtype.isFloatingPoint, "gradients(of:): output is \(output.dtype), not floating point")
+    let seed = seed ?? Tensor.ones(output.shape, dtype: output.dtype)
+    precondition(
+      seed.shape == output.shape, "gradients(of:): seed shape \(seed.shape) differs from output \(output.shape)")
+    if let node = output.gradNode { roots.append((node, seed)) }
   }
-  let run = {
-    backpropagate(root: root, seed: seed, targets: targets, keepGraph: createGraph)
-  }
+  if roots.isEmpty { return variables.map { .zeros($0.shape, dtype: $0.dtype) } }
+  let run = { backpropagate(roots: roots, targets: targets, keepGraph: createGraph) }
   let found = createGraph ? withGradients(run) : withoutGradients(run)
   return zip(variables, found).map { variable, gradient in
     gradient ?? .zeros(variable.shape, dtype: variable.dtype)
@@ -35,41 +47,49 @@ public func gradients(
 }
 
 /// The engine: nodes from which a target can be reached, in reverse topological order, each
-/// receiving the sum of its consumers' gradients before its own rule runs.
-private func backpropagate(root: GradNode, seed: Tensor, targets: [GradNode], keepGraph: Bool) -> [Tensor?] {
+/// receiving the sum of its consumers' gradients (and its seed, for a root) before its rule runs.
+private func backpropagate(
+  roots: [(node: GradNode, seed: Tensor)], targets: [GradNode], keepGraph: Bool
+) -> [Tensor?] {
   let targetIDs = Set(targets.map(ObjectIdentifier.init))
   // Iterative depth-first search: post-order gives a topological order (inputs before consumers);
   // `leadsToTarget` prunes the parts of the graph that no gradient asked for depends on.
   var leadsToTarget: [ObjectIdentifier: Bool] = [:]
   var order: [GradNode] = []
-  var stack: [(node: GradNode, nextInput: Int)] = [(root, 0)]
-  leadsToTarget[ObjectIdentifier(root)] = false
-  while !stack.isEmpty {
-    let (node, next) = stack[stack.count - 1]
-    if next < node.inputs.count {
-      stack[stack.count - 1].nextInput += 1
-      if let input = node.inputs[next], leadsToTarget[ObjectIdentifier(input)] == nil {
-        leadsToTarget[ObjectIdentifier(input)] = false
-        stack.append((input, 0))
+  for (root, _) in roots where leadsToTarget[ObjectIdentifier(root)] == nil {
+    leadsToTarget[ObjectIdentifier(root)] = false
+    var stack: [(node: GradNode, nextInput: Int)] = [(root, 0)]
+    while !stack.isEmpty {
+      let (node, next) = stack[stack.count - 1]
+      if next < node.inputs.count {
+        stack[stack.count - 1].nextInput += 1
+        if let input = node.inputs[next], leadsToTarget[ObjectIdentifier(input)] == nil {
+          leadsToTarget[ObjectIdentifier(input)] = false
+          stack.append((input, 0))
+        }
+        continue
       }
-      continue
-    }
-    stack.removeLast()
-    let id = ObjectIdentifier(node)
-    var reaches = targetIDs.contains(id)
-    if !reaches {
-      for input in node.inputs {
-        if let input, leadsToTarget[ObjectIdentifier(input)] == true {
-          reaches = true
-          break
+      stack.removeLast()
+      let id = ObjectIdentifier(node)
+      var reaches = targetIDs.contains(id)
+      if !reaches {
+        for input in node.inputs {
+          if let input, leadsToTarget[ObjectIdentifier(input)] == true {
+            reaches = true
+            break
+          }
         }
       }
+      leadsToTarget[id] = reaches
+      if reaches { order.append(node) }
     }
-    leadsToTarget[id] = reaches
-    if reaches { order.append(node) }
   }
 
-  var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
+  var pending: [ObjectIdentifier: Tensor] = [:]
+  for (root, seed) in roots {
+    let id = ObjectIdentifier(root)
+    pending[id] = pending[id].map { $0 + seed } ?? seed
+  }
   var results: [ObjectIdentifier: Tensor] = [:]
   for node in order.reversed() {
     let id = ObjectIdentifier(node)

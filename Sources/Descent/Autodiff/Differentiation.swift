@@ -115,11 +115,9 @@ public func valueGradAndHVP(of f: ([Tensor]) throws -> Tensor, at xs: [Tensor], 
   checkScalar(value, "hvp")
   return withGradients {
     let first = gradients(of: value, withRespectTo: variables, createGraph: true)
-    var inner = (first[0] * vs[0].detached()).sum()
-    for i in 1..<max(first.count, 1) where i < first.count {
-      inner = inner + (first[i] * vs[i].detached()).sum()
-    }
-    let second = gradients(of: inner, withRespectTo: variables, createGraph: nested)
+    // ∇⟨∇f, v⟩: the first gradients seeded with v, in one pass (no inner-product ops).
+    let second = gradients(
+      of: first, seeds: vs.map { $0.detached() }, withRespectTo: variables, createGraph: nested)
     let keep: (Tensor) -> Tensor = { nested ? $0 : $0.detached() }
     return (keep(value), first.map(keep), second)
   }

@@ -5,7 +5,7 @@ import Synchronization
 /// Tensors share a storage until one of them is mutated in place; the mutating tensor then copies
 /// (copy-on-write), so `Tensor` has value semantics.
 ///
-/// Large buffers (≥ 1 MiB) come from ``LargeBufferCache``: the system allocator returns such
+/// Large buffers (≥ 64 KiB) come from ``LargeBufferCache``: the system allocator returns such
 /// buffers to the OS on every free, so each new op output would page-fault through fresh, zeroed
 /// memory — slower than the op itself. Reusing recently freed buffers keeps elementwise ops at
 /// memory bandwidth.
@@ -46,7 +46,7 @@ public final class TensorStorage: @unchecked Sendable {
 /// buffers bypass it.
 final class LargeBufferCache: Sendable {
   static let shared = LargeBufferCache()
-  static let threshold = 1 << 20
+  static let threshold = 1 << 16
   static let granularity = 1 << 16
   /// The most bytes kept for reuse.
   static let limitBytes = 1 << 30

@@ -1,3 +1,4 @@
+import CDescentKernels
 import Descent
 
 /// AdaGrad-Norm: gradient descent with one scalar AdaGrad step size for all parameters, the base
@@ -103,25 +104,82 @@ public struct AdaGradNorm: GradientTransformation {
     return total
   }
 
-  /// ‖g + weightDecay·θ‖² of one tensor, accumulated in Double.
+  /// ‖g + weightDecay·θ‖² of one tensor, accumulated in Double: fixed blocks of
+  /// ``normBlock`` elements, summed in parallel and combined in index order, so the result does not
+  /// depend on the thread count.
   private func effectiveGradientSquaredNorm(_ gradient: Tensor, _ parameter: Tensor) -> Double {
-    func sum<T: TensorFloat>(_: T.Type) -> Double {
+    let decay = weightDecay != 0
+    func sum<T: TensorFloat>(
+      _: T.Type, _ block: (UnsafePointer<T>, UnsafePointer<T>, Int) -> Double
+    )
+      -> Double
+    {
       gradient.withUnsafeBufferPointer(as: T.self) { g in
         parameter.withUnsafeBufferPointer(as: T.self) { p in
-          var total = 0.0
-          for i in g.indices {
-            let e = Double(weightDecay != 0 ? g[i] + T(weightDecay) * p[i] : g[i])
-            total += e * e
+          let count = g.count
+          let blocks = (count + Self.normBlock - 1) / Self.normBlock
+          if blocks == 0 { return 0 }
+          let partial = UnsafeMutablePointer<Double>.allocate(capacity: blocks)
+          defer { partial.deallocate() }
+          Parallelism.forEachChunk(count: blocks, grain: 4) { chunk in
+            for k in chunk {
+              let start = k * Self.normBlock
+              let n = Swift.min(Self.normBlock, count - start)
+              partial[k] = block(g.baseAddress! + start, p.baseAddress! + start, n)
+            }
           }
+          var total = 0.0
+          for k in 0..<blocks { total += partial[k] }
           return total
         }
       }
     }
     switch gradient.dtype {
-    case .float32: return sum(Float.self)
-    case .float64: return sum(Double.self)
+    case .float32:
+      return sum(Float.self) { g, p, n in
+        descent_sum_squares_f32(g, p, n, decay ? 1 : 0, Float(weightDecay))
+      }
+    case .float64:
+      return sum(Double.self) { g, p, n in
+        Self.sumOfSquares(g, p, n, decay: decay, weightDecay: weightDecay)
+      }
     default: preconditionFailure("adagradnorm: \(gradient.dtype) gradients are not trainable")
     }
+  }
+
+  /// Elements per block of the norm pass (fixed: the sum must not depend on the thread count).
+  static let normBlock = 1 << 14
+
+  /// Σ (g + wd·p)² of one block of doubles, in the order of CDescentKernels'
+  /// `descent_sum_squares_f32`: element i into accumulator i mod 32 (four vectors of eight), the
+  /// vectors added pairwise and then their lanes.
+  private static func sumOfSquares(
+    _ g: UnsafePointer<Double>, _ p: UnsafePointer<Double>, _ n: Int, decay: Bool,
+    weightDecay: Double
+  ) -> Double {
+    func load(_ i: Int) -> SIMD8<Double> {
+      let x = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Double>.self)
+      if !decay { return x }
+      return x + weightDecay * UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Double>.self)
+    }
+    var acc = (SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>())
+    var i = 0
+    while i + 32 <= n {
+      let (e0, e1, e2, e3) = (load(i), load(i + 8), load(i + 16), load(i + 24))
+      acc.0 += e0 * e0
+      acc.1 += e1 * e1
+      acc.2 += e2 * e2
+      acc.3 += e3 * e3
+      i += 32
+    }
+    var lanes = [acc.0, acc.1, acc.2, acc.3]
+    while i < n {
+      let e = decay ? g[i] + weightDecay * p[i] : g[i]
+      lanes[(i >> 3) & 3][i & 7] += e * e
+      i += 1
+    }
+    let s = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
   }
 
   struct Kernel: FusedKernel {
@@ -132,6 +190,12 @@ public struct AdaGradNorm: GradientTransformation {
       let wd = T(weightDecay)
       let negStep = T(-stepSize)
       let d = T(denominator)
+      if let c = b.inPlaceFloat32(range), !maximize, float32DecayIsExact(weightDecay) {
+        descent_adagradnorm_step_f32(
+          c.parameter, c.gradient, c.count, Float(-stepSize), Float(denominator),
+          weightDecay != 0 ? 1 : 0, Float(weightDecay))
+        return
+      }
       for i in range {
         let p = b.parameter[i]
         var g = maximize ? -b.gradient[i] : b.gradient[i]

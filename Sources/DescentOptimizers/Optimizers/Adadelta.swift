@@ -1,3 +1,4 @@
+import CDescentKernels
 import Descent
 
 /// AdaDelta, step for step as PyTorch's `torch.optim.Adadelta`.
@@ -94,6 +95,12 @@ public struct Adadelta: GradientTransformation {
       let eps = T(epsilon)
       let wd = T(weightDecay)
       let negLR = T(-learningRate)
+      if let c = b.inPlaceFloat32(range), weightDecay == 0, !maximize {
+        descent_adadelta_step_f32(
+          c.parameter, c.gradient, c.state(0), c.state(1), c.count, Float(rho), Float(1 - rho),
+          Float(epsilon), Float(-learningRate))
+        return
+      }
       if b.parameterIsOutput && weightDecay == 0 && !maximize {
         // In place, no decay: a branch-free loop that vectorizes.
         let out = b.output

@@ -1,3 +1,4 @@
+import CDescentKernels
 import Descent
 
 /// AdaGrad, step for step as PyTorch's `torch.optim.Adagrad`.
@@ -92,6 +93,11 @@ public struct Adagrad: GradientTransformation {
       let wd = T(weightDecay)
       let eps = T(epsilon)
       let negStep = T(-stepSize)
+      if let c = b.inPlaceFloat32(range), weightDecay == 0, !maximize {
+        descent_adagrad_step_f32(
+          c.parameter, c.gradient, c.state(0), c.count, Float(-stepSize), Float(epsilon))
+        return
+      }
       if b.parameterIsOutput && weightDecay == 0 && !maximize {
         // In place, no decay: a branch-free loop that vectorizes.
         let out = b.output

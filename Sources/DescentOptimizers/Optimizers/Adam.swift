@@ -1,3 +1,4 @@
+import CDescentKernels
 import Descent
 import Foundation
 
@@ -132,6 +133,14 @@ public struct Adam: GradientTransformation {
       let bc2 = T(biasCorrection2Sqrt)
       let eps = T(epsilon)
       let negStep = T(-stepSize)
+      if let c = b.inPlaceFloat32(range), !maximize, weightDecay == 0 || decoupled, lerpLow {
+        // In place, float32, with or without AMSGrad: the C kernel, the same bits as below.
+        descent_adam_step_f32(
+          c.parameter, c.gradient, c.state(0), c.state(1), vMax == nil ? nil : c.state(2), c.count,
+          Float(1 - beta1), Float(beta2), Float(1 - beta2), Float(biasCorrection2Sqrt),
+          Float(epsilon), Float(-stepSize), Float(1 - learningRate * weightDecay))
+        return
+      }
       if b.parameterIsOutput && vMax == nil && !maximize && (weightDecay == 0 || decoupled)
         && lerpLow
       {

@@ -1,3 +1,4 @@
+import CDescentKernels
 import Descent
 import Foundation
 
@@ -125,6 +126,12 @@ public struct DiffGrad: GradientTransformation {
       let eps = T(epsilon)
       let wd = T(weightDecay)
       let negStep = T(-stepSize)
+      if let c = b.inPlaceFloat32(range), weightDecay == 0, !maximize {
+        descent_diffgrad_step_f32(
+          c.parameter, c.gradient, c.state(0), c.state(1), c.state(2), c.count, Float(beta1),
+          Float(1 - beta1), Float(beta2), Float(1 - beta2), Float(epsilon), Float(-stepSize))
+        return
+      }
       if b.parameterIsOutput && weightDecay == 0 && !maximize {
         // In place, no decay: a branch-free loop that vectorizes (for float32, whose exp is
         // vectorizable; see `vectorizableExp`).

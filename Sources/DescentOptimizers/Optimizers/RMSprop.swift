@@ -1,3 +1,4 @@
+import CDescentKernels
 import Descent
 
 /// RMSprop with optional centering and momentum, step for step as PyTorch's `torch.optim.RMSprop`.
@@ -114,6 +115,16 @@ public struct RMSprop: GradientTransformation {
       let wd = T(weightDecay)
       let mu = T(momentum)
       let negLR = T(-learningRate)
+      if let c = b.inPlaceFloat32(range), weightDecay == 0, !maximize {
+        // In place, float32, centered or not, with or without momentum: the C kernel, the same
+        // bits as the general loop below.
+        descent_rmsprop_step_f32(
+          c.parameter, c.gradient, c.state(0), centered ? c.state(1) : nil,
+          momentum > 0 ? c.state(centered ? 2 : 1) : nil, c.count, Float(alpha), Float(1 - alpha),
+          Float(1) - Float(1 - alpha), lerpLow ? 1 : 0, Float(momentum), Float(epsilon),
+          Float(-learningRate))
+        return
+      }
       if b.parameterIsOutput && gAvg == nil && buffer == nil && weightDecay == 0 && !maximize {
         // In place, plain RMSprop: a branch-free loop that vectorizes.
         let out = b.output

@@ -1,3 +1,4 @@
+import CDescentKernels
 import Descent
 
 /// Stochastic gradient descent with momentum, dampening, Nesterov momentum and coupled weight
@@ -100,6 +101,22 @@ public struct SGD: GradientTransformation {
       let wd = T(weightDecay)
       let keep = T(1 - dampening)
       let buffer = b.state.first
+      if let c = b.inPlaceFloat32(range), !maximize, buffer == nil || !firstStep,
+        float32DecayIsExact(weightDecay)
+      {
+        // In place, float32 (after the first step with momentum): the C kernels, the same bits
+        // as the general loop below.
+        let decay: Int32 = weightDecay != 0 ? 1 : 0
+        if buffer == nil {
+          descent_sgd_step_f32(
+            c.parameter, c.gradient, c.count, -Float(learningRate), decay, Float(weightDecay))
+        } else {
+          descent_sgd_momentum_step_f32(
+            c.parameter, c.gradient, c.state(0), c.count, -Float(learningRate), Float(momentum),
+            Float(1 - dampening), nesterov ? 1 : 0, decay, Float(weightDecay))
+        }
+        return
+      }
       if let buffer, b.parameterIsOutput, !firstStep, !nesterov, !maximize {
         // In place with momentum after the first step: branch-free loops that vectorize.
         let out = b.output

@@ -129,3 +129,41 @@ func zerosLike(_ parameters: ParameterTree) -> ParameterTree {
 func filledLike(_ parameters: ParameterTree, _ value: Double) -> ParameterTree {
   parameters.map { Tensor.full($0.shape, value: value, dtype: $0.dtype) }
 }
+
+/// One chunk of an in-place float32 step, as the `Float` pointers that the C kernels of
+/// CDescentKernels (OptimizerKernels.h) take. Those kernels perform the Swift loops' operations in
+/// the same order, so they give the same bits, but are compiled for AVX-512 and AVX2 as well as
+/// baseline x86-64 (Swift code runs with SSE2's four lanes and no FMA; see docs/optimizers.md).
+struct InPlaceFloat32Chunk<Scalar: TensorFloat> {
+  let buffers: FusedBuffers<Scalar>
+  let start: Int
+  /// Elements in the chunk (the C kernels' `n`).
+  let count: Int
+
+  /// The parameter, read and written (the output buffer).
+  var parameter: UnsafeMutablePointer<Float> {
+    UnsafeMutableRawPointer(buffers.output).assumingMemoryBound(to: Float.self) + start
+  }
+  var gradient: UnsafePointer<Float> {
+    UnsafeRawPointer(buffers.gradient).assumingMemoryBound(to: Float.self) + start
+  }
+  /// State buffer `s`, in the order the optimizer passed them.
+  func state(_ s: Int) -> UnsafeMutablePointer<Float> {
+    UnsafeMutableRawPointer(buffers.state[s]).assumingMemoryBound(to: Float.self) + start
+  }
+}
+
+extension FusedBuffers {
+  /// The chunk `range` as `Float` pointers when this is a float32 step that writes the parameters
+  /// in place (an optimizer's `apply`); nil otherwise (float64, `update`, transforms).
+  func inPlaceFloat32(_ range: Range<Int>) -> InPlaceFloat32Chunk<Scalar>? {
+    guard Scalar.self == Float.self, parameterIsOutput else { return nil }
+    return InPlaceFloat32Chunk(buffers: self, start: range.lowerBound, count: range.count)
+  }
+}
+
+/// Whether `Float(weightDecay)` is zero exactly when `weightDecay` is, so that a C kernel's
+/// `decay` flag (set when `weightDecay != 0`) and its float `wd` agree with the Swift loops.
+func float32DecayIsExact(_ weightDecay: Double) -> Bool {
+  weightDecay == 0 || Float(weightDecay) != 0
+}
