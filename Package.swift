@@ -52,7 +52,7 @@ let package = Package(
     ),
     .target(
       name: "DescentTraining",
-      dependencies: ["Descent", "DescentNN", "DescentData", "DescentOptimizers"]
+      dependencies: ["Descent", "DescentNN", "DescentData", "DescentOptimizers", "DescentRuns"]
     ),
     .target(
       name: "DescentBenchmarks",
@@ -101,7 +101,7 @@ let package = Package(
     ),
     .testTarget(
       name: "DescentTrainingTests",
-      dependencies: ["Descent", "DescentNN", "DescentData", "DescentTraining"],
+      dependencies: ["Descent", "DescentNN", "DescentData", "DescentTraining", "DescentRuns"],
       resources: [.copy("Golden")]
     ),
     .testTarget(
