@@ -9,6 +9,7 @@ let package = Package(
     .library(name: "DescentNN", targets: ["DescentNN"]),
     .library(name: "DescentOptimizers", targets: ["DescentOptimizers"]),
     .library(name: "DescentData", targets: ["DescentData"]),
+    .library(name: "DescentTraining", targets: ["DescentTraining"]),
     .library(name: "DescentRuns", targets: ["DescentRuns"]),
     .library(name: "DescentTestSupport", targets: ["DescentTestSupport"]),
     .executable(name: "descent", targets: ["DescentCLI"]),
@@ -50,6 +51,10 @@ let package = Package(
       resources: [.copy("Resources")]
     ),
     .target(
+      name: "DescentTraining",
+      dependencies: ["Descent", "DescentNN", "DescentData", "DescentOptimizers", "DescentRuns"]
+    ),
+    .target(
       name: "DescentBenchmarks",
       dependencies: ["Descent", "DescentOptimizers", "CDescentKernels"]
     ),
@@ -68,6 +73,9 @@ let package = Package(
         "Descent",
         "DescentOptimizers",
         "DescentBenchmarks",
+        "DescentTraining",
+        "DescentData",
+        "DescentNN",
         "DescentRuns",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
@@ -90,6 +98,11 @@ let package = Package(
       name: "DescentDataTests",
       dependencies: ["Descent", "DescentData", "DescentOptimizers", "DescentTestSupport"],
       resources: [.copy("Fixtures")]
+    ),
+    .testTarget(
+      name: "DescentTrainingTests",
+      dependencies: ["Descent", "DescentNN", "DescentData", "DescentTraining", "DescentRuns"],
+      resources: [.copy("Golden")]
     ),
     .testTarget(
       name: "DescentRunsTests",

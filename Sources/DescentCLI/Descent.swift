@@ -8,7 +8,7 @@ struct DescentCommand: ParsableCommand {
     abstract: "Gradient-based optimization for machine learning: tensors, autodiff, optimizers.",
     subcommands: [
       OptimizeCommand.self, OptimizersCommand.self, FunctionsCommand.self, BenchCommand.self,
-      RunsCommand.self, ReportCommand.self,
+      TrainCommand.self, EvaluateCommand.self, RunsCommand.self, ReportCommand.self,
     ]
   )
 }

@@ -1,0 +1,192 @@
+import ArgumentParser
+import DescentRuns
+import DescentTraining
+import Foundation
+
+/// `descent train`: trains a model on a dataset with any catalogued optimizer.
+struct TrainCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "train",
+    abstract: "Train a model on a dataset with any optimizer of the catalogue.",
+    discussion: """
+      Models: mlp[:H1-...|:IN-H1-...-OUT][:act], cnn, resnet20 (see docs/training.md). \
+      Data: an embedded name (digits, iris, wine, breast-cancer) or a path (.csv, IDX, CIFAR-10 \
+      .bin or folder, FEATURES.npy,LABELS.npy); a seeded fraction is held out for evaluation. \
+      Options may come from a TOML file (--config run.toml, keys named like the flags, \
+      hyperparameters in a [set] table); the command line wins. \
+      Progress: a bar on a terminal, plain lines every --print-every steps otherwise. \
+      --format json ends with one JSON object: runId, steps, seconds, finalTrainLoss, evalLoss, \
+      evalAccuracy, optimizerStateBytes, finalParametersSHA256 (and status, skippedSteps, \
+      checkpointPath); progress then goes to stderr. Ctrl-C (SIGINT/SIGTERM) finishes the step, \
+      writes the checkpoint and exits with status 0 and status "interrupted"; \
+      --resume CHECKPOINT continues with the saved configuration, bit for bit. \
+      Exit status: 0; 64 usage error; 65 bad data, a checkpoint that does not fit, or a \
+      non-finite loss/gradient under --on-nonfinite stop.
+      """)
+
+  enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+  @Option(help: "TOML file of options (the command line wins).") var config: String?
+  @Option(help: "Model spec (default mlp).") var model: String?
+  @Option(help: "Embedded dataset name or data path (default digits).") var data: String?
+  @Option(help: "Optimizer name, see `descent optimizers` (default adam).") var optimizer: String?
+  @Option(
+    name: .customLong("lr"), parsing: .unconditional,
+    help: "Learning rate (default: the optimizer's).")
+  var learningRate: Double?
+  @Option(
+    name: .customLong("set"), parsing: .unconditionalSingleValue,
+    help: ArgumentHelp("A hyperparameter, key=value (repeatable).", valueName: "key=value"))
+  var settings: [String] = []
+  @Option(help: "Learning-rate schedule: constant (default), cosine, linear, step, onecycle.")
+  var schedule: String?
+  @Option(help: "Linear warm-up steps (default 0).") var warmup: Int?
+  @Option(help: "Batch size (default 32).") var batchSize: Int?
+  @Option(help: "Epochs when --steps is not given (default 5).") var epochs: Int?
+  @Option(help: "Optimizer steps (overrides --epochs).") var steps: Int?
+  @Option(help: "Seed of the split, initialization, data order and dropout (default 0).")
+  var seed: UInt64?
+  @Option(help: "Fraction of the data held out for evaluation (default 0.2).")
+  var testFraction: Double?
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Standardize features with the training split's statistics (default on).")
+  var standardize: Bool?
+  @Option(help: "Evaluate every N steps (default 0: at the end only).") var evalEvery: Int?
+  @Option(help: "Checkpoint every N steps (default 0: at the end and on interruption only).")
+  var checkpointEvery: Int?
+  @Option(help: "Checkpoint file (default descent-checkpoint.safetensors).") var checkpoint: String?
+  @Option(help: "Continue the run saved in this checkpoint (or run id), with its configuration.")
+  var resume: String?
+  @Option(help: "On a non-finite loss or gradient: stop (default) or skip-step.")
+  var onNonfinite: String?
+  @Option(help: "Kernel threads (default: all cores).") var threads: Int?
+  @Option(help: "Run store (SQLite) to record the run in (default descent-runs.sqlite).")
+  var store: String = RunStore.defaultPath
+  @Flag(help: "Do not record the run in a run store.") var noStore = false
+  @Option(help: "Also write every event as JSON lines to this file.") var log: String?
+  @Option(help: "Plain progress line every N steps when stdout is not a terminal.")
+  var printEvery: Int = 50
+  @Option(help: "Output: text or json.") var format: Format = .text
+
+  func run() throws {
+    do {
+      try execute()
+    } catch let error as TrainingError {
+      throw CommandFailure(command: "train", message: error.description, status: error.exitStatus)
+        .report()
+    }
+  }
+
+  /// Whether any option that defines the run was given (they conflict with --resume).
+  private var givesRunOptions: Bool {
+    let values: [Any?] = [
+      config, model, data, optimizer, learningRate, schedule, warmup, batchSize, epochs, steps,
+      seed, testFraction, standardize, evalEvery, checkpointEvery, checkpoint, onNonfinite,
+    ]
+    return values.contains { $0 != nil } || !settings.isEmpty
+  }
+
+  private func makeConfiguration() throws -> TrainingConfiguration {
+    var c = TrainingConfiguration()
+    c.checkpointPath = "descent-checkpoint.safetensors"
+    if let config { try c.apply(configFile: config) }
+    if let model { c.model = model }
+    if let data { c.data = data }
+    if let optimizer { c.optimizer = optimizer }
+    if let learningRate { c.learningRate = learningRate }
+    for (key, value) in try TrainingConfiguration.settings(settings) { c.settings[key] = value }
+    if let schedule {
+      guard let kind = TrainingConfiguration.ScheduleKind(rawValue: schedule) else {
+        throw TrainingError.usage(
+          "--schedule \(schedule): unknown; use one of "
+            + TrainingConfiguration.ScheduleKind.allCases.map(\.rawValue).joined(separator: ", "))
+      }
+      c.schedule = kind
+    }
+    if let onNonfinite {
+      guard let policy = TrainingConfiguration.NonFinitePolicy(rawValue: onNonfinite) else {
+        throw TrainingError.usage("--on-nonfinite \(onNonfinite): use stop or skip-step")
+      }
+      c.onNonFinite = policy
+    }
+    if let warmup { c.warmup = warmup }
+    if let batchSize { c.batchSize = batchSize }
+    if let epochs { c.epochs = epochs }
+    if let steps { c.steps = steps }
+    if let seed { c.seed = seed }
+    if let testFraction { c.testFraction = testFraction }
+    if let standardize { c.standardize = standardize }
+    if let evalEvery { c.evalEvery = evalEvery }
+    if let checkpointEvery { c.checkpointEvery = checkpointEvery }
+    if let checkpoint { c.checkpointPath = checkpoint }
+    if let threads { c.threads = threads }
+    return c
+  }
+
+  private func execute() throws {
+    let runStore: RunStore?
+    do {
+      runStore = noStore ? nil : try RunStore(path: store)
+    } catch {
+      throw CommandFailure(
+        command: "train", message: "\(error)", status: RunsCommandError.exitStatus(for: error)
+      ).report()
+    }
+    let trainer: Trainer
+    if let resume {
+      guard !givesRunOptions else {
+        throw TrainingError.usage(
+          "--resume continues the checkpoint's own configuration: drop the other run options "
+            + "(only --threads, --log, --print-every and --format apply)")
+      }
+      var path = resume
+      if !FileManager.default.fileExists(atPath: resume), let runStore,
+        let saved = try? runStore.run(id: resume).checkpointPath
+      {
+        path = saved
+      }
+      guard FileManager.default.fileExists(atPath: path) else {
+        throw TrainingError.data(
+          "--resume \(resume): no such checkpoint file (nor a run with a checkpoint in \(store))")
+      }
+      trainer = try Trainer(resumingFrom: URL(fileURLWithPath: path), threads: threads)
+    } else {
+      let configuration = try makeConfiguration()
+      try configuration.validate()
+      let runID = try runStore.map {
+        try RunStoreObserver.createRun(in: $0, configuration: configuration)
+      }
+      trainer = try Trainer(configuration: configuration, runId: runID)
+    }
+    let recorder = runStore.map { RunStoreObserver(store: $0, runID: trainer.runId) }
+    if let recorder { trainer.observers.append(recorder) }
+    defer {
+      if let error = recorder?.storeError {
+        FileHandle.standardError.write(
+          Data("descent train: warning: the run store \(store) stopped recording: \(error)\n".utf8))
+      }
+    }
+    let json = format == .json
+    trainer.observers.append(
+      ProgressPrinter(isTerminal: json ? false : nil, every: printEvery) { text in
+        (json ? FileHandle.standardError : FileHandle.standardOutput).write(Data(text.utf8))
+      })
+    if let log { trainer.observers.append(try JSONLinesObserver(url: URL(fileURLWithPath: log))) }
+    let stop = StopRequest()
+    let sources = stop.installSignalHandlers()
+    let summary = try trainer.run(stopRequest: stop)
+    for source in sources { source.cancel() }
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+      encoder.nonConformingFloatEncodingStrategy = .convertToString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+      print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+    } else {
+      print(
+        "eval loss \(summary.evalLoss) accuracy \(summary.evalAccuracy); parameters SHA-256 "
+          + summary.finalParametersSHA256)
+    }
+  }
+}

@@ -1,0 +1,380 @@
+import Descent
+import DescentData
+import DescentNN
+import DescentOptimizers
+import Foundation
+
+/// The JSON object `descent train --format json` ends with.
+public struct TrainingSummary: Codable, Sendable, Equatable {
+  public var runId: String
+  public var status: RunStatus
+  public var steps: Int
+  public var seconds: Double
+  /// Cross-entropy of the last step's batch.
+  public var finalTrainLoss: Double?
+  public var evalLoss: Double
+  public var evalAccuracy: Double
+  /// Bytes of the optimizer's state tensors (moments, accumulators).
+  public var optimizerStateBytes: Int
+  /// SHA-256 over the parameters' bytes (little-endian, tree order), 64 hex digits.
+  public var finalParametersSHA256: String
+  public var skippedSteps: Int
+  public var checkpointPath: String?
+  /// Why a failed run stopped (nil otherwise).
+  public var failure: String? = nil
+}
+
+/// Trains a model from a ``TrainingConfiguration``: cross-entropy on a seeded train/test split,
+/// one optimizer step per batch, evaluation and checkpoints at their intervals.
+///
+/// Deterministic: the split, the initial parameters, the data order and any dropout masks come
+/// from the seed (dropout's key is the seed folded with the step), and Descent's kernels give the
+/// same bits for any thread count, so the same configuration gives the same final parameters bit
+/// for bit — also when the run is stopped and resumed from a checkpoint.
+public final class Trainer {
+  public let configuration: TrainingConfiguration
+  public let runId: String
+  public let spec: ModelSpec
+  public let trainData: TensorDataset
+  public let testData: TensorDataset
+  public let totalSteps: Int
+  public private(set) var step = 0
+  public private(set) var parameters: ParameterTree
+  public var observers: [any TrainingObserver] = []
+
+  private var model: any Layer
+  private let inputShape: [Int]
+  private var loader: DataLoader<TensorDataset>
+  private let optimizer: Optimizer
+  private let schedule: any Schedule
+  private var skippedSteps = 0
+  private var lastLoss: Double?
+
+  /// Prepares a run: loads and splits the data, builds the model and the optimizer. Throws a
+  /// one-line ``TrainingError`` for anything the configuration gets wrong.
+  public init(configuration: TrainingConfiguration, runId: String? = nil) throws {
+    try configuration.validate()
+    self.configuration = configuration
+    self.runId = runId ?? UUID().uuidString.lowercased()
+    spec = try ModelSpec.parse(configuration.model)
+    let full = try DataSource.load(configuration.data)
+    guard full.count >= 2 else {
+      throw TrainingError.data(
+        "--data \(configuration.data): \(full.count) example(s); need at least 2")
+    }
+    var (train, test) = trainTestSplit(
+      full, testFraction: configuration.testFraction, seed: configuration.seed)
+    if configuration.standardize {
+      let standardization = Standardization(fitting: train.features)
+      train = standardization.apply(to: train)
+      test = standardization.apply(to: test)
+    }
+    trainData = train
+    testData = test
+    inputShape = try spec.inputShape(featureShape: full.featureShape, dataName: full.name)
+    model = try spec.build(
+      inputShape: inputShape, classCount: full.classCount,
+      key: RandomKey(seed: configuration.seed))
+    parameters = model.parameters
+    loader = DataLoader(
+      train, batchSize: configuration.batchSize, shuffle: true,
+      seed: configuration.seed &+ 0x5EED)
+    totalSteps = configuration.steps ?? configuration.epochs * loader.batchesPerEpoch
+    let info: OptimizerInfo
+    let base: Double
+    let transformation: any GradientTransformation
+    do {
+      info = try OptimizerCatalogue.info(named: configuration.optimizer)
+      let values = try info.resolvedValues(
+        learningRate: configuration.learningRate, settings: configuration.settings)
+      guard case .number(let lr)? = values["learningRate"] else {
+        throw TrainingError.usage("optimizer \(info.name) has no learningRate")
+      }
+      base = lr
+      transformation = try info.make(
+        learningRate: configuration.learningRate, settings: configuration.settings)
+    } catch let error as OptimizerError {
+      throw TrainingError.usage(error.description)
+    }
+    schedule = learningRateSchedule(
+      configuration.schedule, base: base, totalSteps: totalSteps, warmup: configuration.warmup)
+    // A constant schedule runs the optimizer as the catalogue makes it (its fused in-place step).
+    let constant = configuration.schedule == .constant && configuration.warmup == 0
+    optimizer = Optimizer(
+      erasing: constant
+        ? transformation : scheduled(transformation, schedule: schedule, base: base),
+      for: parameters, seed: configuration.seed)
+  }
+
+  /// Continues the run saved in the checkpoint at `url` (its configuration and run id come from
+  /// the file). A file that is not a Descent training checkpoint, or one that does not fit,
+  /// throws ``TrainingError/data(_:)``.
+  /// `threads` (if given) replaces the saved thread count.
+  public convenience init(resumingFrom url: URL, threads: Int? = nil) throws {
+    let checkpoint: TrainingCheckpoint
+    do { checkpoint = try TrainingCheckpoint.read(from: url) } catch let error as DataError {
+      throw TrainingError.data("--resume: \(error.description)")
+    }
+    guard let text = checkpoint.metadata[Self.configurationKey],
+      var configuration = try? JSONDecoder().decode(
+        TrainingConfiguration.self, from: Data(text.utf8))
+    else {
+      throw TrainingError.data(
+        "--resume \(url.path): no training configuration (\(Self.configurationKey)) in the "
+          + "checkpoint; was it written by `descent train`?")
+    }
+    if let threads { configuration.threads = threads }
+    configuration.checkpointPath = url.path
+    try self.init(configuration: configuration, runId: checkpoint.metadata[Self.runIdKey])
+    try restore(checkpoint, from: url.path)
+  }
+
+  static let configurationKey = "training.configuration"
+  static let runIdKey = "training.runId"
+
+  private func restore(_ checkpoint: TrainingCheckpoint, from path: String) throws {
+    func bad(_ detail: String) -> TrainingError {
+      .data("--resume \(path): \(detail); the checkpoint does not belong to this configuration")
+    }
+    guard checkpoint.parameters.paths == parameters.paths else {
+      throw bad("its parameters \(checkpoint.parameters.paths.prefix(4))… differ from the model's")
+    }
+    for (mine, theirs) in zip(parameters.entries, checkpoint.parameters.entries)
+    where mine.tensor.shape != theirs.tensor.shape || mine.tensor.dtype != theirs.tensor.dtype {
+      throw bad(
+        "\(mine.path) is \(theirs.tensor.dtype) \(theirs.tensor.shape), the model has "
+          + "\(mine.tensor.dtype) \(mine.tensor.shape)")
+    }
+    do {
+      try optimizer.loadStateDictionary(
+        checkpoint.optimizerState, archive: checkpoint.optimizerArchive)
+    } catch let error as OptimizerError {
+      throw bad(error.description)
+    }
+    if let state = checkpoint.loader {
+      do { try loader.restore(state) } catch let error as DataError { throw bad(error.description) }
+    }
+    guard optimizer.stepCount == checkpoint.step else {
+      throw bad("step \(checkpoint.step) but optimizer step \(optimizer.stepCount)")
+    }
+    var state = checkpoint.parameters
+    for (path, tensor) in checkpoint.buffers.entries { state.append(path, tensor) }
+    do {
+      try model.loadStateDict(state, strict: true)
+    } catch let error as StateLoadingError {
+      throw bad(error.description)
+    }
+    parameters = checkpoint.parameters
+    step = checkpoint.step
+  }
+
+  /// The model with the current parameters.
+  public var currentModel: any Layer { model.with(parameters: parameters) }
+
+  /// Learning rate at the step about to be taken.
+  public var learningRate: Double { schedule.value(atStep: step) }
+
+  /// SHA-256 over the parameters' bytes in tree order.
+  public var parametersSHA256: String { Self.sha256(of: parameters) }
+
+  public static func sha256(of tree: ParameterTree) -> String {
+    var hash = SHA256()
+    for tensor in tree.tensors { hash.update(tensor.bytes) }
+    return hash.hexDigest
+  }
+
+  /// Trains until ``totalSteps`` (or `stopAt`, or until `stopRequest` is set), then evaluates,
+  /// writes the final checkpoint if a path is configured, and tells the observers.
+  @discardableResult
+  public func run(stopAt: Int? = nil, stopRequest: StopRequest? = nil) throws -> TrainingSummary {
+    let threads = configuration.threads ?? Parallelism.threadCount
+    return try withThreads(threads) { try runLoop(stopAt: stopAt, stopRequest: stopRequest) }
+  }
+
+  private func runLoop(stopAt: Int?, stopRequest: StopRequest?) throws -> TrainingSummary {
+    let clock = ContinuousClock()
+    let start = clock.now
+    func elapsed() -> Double {
+      let d = clock.now - start
+      return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+    for observer in observers {
+      observer.runStarted(
+        RunStart(
+          runId: runId, configuration: configuration, totalSteps: totalSteps, startStep: step,
+          parameterCount: parameters.scalarCount))
+    }
+    let end = min(totalSteps, stopAt ?? totalSteps)
+    var status = RunStatus.finished
+    do {
+      while step < end {
+        if stopRequest?.isRequested == true {
+          status = .interrupted
+          break
+        }
+        try trainStep(elapsed: elapsed)
+        if configuration.evalEvery > 0, step % configuration.evalEvery == 0, step < totalSteps {
+          let (loss, accuracy) = evaluate()
+          for observer in observers {
+            observer.evaluated(step: step, loss: loss, accuracy: accuracy)
+          }
+        }
+        if configuration.checkpointEvery > 0, step % configuration.checkpointEvery == 0,
+          step < end
+        {
+          try writeCheckpoint()
+        }
+      }
+      if step < totalSteps, status == .finished { status = .interrupted }
+    } catch {
+      var summary = makeSummary(status: .failed, seconds: elapsed(), evaluation: (.nan, .nan))
+      summary.failure = "\(error)"
+      for observer in observers { observer.runEnded(status: .failed, summary: summary) }
+      throw error
+    }
+    try writeCheckpoint()
+    let evaluation = evaluate()
+    for observer in observers {
+      observer.evaluated(step: step, loss: evaluation.loss, accuracy: evaluation.accuracy)
+    }
+    let summary = makeSummary(status: status, seconds: elapsed(), evaluation: evaluation)
+    for observer in observers { observer.runEnded(status: status, summary: summary) }
+    return summary
+  }
+
+  private func makeSummary(
+    status: RunStatus, seconds: Double, evaluation: (loss: Double, accuracy: Double)
+  ) -> TrainingSummary {
+    let archive = TensorArchive()
+    _ = try? optimizer.stateDictionary(archive: archive)
+    let stateBytes = archive.tensors.reduce(0) { $0 + $1.tensor.count * $1.tensor.dtype.byteSize }
+    return TrainingSummary(
+      runId: runId, status: status, steps: step, seconds: seconds, finalTrainLoss: lastLoss,
+      evalLoss: evaluation.loss, evalAccuracy: evaluation.accuracy,
+      optimizerStateBytes: stateBytes, finalParametersSHA256: parametersSHA256,
+      skippedSteps: skippedSteps, checkpointPath: configuration.checkpointPath)
+  }
+
+  private func trainStep(elapsed: () -> Double) throws {
+    let batch = loader.next()
+    let x = batch.features.reshaped([batch.labels.count] + inputShape)
+    let context = ForwardContext.training(
+      key: RandomKey(seed: configuration.seed).folded(in: UInt64(step)))
+    let model = self.model
+    var logits = Tensor.zeros([])
+    let (value, gradients) = valueAndGrad(
+      of: { p in
+        let out = model.with(parameters: p)(x, context: context)
+        logits = out.detached()
+        return crossEntropy(logits: out, labels: batch.labels)
+      }, at: parameters)
+    let loss = Double(value.cast(to: .float64).scalars(as: Double.self)[0])
+    let learningRate = schedule.value(atStep: step)
+    let nonFinite = gradients.entries.first { !allFinite($0.tensor) }?.path
+    let skip = !loss.isFinite || nonFinite != nil
+    if skip {
+      let what =
+        (loss.isFinite ? "loss \(loss) is finite but" : "loss is \(loss);")
+        + (nonFinite.map { " the first non-finite gradient is \($0)" }
+          ?? " every gradient is finite")
+      if configuration.onNonFinite == .stop {
+        throw TrainingError.nonFinite(step: step + 1, detail: what)
+      }
+      skippedSteps += 1
+    } else {
+      try optimizer.step(&parameters, gradients: gradients, loss: loss)
+      // A finite but huge update can still overflow a parameter. The step cannot be undone
+      // without a copy of every parameter and moment per step, so this stops under both policies.
+      if let path = parameters.entries.first(where: { !allFinite($0.tensor) })?.path {
+        throw TrainingError.nonFinite(
+          step: step + 1,
+          detail: "loss \(loss) and gradients were finite but the update made \(path) non-finite")
+      }
+    }
+    step += 1
+    if skip { try skipOptimizerStep() }
+    lastLoss = loss
+    let record = StepRecord(
+      step: step, epoch: batch.epoch, loss: loss, accuracy: accuracy(logits, batch.labels),
+      learningRate: learningRate, seconds: elapsed(), skipped: skip)
+    for observer in observers { observer.stepFinished(record) }
+  }
+
+  /// A skipped step leaves parameters and moments as they were but still counts, so that the
+  /// schedule and the data order stay aligned with the step number.
+  private func skipOptimizerStep() throws {
+    let archive = TensorArchive()
+    let data = try optimizer.stateDictionary(archive: archive)
+    guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+      return
+    }
+    object["step"] = step
+    let patched = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    try optimizer.loadStateDictionary(patched, archive: TensorArchive(archive.tensors))
+  }
+
+  /// Mean cross-entropy and accuracy on the held-out split.
+  public func evaluate() -> (loss: Double, accuracy: Double) {
+    Self.evaluate(model: currentModel, data: testData, inputShape: inputShape)
+  }
+
+  /// Mean cross-entropy and accuracy of `model` on `data`, in chunks of 512 examples.
+  public static func evaluate(model: any Layer, data: TensorDataset, inputShape: [Int]) -> (
+    loss: Double, accuracy: Double
+  ) {
+    withoutGradients {
+      var total = 0.0
+      var correct = 0.0
+      let n = data.count
+      var start = 0
+      while start < n {
+        let indices = Array(start..<min(n, start + 512))
+        let part = data.subset(indices)
+        let x = part.features.reshaped([indices.count] + inputShape)
+        let logits = model(x, context: .evaluation)
+        let loss = crossEntropy(logits: logits, labels: part.labels, reduction: .sum)
+        total += loss.cast(to: .float64).scalars(as: Double.self)[0]
+        correct += accuracy(logits, part.labels) * Double(indices.count)
+        start += 512
+      }
+      return (total / Double(max(n, 1)), correct / Double(max(n, 1)))
+    }
+  }
+
+  /// Writes the checkpoint (if a path is configured) and tells the observers.
+  public func writeCheckpoint() throws {
+    guard let path = configuration.checkpointPath else { return }
+    let archive = TensorArchive()
+    let state = try optimizer.stateDictionary(archive: archive)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let configurationText = String(decoding: try encoder.encode(configuration), as: UTF8.self)
+    do {
+      try TrainingCheckpoint(
+        parameters: parameters, buffers: model.buffers, step: step, optimizerState: state,
+        optimizerTensors: archive.tensors, loader: loader.state,
+        random: RandomGenerator(seed: configuration.seed),
+        metadata: [Self.configurationKey: configurationText, Self.runIdKey: runId]
+      ).write(to: URL(fileURLWithPath: path))
+    } catch let error as DataError {
+      throw TrainingError.data("--checkpoint: \(error.description)")
+    }
+    for observer in observers { observer.checkpointWritten(path: path, step: step) }
+  }
+}
+
+/// Fraction of rows whose largest logit is at the label.
+func accuracy(_ logits: Tensor, _ labels: Tensor) -> Double {
+  guard logits.rank == 2, logits.shape[0] > 0 else { return .nan }
+  let predicted = logits.argmax(axis: 1).cast(to: .int32).scalars(as: Int32.self)
+  let truth = labels.scalars(as: Int32.self)
+  return Double(zip(predicted, truth).filter { $0 == $1 }.count) / Double(truth.count)
+}
+
+func allFinite(_ tensor: Tensor) -> Bool {
+  switch tensor.dtype {
+  case .float32: tensor.withUnsafeBufferPointer(as: Float.self) { $0.allSatisfy(\.isFinite) }
+  case .float64: tensor.withUnsafeBufferPointer(as: Double.self) { $0.allSatisfy(\.isFinite) }
+  default: true
+  }
+}

@@ -1,0 +1,85 @@
+import DescentOptimizers
+import Foundation
+
+/// Everything that defines a training run; saved in every checkpoint so that `--resume` needs
+/// nothing else. Defaults: `mlp` on `digits`, Adam at its default learning rate, batch 32,
+/// 5 epochs, 20 % held out for evaluation, standardized features, seed 0.
+public struct TrainingConfiguration: Codable, Sendable, Equatable {
+  public enum ScheduleKind: String, Codable, Sendable, CaseIterable {
+    case constant, cosine, linear, step, onecycle
+  }
+
+  public enum NonFinitePolicy: String, Codable, Sendable, CaseIterable {
+    /// Stop with a message naming the step and the first non-finite gradient.
+    case stop
+    /// Drop a step whose loss or gradient is non-finite (parameters and moments unchanged), count
+    /// it, and go on. An update that makes a parameter non-finite stops the run either way.
+    case skipStep = "skip-step"
+  }
+
+  public var model = "mlp"
+  public var data = "digits"
+  public var testFraction = 0.2
+  public var standardize = true
+  public var optimizer = "adam"
+  public var learningRate: Double? = nil
+  public var settings: [String: String] = [:]
+  public var schedule = ScheduleKind.constant
+  public var warmup = 0
+  public var batchSize = 32
+  /// Training length in epochs, used when ``steps`` is nil.
+  public var epochs = 5
+  public var steps: Int? = nil
+  public var seed: UInt64 = 0
+  /// Evaluate on the held-out split every this many steps (0: only at the end).
+  public var evalEvery = 0
+  /// Write a checkpoint every this many steps (0: only at the end and on interruption).
+  public var checkpointEvery = 0
+  /// Checkpoint file (nil: no checkpoints).
+  public var checkpointPath: String? = nil
+  public var onNonFinite = NonFinitePolicy.stop
+  /// Kernel threads (nil: all cores). Results do not depend on it.
+  public var threads: Int? = nil
+
+  public init() {}
+
+  /// Checks the values that do not need the data; throws ``TrainingError/usage(_:)``.
+  public func validate() throws {
+    func check(_ ok: Bool, _ message: String) throws {
+      if !ok { throw TrainingError.usage(message) }
+    }
+    try check(batchSize >= 1, "--batch-size \(batchSize): must be at least 1")
+    try check(epochs >= 1, "--epochs \(epochs): must be at least 1")
+    try check((steps ?? 1) >= 1, "--steps \(steps ?? 0): must be at least 1")
+    try check(
+      testFraction > 0 && testFraction < 1, "--test-fraction \(testFraction): must be in (0, 1)")
+    try check(warmup >= 0, "--warmup \(warmup): must be ≥ 0")
+    try check(evalEvery >= 0, "--eval-every \(evalEvery): must be ≥ 0")
+    try check(checkpointEvery >= 0, "--checkpoint-every \(checkpointEvery): must be ≥ 0")
+    try check((threads ?? 1) >= 1, "--threads \(threads ?? 0): must be at least 1")
+    if let learningRate {
+      try check(
+        learningRate.isFinite && learningRate >= 0,
+        "--lr \(learningRate): must be a finite number ≥ 0")
+    }
+    _ = try ModelSpec.parse(model)
+    do {
+      _ = try OptimizerCatalogue.make(optimizer, learningRate: learningRate, settings: settings)
+    } catch let error as OptimizerError {
+      throw TrainingError.usage(error.description)
+    }
+  }
+
+  /// Parses `--set key=value` items.
+  public static func settings(_ items: [String]) throws -> [String: String] {
+    var result: [String: String] = [:]
+    for item in items {
+      let kv = item.split(separator: "=", maxSplits: 1).map(String.init)
+      guard kv.count == 2, !kv[0].isEmpty else {
+        throw TrainingError.usage("--set \(item): expected key=value (e.g. --set beta2=0.99)")
+      }
+      result[kv[0]] = kv[1]
+    }
+    return result
+  }
+}

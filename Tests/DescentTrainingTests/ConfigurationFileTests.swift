@@ -1,0 +1,63 @@
+import Testing
+
+@testable import DescentTraining
+
+/// `--config run.toml`: the TOML subset of a run's options.
+@Suite struct ConfigurationFileTests {
+  @Test func readsEveryKindOfValueAndTheSetTable() throws {
+    var c = TrainingConfiguration()
+    try c.apply(
+      toml: """
+        # a run
+        model = "mlp:128-64"   # hidden widths
+        data = "iris"
+        optimizer = "sgd"
+        lr = 5e-2
+        schedule = "onecycle"
+        batch-size = 16
+        steps = 1_000
+        seed = 7
+        test-fraction = 0.25
+        standardize = false
+        on-nonfinite = "skip-step"
+
+        [set]
+        momentum = 0.9
+        nesterov = true
+        """, file: "run.toml")
+    #expect(c.model == "mlp:128-64")
+    #expect(c.data == "iris")
+    #expect(c.optimizer == "sgd")
+    #expect(c.learningRate == 0.05)
+    #expect(c.schedule == .onecycle)
+    #expect(c.batchSize == 16)
+    #expect(c.steps == 1000)
+    #expect(c.seed == 7)
+    #expect(c.testFraction == 0.25)
+    #expect(c.standardize == false)
+    #expect(c.onNonFinite == .skipStep)
+    #expect(c.settings == ["momentum": "0.9", "nesterov": "true"])
+    try c.validate()
+  }
+
+  @Test(arguments: [
+    ("steps = \"ten\"", "run.toml:1: steps must be an integer, found the string \"ten\""),
+    ("lr = true", "run.toml:1: lr must be a number"),
+    ("batchSize = 3", "did you mean 'batch-size'?"),
+    ("[optimizer]", "run.toml:1: table [optimizer] is not known"),
+    ("schedule = \"exp\"", "schedule must be one of constant, cosine"),
+    ("model \"mlp\"", "expected key = value"),
+  ])
+  func badFilesNameFileLineAndFix(text: String, fragment: String) {
+    var c = TrainingConfiguration()
+    do {
+      try c.apply(toml: text, file: "run.toml")
+      Issue.record("'\(text)' was accepted")
+    } catch let error as TrainingError {
+      #expect(error.exitStatus == 64)
+      #expect(error.description.contains(fragment), "\(error)")
+    } catch {
+      Issue.record("unexpected \(error)")
+    }
+  }
+}
