@@ -9,6 +9,7 @@ let package = Package(
     .library(name: "DescentNN", targets: ["DescentNN"]),
     .library(name: "DescentOptimizers", targets: ["DescentOptimizers"]),
     .library(name: "DescentData", targets: ["DescentData"]),
+    .library(name: "DescentCurvature", targets: ["DescentCurvature"]),
     .library(name: "DescentRuns", targets: ["DescentRuns"]),
     .library(name: "DescentTestSupport", targets: ["DescentTestSupport"]),
     .executable(name: "descent", targets: ["DescentCLI"]),
@@ -37,6 +38,8 @@ let package = Package(
       linkerSettings: [.linkedLibrary("dl")]
     ),
     .target(name: "DescentNN", dependencies: ["Descent"]),
+    // Hessian-vector-product tools: Hutchinson, power iteration, Lanczos, SLQ (docs/curvature.md).
+    .target(name: "DescentCurvature", dependencies: ["Descent"]),
     // The optimizers' fused loops inline CDescentKernels' errno-free sqrt and exp.
     .target(
       name: "DescentOptimizers",
@@ -90,6 +93,10 @@ let package = Package(
       name: "DescentDataTests",
       dependencies: ["Descent", "DescentData", "DescentOptimizers", "DescentTestSupport"],
       resources: [.copy("Fixtures")]
+    ),
+    .testTarget(
+      name: "DescentCurvatureTests",
+      dependencies: ["Descent", "DescentCurvature", "DescentTestSupport"]
     ),
     .testTarget(
       name: "DescentRunsTests",
