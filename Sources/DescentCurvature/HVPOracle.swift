@@ -36,7 +36,8 @@ public struct HVPOracle {
     at parameters: ParameterTree, batchLosses: [(ParameterTree) -> Tensor], weights: [Double]? = nil
   ) {
     precondition(!batchLosses.isEmpty, "HVPOracle: no loss")
-    let weights = weights ?? Array(repeating: 1 / Double(batchLosses.count), count: batchLosses.count)
+    let weights =
+      weights ?? Array(repeating: 1 / Double(batchLosses.count), count: batchLosses.count)
     precondition(
       weights.count == batchLosses.count,
       "HVPOracle: \(weights.count) weights for \(batchLosses.count) batch losses")
@@ -120,7 +121,8 @@ public struct GaussNewtonOracle {
       let z = outputs(layout.unflatten(theta))
       let u = Tensor.zeros(z.shape, dtype: z.dtype).trackingGradients()
       let transposed = gradients(of: z, withRespectTo: [theta], seed: u, createGraph: true)[0]
-      let jv = gradients(of: transposed, withRespectTo: [u], seed: v, createGraph: true)[0].detached()
+      let jv = gradients(of: transposed, withRespectTo: [u], seed: v, createGraph: true)[0]
+        .detached()
       let hjv = hvp(of: outputLoss, at: z.detached(), v: jv).detached()
       return gradients(of: z, withRespectTo: [theta], seed: hjv)[0].detached()
     }

@@ -34,7 +34,9 @@ public struct HessianReport: Sendable, Codable, Equatable {
 
   private enum CodingKeys: String, CodingKey { case topEigenvalues, trace, traceStandardError }
 
-  public init(topEigenvalues: [Double], trace: Double?, traceStandardError: Double?, densitySVG: String?) {
+  public init(
+    topEigenvalues: [Double], trace: Double?, traceStandardError: Double?, densitySVG: String?
+  ) {
     self.topEigenvalues = topEigenvalues
     self.trace = trace
     self.traceStandardError = traceStandardError
@@ -60,24 +62,31 @@ public struct HessianReport: Sendable, Codable, Equatable {
   /// over several batches: pass its ``HVPOracle/linearOperator`` to
   /// ``compute(hessian:options:)``).
   public static func compute(
-    loss: @escaping (ParameterTree) -> Tensor, at parameters: ParameterTree, options: Options = Options()
+    loss: @escaping (ParameterTree) -> Tensor, at parameters: ParameterTree,
+    options: Options = Options()
   ) throws -> HessianReport {
     try compute(hessian: HVPOracle(at: parameters, loss: loss).linearOperator, options: options)
   }
 
   /// The report of any symmetric operator. Costs `lanczosIterations + traceSamples +
   /// densityRuns · densityIterations` operator applications at most.
-  public static func compute(hessian: LinearOperator, options: Options = Options()) throws -> HessianReport {
+  public static func compute(hessian: LinearOperator, options: Options = Options()) throws
+    -> HessianReport
+  {
     let key = RandomKey(seed: options.seed)
     let keys = key.split(into: 3)
     var top: [Double] = []
     if options.top > 0 {
       let count = min(options.top, hessian.dimension)
-      top = try topEigenpairs(hessian, count: count, iterations: options.lanczosIterations, key: keys[0])
-        .eigenvalues
+      top = try topEigenpairs(
+        hessian, count: count, iterations: options.lanczosIterations, key: keys[0]
+      )
+      .eigenvalues
     }
     var trace: TraceEstimate? = nil
-    if options.trace { trace = hutchinsonTrace(hessian, samples: options.traceSamples, key: keys[1]) }
+    if options.trace {
+      trace = hutchinsonTrace(hessian, samples: options.traceSamples, key: keys[1])
+    }
     var svg: String? = nil
     if options.density {
       let density = try stochasticLanczosQuadrature(
@@ -104,11 +113,15 @@ public struct HessianReport: Sendable, Codable, Equatable {
   public func table() -> String {
     var lines = ["quantity          value"]
     for (i, value) in topEigenvalues.enumerated() {
-      lines.append("lambda_\(i + 1)".padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "%.6g", value))
+      lines.append(
+        "lambda_\(i + 1)".padding(toLength: 18, withPad: " ", startingAt: 0)
+          + String(format: "%.6g", value))
     }
     if let trace {
       let error = traceStandardError.map { String(format: " ± %.3g", $0) } ?? ""
-      lines.append("trace".padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "%.6g", trace) + error)
+      lines.append(
+        "trace".padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "%.6g", trace)
+          + error)
     }
     return lines.joined(separator: "\n") + "\n"
   }
@@ -117,18 +130,22 @@ public struct HessianReport: Sendable, Codable, Equatable {
 /// A self-contained SVG line chart of the SLQ density on a log scale (PyHessian plots
 /// `log(density + 1e-7)` the same way, since the bulk near 0 dwarfs the outliers).
 public func densityChartSVG(
-  _ density: SpectralDensity, points: Int = 400, sigma: Double? = nil, width: Int = 640, height: Int = 360
+  _ density: SpectralDensity, points: Int = 400, sigma: Double? = nil, width: Int = 640,
+  height: Int = 360
 ) -> String {
   let grid = density.grid(points: points, sigma: sigma)
   let values = density.density(on: grid, sigma: sigma).map { log10($0 + 1e-7) }
   let (left, right, top, bottom) = (60.0, 20.0, 20.0, 40.0)
   let plotWidth = Double(width) - left - right
   let plotHeight = Double(height) - top - bottom
-  let xMin = grid.first!, xMax = grid.last!
-  let yMin = values.min()!, yMax = max(values.max()!, yMin + 1e-12)
+  let xMin = grid.first!
+  let xMax = grid.last!
+  let yMin = values.min()!
+  let yMax = max(values.max()!, yMin + 1e-12)
   func x(_ t: Double) -> Double { left + (t - xMin) / (xMax - xMin) * plotWidth }
   func y(_ v: Double) -> Double { top + (1 - (v - yMin) / (yMax - yMin)) * plotHeight }
-  let path = zip(grid, values).map { String(format: "%.2f,%.2f", x($0), y($1)) }.joined(separator: " ")
+  let path = zip(grid, values).map { String(format: "%.2f,%.2f", x($0), y($1)) }.joined(
+    separator: " ")
   var svg = """
     <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="sans-serif" font-size="12">
     <rect x="0" y="0" width="\(width)" height="\(height)" fill="white"/>
@@ -139,14 +156,20 @@ public func densityChartSVG(
     """
   for i in 0...4 {
     let t = xMin + (xMax - xMin) * Double(i) / 4
-    svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.3g</text>\n", x(t), top + plotHeight + 16, t)
+    svg += String(
+      format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.3g</text>\n", x(t),
+      top + plotHeight + 16, t)
     let v = yMin + (yMax - yMin) * Double(i) / 4
-    svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.1f</text>\n", left - 6, y(v) + 4, v)
+    svg += String(
+      format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.1f</text>\n", left - 6, y(v) + 4, v
+    )
   }
   svg += String(
-    format: "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">eigenvalue</text>\n", left + plotWidth / 2, height - 6)
+    format: "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">eigenvalue</text>\n",
+    left + plotWidth / 2, height - 6)
   svg += String(
-    format: "<text x=\"14\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 14 %.1f)\">log10 density</text>\n",
+    format:
+      "<text x=\"14\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 14 %.1f)\">log10 density</text>\n",
     top + plotHeight / 2, top + plotHeight / 2)
   svg += "</svg>\n"
   return svg

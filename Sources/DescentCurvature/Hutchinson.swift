@@ -53,7 +53,8 @@ public func hutchinsonTrace(
 
 /// Hutchinson's trace estimate with probes from `probe(index)`: any `z` with `E[z zᵀ] = I` gives
 /// an unbiased estimate (a constant `z` does not, and its standard error is 0).
-public func hutchinsonTrace(_ a: LinearOperator, samples: Int, probe: (Int) -> Tensor) -> TraceEstimate
+public func hutchinsonTrace(_ a: LinearOperator, samples: Int, probe: (Int) -> Tensor)
+  -> TraceEstimate
 {
   precondition(samples >= 1, "hutchinsonTrace: samples must be at least 1, got \(samples)")
   var mean = 0.0

@@ -20,7 +20,8 @@ public struct LinearOperator {
   public init(dimension: Int, dtype: DType = .float64, _ apply: @escaping (Tensor) -> Tensor) {
     precondition(dimension >= 0, "LinearOperator: negative dimension \(dimension)")
     precondition(
-      dtype == .float32 || dtype == .float64, "LinearOperator: dtype must be float32 or float64, got \(dtype)")
+      dtype == .float32 || dtype == .float64,
+      "LinearOperator: dtype must be float32 or float64, got \(dtype)")
     self.dimension = dimension
     self.dtype = dtype
     body = apply
@@ -74,9 +75,11 @@ public struct ParameterLayout: Sendable, Equatable {
   public init(_ tree: ParameterTree) {
     let dtypes = Set(tree.tensors.map(\.dtype))
     precondition(
-      dtypes.count <= 1, "ParameterLayout: the tree mixes dtypes \(dtypes.map(\.self)); cast it to one")
+      dtypes.count <= 1,
+      "ParameterLayout: the tree mixes dtypes \(dtypes.map(\.self)); cast it to one")
     dtype = dtypes.first ?? .float32
-    precondition(dtype.isFloatingPoint, "ParameterLayout: parameters are \(dtype), not floating point")
+    precondition(
+      dtype.isFloatingPoint, "ParameterLayout: parameters are \(dtype), not floating point")
     paths = tree.paths
     shapes = tree.tensors.map(\.shape)
     var offsets: [Int] = []
@@ -91,10 +94,12 @@ public struct ParameterLayout: Sendable, Equatable {
 
   /// The tree's tensors flattened and concatenated into one `[scalarCount]` vector.
   public func flatten(_ tree: ParameterTree) -> Tensor {
-    precondition(tree.paths == paths, "ParameterLayout.flatten: the tree's paths differ from the layout's")
+    precondition(
+      tree.paths == paths, "ParameterLayout.flatten: the tree's paths differ from the layout's")
     for (tensor, shape) in zip(tree.tensors, shapes) {
       precondition(
-        tensor.shape == shape, "ParameterLayout.flatten: shape \(tensor.shape) where the layout has \(shape)")
+        tensor.shape == shape,
+        "ParameterLayout.flatten: shape \(tensor.shape) where the layout has \(shape)")
     }
     if tree.isEmpty { return Tensor.zeros([0], dtype: dtype) }
     return Tensor.concatenate(tree.tensors.map { $0.flattened() }, axis: 0)

@@ -13,7 +13,8 @@ public func perExampleGradients(
   chunkSize: Int = 64, _ body: (Range<Int>, Tensor) throws -> Void
 ) rethrows {
   precondition(count >= 0, "perExampleGradients: negative count \(count)")
-  precondition(chunkSize >= 1, "perExampleGradients: chunkSize must be at least 1, got \(chunkSize)")
+  precondition(
+    chunkSize >= 1, "perExampleGradients: chunkSize must be at least 1, got \(chunkSize)")
   let layout = ParameterLayout(parameters)
   var start = 0
   while start < count {

@@ -23,7 +23,8 @@ public struct PowerIterationResult {
 public func powerIteration(
   _ a: LinearOperator, tolerance: Double = 1e-6, maxIterations: Int = 100, key: RandomKey
 ) -> PowerIterationResult {
-  precondition(maxIterations >= 1, "powerIteration: maxIterations must be at least 1, got \(maxIterations)")
+  precondition(
+    maxIterations >= 1, "powerIteration: maxIterations must be at least 1, got \(maxIterations)")
   precondition(a.dimension > 0, "powerIteration: empty operator")
   var v = Tensor.rademacher([a.dimension], dtype: a.dtype, key: key)
   v = scaled(v, 1 / norm(v))

@@ -20,8 +20,10 @@ public struct StabilityThresholds: Sendable, Codable, Equatable {
   public let batchSize: Int
 
   public init(learningRate: Double, batchSize: Int = 1) {
-    precondition(learningRate > 0, "StabilityThresholds: learningRate must be positive, got \(learningRate)")
-    precondition(batchSize >= 1, "StabilityThresholds: batchSize must be at least 1, got \(batchSize)")
+    precondition(
+      learningRate > 0, "StabilityThresholds: learningRate must be positive, got \(learningRate)")
+    precondition(
+      batchSize >= 1, "StabilityThresholds: batchSize must be at least 1, got \(batchSize)")
     self.learningRate = learningRate
     self.batchSize = batchSize
   }

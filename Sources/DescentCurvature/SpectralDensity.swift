@@ -28,7 +28,9 @@ public struct SpectralDensity: Sendable, Codable, Equatable {
   public let weights: [[Double]]
 
   public init(dimension: Int, nodes: [[Double]], weights: [[Double]]) {
-    precondition(nodes.count == weights.count, "SpectralDensity: \(nodes.count) node lists, \(weights.count) weight lists")
+    precondition(
+      nodes.count == weights.count,
+      "SpectralDensity: \(nodes.count) node lists, \(weights.count) weight lists")
     self.dimension = dimension
     self.nodes = nodes
     self.weights = weights
@@ -53,7 +55,9 @@ public struct SpectralDensity: Sendable, Codable, Equatable {
   }
 
   /// PyHessian's default broadening: `σ² = 1e-5 · max(1, λmax − λmin)`.
-  public var defaultSigma: Double { (1e-5 * max(1, range.upperBound - range.lowerBound)).squareRoot() }
+  public var defaultSigma: Double {
+    (1e-5 * max(1, range.upperBound - range.lowerBound)).squareRoot()
+  }
 
   /// `points` evenly spaced values from the smallest node − 6σ to the largest + 6σ.
   public func grid(points: Int = 1000, sigma: Double? = nil) -> [Double] {

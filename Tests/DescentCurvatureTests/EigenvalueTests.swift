@@ -9,7 +9,8 @@ struct EigenvalueTests {
   func lanczosMatchesEigh() throws {
     let a = symmetricMatrix(40, seed: 11)
     let reference = try eigh(a).eigenvalues.doubles.reversed() as [Double]
-    let pairs = try topEigenpairs(LinearOperator(matrix: a), count: 40, iterations: 40, key: RandomKey(seed: 1))
+    let pairs = try topEigenpairs(
+      LinearOperator(matrix: a), count: 40, iterations: 40, key: RandomKey(seed: 1))
     #expect(pairs.eigenvalues.count == 40)
     for (found, expected) in zip(pairs.eigenvalues, reference) {
       #expect(abs(found - expected) <= 1e-8, "Ritz value \(found), eigh \(expected)")
@@ -42,7 +43,8 @@ struct EigenvalueTests {
     var spectrum = (0..<200).map { Double($0) / 200 }
     spectrum[199] = 3
     let a = try matrixWithSpectrum(spectrum, seed: 5)
-    let pairs = try topEigenpairs(LinearOperator(matrix: a), count: 1, iterations: 20, key: RandomKey(seed: 9))
+    let pairs = try topEigenpairs(
+      LinearOperator(matrix: a), count: 1, iterations: 20, key: RandomKey(seed: 9))
     #expect(abs(pairs.eigenvalues[0] - 3) / 3 < 1e-8)
     #expect(pairs.residualNorms[0] < 1e-4)
     #expect(pairs.operatorApplications == 20)

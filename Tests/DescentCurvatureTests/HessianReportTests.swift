@@ -58,7 +58,9 @@ struct HessianReportTests {
     }
     var ranges: [Range<Int>] = []
     var worst = 0.0
-    let xs = Self.x.doubles, ws = w.doubles, ys = y.doubles
+    let xs = Self.x.doubles
+    let ws = w.doubles
+    let ys = y.doubles
     perExampleGradients(of: exampleLoss, at: parameters, count: 30, chunkSize: 8) { range, g in
       ranges.append(range)
       #expect(g.shape == [range.count, 4])

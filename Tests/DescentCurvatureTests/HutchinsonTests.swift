@@ -8,7 +8,8 @@ struct HutchinsonTests {
   /// A 50×50 SPD matrix `M Mᵀ/50 + ½I`: diagonal ≈ 1.5, off-diagonal entries ≈ ±0.14.
   static func spdMatrix() -> Tensor {
     let m = testTensor([50, 50], seed: 21, range: -1.7...1.7)
-    return m.matmul(m.transposed()) * m.scalar(1.0 / 50) + Tensor.eye(50, dtype: .float64) * m.scalar(0.5)
+    return m.matmul(m.transposed()) * m.scalar(1.0 / 50) + Tensor.eye(50, dtype: .float64)
+      * m.scalar(0.5)
   }
 
   static func diagonal(_ a: Tensor) -> [Double] { (0..<a.shape[0]).map { entry(a, $0, $0) } }
@@ -17,17 +18,22 @@ struct HutchinsonTests {
   func diagonalWithinThreePercent() {
     let a = Self.spdMatrix()
     let truth = Self.diagonal(a)
-    let result = hutchinsonDiagonal(LinearOperator(matrix: a), samples: 10_000, key: RandomKey(seed: 8))
+    let result = hutchinsonDiagonal(
+      LinearOperator(matrix: a), samples: 10_000, key: RandomKey(seed: 8))
     let estimate = result.estimate.doubles
     let errors = result.standardError.doubles
     #expect(result.sampleCount == 10_000)
     for i in 0..<50 {
-      #expect(abs(estimate[i] - truth[i]) / truth[i] < 0.03, "coordinate \(i): \(estimate[i]) vs \(truth[i])")
+      #expect(
+        abs(estimate[i] - truth[i]) / truth[i] < 0.03,
+        "coordinate \(i): \(estimate[i]) vs \(truth[i])")
       // Random probes: a positive standard error (a constant probe gives exactly 0), consistent
       // with the observed error and with theory, √(Σ_{j≠i} A_ij² / S).
       #expect(errors[i] > 0)
       #expect(abs(estimate[i] - truth[i]) < 5 * errors[i])
-      let offDiagonal = (0..<50).filter { $0 != i }.reduce(0.0) { $0 + entry(a, i, $1) * entry(a, i, $1) }
+      let offDiagonal = (0..<50).filter { $0 != i }.reduce(0.0) {
+        $0 + entry(a, i, $1) * entry(a, i, $1)
+      }
       let predicted = (offDiagonal / 10_000).squareRoot()
       #expect(abs(errors[i] / predicted - 1) < 0.1)
     }
@@ -46,8 +52,10 @@ struct HutchinsonTests {
     let constantTrace = hutchinsonTrace(LinearOperator(matrix: a), samples: 100) { _ in ones }
     #expect(constantTrace.standardError == 0)
     // The key-driven probes do differ from one sample to the next.
-    let p0 = ProbeDistribution.rademacher.probe(dimension: 50, dtype: .float64, key: RandomKey(seed: 8), index: 0)
-    let p1 = ProbeDistribution.rademacher.probe(dimension: 50, dtype: .float64, key: RandomKey(seed: 8), index: 1)
+    let p0 = ProbeDistribution.rademacher.probe(
+      dimension: 50, dtype: .float64, key: RandomKey(seed: 8), index: 0)
+    let p1 = ProbeDistribution.rademacher.probe(
+      dimension: 50, dtype: .float64, key: RandomKey(seed: 8), index: 1)
     #expect(p0.doubles != p1.doubles)
     #expect(p0.doubles.allSatisfy { $0 == 1 || $0 == -1 })
   }
@@ -58,7 +66,9 @@ struct HutchinsonTests {
     let truth = Self.diagonal(a)
     let result = hutchinsonDiagonal(
       LinearOperator(matrix: a), samples: 4000, distribution: .gaussian, key: RandomKey(seed: 3))
-    for (i, (value, error)) in zip(result.estimate.doubles, result.standardError.doubles).enumerated() {
+    for (i, (value, error)) in zip(result.estimate.doubles, result.standardError.doubles)
+      .enumerated()
+    {
       #expect(error > 0)
       #expect(abs(value - truth[i]) < 5 * error)
     }

@@ -57,8 +57,10 @@ struct OracleTests {
   func batchLosses() {
     let v = Self.parameters.map { Tensor.ones(like: $0) }
     let whole = HVPOracle(at: Self.parameters, loss: Self.loss).hvp(v)
-    let doubled = HVPOracle(at: Self.parameters, batchLosses: [Self.loss, Self.loss], weights: [0.25, 1.75])
-      .hvp(v)
+    let doubled = HVPOracle(
+      at: Self.parameters, batchLosses: [Self.loss, Self.loss], weights: [0.25, 1.75]
+    )
+    .hvp(v)
     for (a, b) in zip(whole.tensors, doubled.tensors) {
       #expect(zip(a.doubles, b.doubles).allSatisfy { abs(2 * $0 - $1) < 1e-12 })
     }
@@ -83,7 +85,9 @@ struct OracleTests {
     // Linear logits z = X Wᵀ, so J is explicit: ∂z_{ik}/∂W_{kl} = X_il.
     let x = testTensor([4, 3], seed: 51)
     let labels = Tensor([0, 2, 1, 2], shape: [4, 1], dtype: .float64)
-    let oneHot = Tensor((0..<12).map { i in Double(i % 3) == labels.doubles[i / 3] ? 1 : 0 }, shape: [4, 3], dtype: .float64)
+    let oneHot = Tensor(
+      (0..<12).map { i in Double(i % 3) == labels.doubles[i / 3] ? 1 : 0 }, shape: [4, 3],
+      dtype: .float64)
     let parameters = ParameterTree([("weight", testTensor([3, 3], seed: 52))])
     let oracle = GaussNewtonOracle(
       at: parameters, outputs: { x.matmulTransposed($0["weight"]!) },

@@ -7,7 +7,9 @@ import Testing
 struct SpectralDensityTests {
   @Test("The SLQ density integrates to 1 and its mean is the trace over n")
   func densityIntegratesAndMean() throws {
-    let spectrum: [Double] = (0..<80).map { (i: Int) -> Double in Double(i % 7) - 1.5 + 0.01 * Double(i) }
+    let spectrum: [Double] = (0..<80).map { (i: Int) -> Double in
+      Double(i % 7) - 1.5 + 0.01 * Double(i)
+    }
     let a = try matrixWithSpectrum(spectrum, seed: 61)
     let op = LinearOperator(matrix: a)
     let key = RandomKey(seed: 12)
@@ -40,7 +42,9 @@ struct SpectralDensityTests {
     let density = try stochasticLanczosQuadrature(
       LinearOperator(matrix: a), iterations: 12, runs: 1, key: RandomKey(seed: 1))
     #expect(density.nodes[0].count == 12)
-    for (node, eigenvalue) in zip(density.nodes[0], spectrum) { #expect(abs(node - eigenvalue) < 1e-9) }
+    for (node, eigenvalue) in zip(density.nodes[0], spectrum) {
+      #expect(abs(node - eigenvalue) < 1e-9)
+    }
     // tr f(A)/n is exact for f(λ) = λ² here.
     let secondMoment = spectrum.map { $0 * $0 }.reduce(0, +) / 12
     let z = Tensor.rademacher([12], dtype: .float64, key: RandomKey(seed: 1).folded(in: 0))
@@ -57,7 +61,8 @@ struct SpectralDensityTests {
     #expect(thresholds.gradientDescentThreshold == 5)
     #expect(thresholds.sgdTraceThreshold == 5)
     #expect(StabilityThresholds(learningRate: 0.4, batchSize: 4).sgdTraceThreshold == 20)
-    var tracker = SharpnessTracker(thresholds: thresholds, traceSamples: 400, key: RandomKey(seed: 2))
+    var tracker = SharpnessTracker(
+      thresholds: thresholds, traceSamples: 400, key: RandomKey(seed: 2))
     let m = try tracker.measure(step: 10, hessian: LinearOperator(matrix: a))
     #expect(abs(m.lambdaMax - 4) < 1e-8)
     #expect(abs(m.gradientDescentRatio - 0.8) < 1e-8)
