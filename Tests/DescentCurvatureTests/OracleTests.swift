@@ -106,4 +106,36 @@ struct OracleTests {
     let expected = Tensor(w, shape: [4, 3], dtype: .float64).transposed().matmul(x).doubles
     for (a, b) in zip(product, expected) { #expect(abs(a - b) < 1e-12) }
   }
+
+  @Test("Lanczos on the MLP's HVP operator finds the explicit Hessian's top eigenvalues")
+  func lanczosOnModelHessian() throws {
+    let op = HVPOracle(at: Self.parameters, loss: Self.loss).linearOperator
+    let columns = (0..<26).map { op(unitVector($0, 26)) }
+    let h = Tensor.stack(columns, axis: 1)
+    let explicit = try eigh((h + h.transposed()) * h.scalar(0.5)).eigenvalues.doubles
+    let pairs = try topEigenpairs(op, count: 3, iterations: 26, key: RandomKey(seed: 6))
+    for (found, expected) in zip(pairs.eigenvalues, explicit.reversed()) {
+      #expect(abs(found - expected) < 1e-8)
+    }
+    let power = powerIteration(op, tolerance: 1e-10, maxIterations: 1000, key: RandomKey(seed: 6))
+    let largestMagnitude = explicit.max(by: { abs($0) < abs($1) })!
+    #expect(abs(power.eigenvalue - largestMagnitude) < 1e-6 * abs(largestMagnitude))
+  }
+
+  @Test("For a linear model with MSE the Gauss–Newton matrix is the Hessian")
+  func gaussNewtonEqualsHessianForLinearModel() {
+    let x = testTensor([10, 3], seed: 45)
+    let y = testTensor([10, 2], seed: 46)
+    let parameters = ParameterTree([
+      ("weight", testTensor([2, 3], seed: 47)), ("bias", testTensor([2], seed: 48)),
+    ])
+    let outputs: (ParameterTree) -> Tensor = { x.matmulTransposed($0["weight"]!) + $0["bias"]! }
+    let outputLoss: (Tensor) -> Tensor = { ($0 - y).square().mean() }
+    let gn = GaussNewtonOracle(at: parameters, outputs: outputs, outputLoss: outputLoss)
+    let hessian = HVPOracle(at: parameters) { outputLoss(outputs($0)) }
+    let v = testTensor([8], seed: 49)
+    let a = gn.linearOperator(v).doubles
+    let b = hessian.linearOperator(v).doubles
+    for (p, q) in zip(a, b) { #expect(abs(p - q) < 1e-12) }
+  }
 }
