@@ -1,0 +1,132 @@
+#include "KernelSupport.h"
+#include "DescentKernels.h"
+#include "QuantizedKernels.h"
+
+#include <string.h>
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+enum { MAX_BLOCK = 4096 };
+
+ALWAYS_INLINE unsigned char nearest_code(float x, const unsigned char *restrict bucket,
+                                         const float *restrict bounds) {
+  unsigned int bits;
+  memcpy(&bits, &x, sizeof bits);
+  unsigned int pos = bucket[bits >> 16];
+  pos += bounds[pos] < x;
+  pos += bounds[pos] < x;
+  return (unsigned char)pos;
+}
+
+ALWAYS_INLINE float clamp_scale(float absmax) { return absmax < 1e-38f ? 1e-38f : absmax; }
+
+// Codes of x[0..<len] against scale `am` (already clamped); `partial` selects x / am.
+ALWAYS_INLINE void encode(const float *restrict x, unsigned char *restrict q, long len, float am,
+                          int partial, const unsigned char *restrict bucket,
+                          const float *restrict bounds) {
+  if (partial) {
+    for (long i = 0; i < len; i++) q[i] = nearest_code(x[i] / am, bucket, bounds);
+  } else {
+    float r = 1.0f / am;
+    for (long i = 0; i < len; i++) q[i] = nearest_code(x[i] * r, bucket, bounds);
+  }
+}
+
+ALWAYS_INLINE float abs_max(const float *restrict x, long len) {
+  float m = 0.0f;
+  for (long i = 0; i < len; i++) {
+    float a = x[i] < 0 ? -x[i] : x[i];
+    m = a > m ? a : m;
+  }
+  return m;
+}
+
+DESCENT_CLONES void descent_quantize_blockwise_f32(const float *restrict x,
+                                                   unsigned char *restrict codes,
+                                                   float *restrict absmax, long n, long blockSize,
+                                                   long blockBegin, long blockEnd,
+                                                   const unsigned char *restrict bucket,
+                                                   const float *restrict bounds) {
+  for (long b = blockBegin; b < blockEnd; b++) {
+    long start = b * blockSize;
+    long len = n - start < blockSize ? n - start : blockSize;
+    float am = abs_max(x + start, len);
+    absmax[b] = am;
+    encode(x + start, codes + start, len, clamp_scale(am), len < blockSize, bucket, bounds);
+  }
+}
+
+DESCENT_CLONES void descent_dequantize_blockwise_f32(const unsigned char *restrict codes,
+                                                     const float *restrict absmax,
+                                                     float *restrict out, long n, long blockSize,
+                                                     long blockBegin, long blockEnd,
+                                                     const float *restrict map) {
+  for (long b = blockBegin; b < blockEnd; b++) {
+    long start = b * blockSize;
+    long len = n - start < blockSize ? n - start : blockSize;
+    float am = absmax[b];
+    for (long i = 0; i < len; i++) out[start + i] = map[codes[start + i]] * am;
+  }
+}
+
+ALWAYS_INLINE void adam8bit_block(float *restrict p, const float *restrict g,
+                                  descent_quantized_state m, descent_quantized_state v,
+                                  long start, long len, int partial, float w1, float b2, float w2,
+                                  float bc2, float eps, float negStep, float decay, int coupled,
+                                  float wd, int maximize) {
+  float mNew[MAX_BLOCK];
+  float vNew[MAX_BLOCK];
+  float mScale = 0.0f, vScale = 0.0f;
+  const float *restrict mMap = m.map;
+  const float *restrict vMap = v.map;
+  const unsigned char *restrict mq = m.codes + start;
+  const unsigned char *restrict vq = v.codes + start;
+  float *restrict pp = p + start;
+  const float *restrict gg = g + start;
+  float mAm = m.absmax[0];
+  float vAm = v.absmax[0];
+  for (long i = 0; i < len; i++) {
+    float pi = pp[i];
+    float gi = maximize ? -gg[i] : gg[i];
+    if (coupled) gi = gi + wd * pi;
+    float mi = mMap[mq[i]] * mAm;
+    float vi = vMap[vq[i]] * vAm;
+    float mN = mi + w1 * (gi - mi);
+    float vN = vi * b2 + (w2 * gi) * gi;
+    mNew[i] = mN;
+    vNew[i] = vN;
+    float aM = mN < 0 ? -mN : mN;
+    mScale = aM > mScale ? aM : mScale;
+    vScale = vN > vScale ? vN : vScale;
+    pp[i] = pi * decay + (negStep * mN) / (descent_sqrtf(vN) / bc2 + eps);
+  }
+  m.absmax[0] = mScale;
+  v.absmax[0] = vScale;
+  encode(mNew, m.codes + start, len, clamp_scale(mScale), partial, m.bucket, m.bounds);
+  encode(vNew, v.codes + start, len, clamp_scale(vScale), partial, v.bucket, v.bounds);
+}
+
+DESCENT_CLONES void descent_adam8bit_step_f32(float *p, const float *g, descent_quantized_state m,
+                                              descent_quantized_state v, long n, long blockSize,
+                                              long blockBegin, long blockEnd, float w1, float b2,
+                                              float w2, float bc2, float eps, float negStep,
+                                              float decay, int coupled, float wd, int maximize) {
+  for (long b = blockBegin; b < blockEnd; b++) {
+    long start = b * blockSize;
+    long len = n - start < blockSize ? n - start : blockSize;
+    descent_quantized_state mb = m, vb = v;
+    mb.absmax = m.absmax + b;
+    vb.absmax = v.absmax + b;
+    int partial = len < blockSize;
+    if (maximize) {
+      adam8bit_block(p, g, mb, vb, start, len, partial, w1, b2, w2, bc2, eps, negStep, decay,
+                     coupled, wd, 1);
+    } else if (coupled) {
+      adam8bit_block(p, g, mb, vb, start, len, partial, w1, b2, w2, bc2, eps, negStep, decay, 1,
+                     wd, 0);
+    } else {
+      adam8bit_block(p, g, mb, vb, start, len, partial, w1, b2, w2, bc2, eps, negStep, decay, 0,
+                     wd, 0);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+#ifndef DESCENT_QUANTIZED_KERNELS_H
+#define DESCENT_QUANTIZED_KERNELS_H
+
+// Block-wise 8-bit quantization of float32 tensors (Dettmers et al., "8-bit Optimizers via
+// Block-wise Quantization", ICLR 2022) and the 8-bit optimizer steps built on it.
+//
+// A tensor of n values is cut into contiguous blocks of `blockSize` values; the last block may be
+// partial. Block b holds absmax[b] = max |x| over the block and one code per value: the index of
+// the map entry nearest to x / absmax (bitsandbytes' default kernel: x · (1/absmax) for full
+// blocks, x / absmax for the partial last block, absmax clamped below at 1e-38; ties go to the
+// lower code). Dequantization is map[code] · absmax.
+//
+// The nearest code comes from `bucket`, a 65536-entry table indexed by the top 16 bits of the
+// float (sign, exponent, 7 mantissa bits) that gives the number of midpoints below the bucket's
+// lowest value, then at most two comparisons against `bounds` (the 255 midpoints of the map
+// followed by two +inf). The caller builds both tables and checks that no bucket holds more than
+// two midpoints (DynamicQuantizationMap).
+//
+// Every kernel works on blocks [blockBegin, blockEnd) only, so threads may split the blocks.
+
+/// Quantizes x[0..<n] block by block into codes (n bytes) and absmax (one float per block).
+void descent_quantize_blockwise_f32(const float *x, unsigned char *codes, float *absmax, long n,
+                                    long blockSize, long blockBegin, long blockEnd,
+                                    const unsigned char *bucket, const float *bounds);
+
+/// out[i] = map[codes[i]] · absmax[i / blockSize].
+void descent_dequantize_blockwise_f32(const unsigned char *codes, const float *absmax, float *out,
+                                      long n, long blockSize, long blockBegin, long blockEnd,
+                                      const float *map);
+
+/// Maps and nearest-code tables of one quantized state buffer.
+typedef struct {
+  unsigned char *codes;
+  float *absmax;
+  const float *map;
+  const unsigned char *bucket;
+  const float *bounds;
+} descent_quantized_state;
+
+/// Adam (and AdamW) on 8-bit block-wise state, in place, one fused pass per block: m and v are
+/// dequantized, updated as descent_adam_step_f32 updates them (g ← −g when maximize;
+/// g ← g + wd·p when coupled; m ← m + w1·(g − m); v ← v·b2 + w2·g·g;
+/// p ← p·decay + negStep·m / (√v / bc2 + eps)), and requantized with fresh block absmax.
+/// The parameter update uses the unrounded new m and v (as bitsandbytes does). blockSize ≤ 4096.
+void descent_adam8bit_step_f32(float *p, const float *g, descent_quantized_state m,
+                               descent_quantized_state v, long n, long blockSize, long blockBegin,
+                               long blockEnd, float w1, float b2, float w2, float bc2, float eps,
+                               float negStep, float decay, int coupled, float wd, int maximize);
+
+#endif
