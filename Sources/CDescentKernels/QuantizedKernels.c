@@ -32,13 +32,19 @@ ALWAYS_INLINE void encode(const float *restrict x, unsigned char *restrict q, lo
   }
 }
 
+// max |x| as an integer maximum of the bit patterns with the sign cleared (the order of
+// non-negative floats), which vectorizes without fast-math; a NaN wins over every number.
 ALWAYS_INLINE float abs_max(const float *restrict x, long len) {
-  float m = 0.0f;
+  unsigned int m = 0;
   for (long i = 0; i < len; i++) {
-    float a = x[i] < 0 ? -x[i] : x[i];
-    m = a > m ? a : m;
+    unsigned int bits;
+    memcpy(&bits, &x[i], sizeof bits);
+    bits &= 0x7fffffffu;
+    m = bits > m ? bits : m;
   }
-  return m;
+  float result;
+  memcpy(&result, &m, sizeof result);
+  return result;
 }
 
 DESCENT_CLONES void descent_quantize_blockwise_f32(const float *restrict x,
@@ -76,7 +82,6 @@ ALWAYS_INLINE void adam8bit_block(float *restrict p, const float *restrict g,
                                   float wd, int maximize) {
   float mNew[MAX_BLOCK];
   float vNew[MAX_BLOCK];
-  float mScale = 0.0f, vScale = 0.0f;
   const float *restrict mMap = m.map;
   const float *restrict vMap = v.map;
   const unsigned char *restrict mq = m.codes + start;
@@ -95,11 +100,10 @@ ALWAYS_INLINE void adam8bit_block(float *restrict p, const float *restrict g,
     float vN = vi * b2 + (w2 * gi) * gi;
     mNew[i] = mN;
     vNew[i] = vN;
-    float aM = mN < 0 ? -mN : mN;
-    mScale = aM > mScale ? aM : mScale;
-    vScale = vN > vScale ? vN : vScale;
     pp[i] = pi * decay + (negStep * mN) / (descent_sqrtf(vN) / bc2 + eps);
   }
+  float mScale = abs_max(mNew, len);
+  float vScale = abs_max(vNew, len);
   m.absmax[0] = mScale;
   v.absmax[0] = vScale;
   encode(mNew, m.codes + start, len, clamp_scale(mScale), partial, m.bucket, m.bounds);
