@@ -134,3 +134,62 @@ DESCENT_CLONES void descent_adam8bit_step_f32(float *p, const float *g, descent_
     }
   }
 }
+
+ALWAYS_INLINE void one_state_block(int kind, float *restrict p, const float *restrict g,
+                                   descent_quantized_state s, long len, int partial, float negLR,
+                                   float mu, float keep, float eps, int firstStep, int nesterov,
+                                   int decay, float wd, int maximize) {
+  float sNew[MAX_BLOCK];
+  const float *restrict map = s.map;
+  const unsigned char *restrict q = s.codes;
+  float am = s.absmax[0];
+  for (long i = 0; i < len; i++) {
+    float pi = p[i];
+    float gi = maximize ? -g[i] : g[i];
+    if (decay) gi = gi + wd * pi;
+    float si = map[q[i]] * am;
+    float sN;
+    float step;
+    if (kind == DESCENT_Q8_SGD_MOMENTUM) {
+      sN = firstStep ? gi : si * mu + keep * gi;
+      step = nesterov ? gi + mu * sN : sN;
+    } else if (kind == DESCENT_Q8_ADAGRAD) {
+      sN = si + gi * gi;
+      step = gi / (descent_sqrtf(sN) + eps);
+    } else {
+      sN = si * mu + (keep * gi) * gi;
+      step = gi / (descent_sqrtf(sN) + eps);
+    }
+    sNew[i] = sN;
+    p[i] = pi + negLR * step;
+  }
+  float scale = abs_max(sNew, len);
+  s.absmax[0] = scale;
+  encode(sNew, s.codes, len, clamp_scale(scale), partial, s.bucket, s.bounds);
+}
+
+DESCENT_CLONES void descent_one_state8bit_step_f32(int kind, float *p, const float *g,
+                                                   descent_quantized_state s, long n,
+                                                   long blockSize, long blockBegin, long blockEnd,
+                                                   float negLR, float mu, float keep, float eps,
+                                                   int firstStep, int nesterov, int decay,
+                                                   float wd, int maximize) {
+  for (long b = blockBegin; b < blockEnd; b++) {
+    long start = b * blockSize;
+    long len = n - start < blockSize ? n - start : blockSize;
+    descent_quantized_state sb = s;
+    sb.codes = s.codes + start;
+    sb.absmax = s.absmax + b;
+    int partial = len < blockSize;
+    if (kind == DESCENT_Q8_SGD_MOMENTUM) {
+      one_state_block(DESCENT_Q8_SGD_MOMENTUM, p + start, g + start, sb, len, partial, negLR, mu,
+                      keep, eps, firstStep, nesterov, decay, wd, maximize);
+    } else if (kind == DESCENT_Q8_ADAGRAD) {
+      one_state_block(DESCENT_Q8_ADAGRAD, p + start, g + start, sb, len, partial, negLR, mu, keep,
+                      eps, firstStep, nesterov, decay, wd, maximize);
+    } else {
+      one_state_block(DESCENT_Q8_RMSPROP, p + start, g + start, sb, len, partial, negLR, mu, keep,
+                      eps, firstStep, nesterov, decay, wd, maximize);
+    }
+  }
+}

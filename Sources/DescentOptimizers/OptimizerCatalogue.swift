@@ -189,12 +189,13 @@ public enum OptimizerCatalogue {
       number("weightDecay", 0, couplingNote, "≥ 0"),
       flag("nesterov", false, "Nesterov momentum (needs momentum > 0 and dampening = 0)"),
       maximizeInfo,
-    ]
+    ] + StateStorage.catalogueHyperparameters()
   ) { s in
     try SGD(
       learningRate: Hyperparameter(s.number("learningRate")), momentum: s.number("momentum"),
       dampening: s.number("dampening"), weightDecay: s.number("weightDecay"),
-      nesterov: s.flag("nesterov"), maximize: s.flag("maximize"))
+      nesterov: s.flag("nesterov"), maximize: s.flag("maximize"),
+      stateStorage: StateStorage(settings: s, optimizer: "sgd"))
   }
 
   static let adagrad = OptimizerInfo(
@@ -209,13 +210,13 @@ public enum OptimizerCatalogue {
       number("initialAccumulatorValue", 0, "initial value of the sum of squares", "≥ 0"),
       number("epsilon", 1e-10, "added to √sum", "≥ 0"),
       maximizeInfo,
-    ]
+    ] + StateStorage.catalogueHyperparameters()
   ) { s in
     try Adagrad(
       learningRate: Hyperparameter(s.number("learningRate")), lrDecay: s.number("lrDecay"),
       weightDecay: s.number("weightDecay"),
       initialAccumulatorValue: s.number("initialAccumulatorValue"), epsilon: s.number("epsilon"),
-      maximize: s.flag("maximize"))
+      maximize: s.flag("maximize"), stateStorage: StateStorage(settings: s, optimizer: "adagrad"))
   }
 
   static let adadelta = OptimizerInfo(
@@ -252,12 +253,13 @@ public enum OptimizerCatalogue {
       flag(
         "centered", false, "subtract the squared running mean of the gradient (variance estimate)"),
       maximizeInfo,
-    ]
+    ] + StateStorage.catalogueHyperparameters()
   ) { s in
     try RMSprop(
       learningRate: Hyperparameter(s.number("learningRate")), alpha: s.number("alpha"),
       epsilon: s.number("epsilon"), weightDecay: s.number("weightDecay"),
-      momentum: s.number("momentum"), centered: s.flag("centered"), maximize: s.flag("maximize"))
+      momentum: s.number("momentum"), centered: s.flag("centered"), maximize: s.flag("maximize"),
+      stateStorage: StateStorage(settings: s, optimizer: "rmsprop"))
   }
 
   private static func adamParameters(

@@ -209,4 +209,53 @@ struct QuantizedOptimizerTests {
     try optimizer.step(&q, gradients: p)
     #expect(optimizer.stateBytes == 4 * 5010)
   }
+
+  @Test(
+    "SGD momentum, Adagrad and RMSprop with 8-bit state track 32-bit",
+    arguments: [
+      ("sgd", ["learningRate": "0.01", "momentum": "0.9", "weightDecay": "0.01"]),
+      ("sgd", ["learningRate": "0.01", "momentum": "0.9", "nesterov": "true"]),
+      ("adagrad", ["learningRate": "0.01", "initialAccumulatorValue": "0.1"]),
+      ("rmsprop", ["learningRate": "0.001", "maximize": "true"]),
+    ])
+  func oneStateOptimizers(_ name: String, _ settings: [String: String]) throws {
+    let full = try OptimizerCatalogue.make(name, settings: settings)
+    var eightSettings = settings
+    eightSettings["stateBits"] = "8"
+    let eight = try OptimizerCatalogue.make(name, settings: eightSettings)
+    var p = Self.parameters()
+    let fullOptimizer = Optimizer(erasing: full, for: p)
+    var q = Self.parameters()
+    let eightOptimizer = Optimizer(erasing: eight, for: q)
+    for s in 0..<50 {
+      try fullOptimizer.step(&p, gradients: Self.gradients(s))
+      try eightOptimizer.step(&q, gradients: Self.gradients(s))
+    }
+    let a = p["big"]!.scalars(as: Float.self)
+    let b = q["big"]!.scalars(as: Float.self)
+    let start = Self.parameters()["big"]!.scalars(as: Float.self)
+    var moved = 0.0
+    var gap = 0.0
+    for i in a.indices {
+      moved += Double(abs(a[i] - start[i]))
+      gap += Double(abs(a[i] - b[i]))
+    }
+    #expect(gap / moved < 0.05, "\(name) \(settings): gap \(gap / moved) of the distance moved")
+    #expect(gap > 0)
+    // About 1 byte per value instead of 4 for the quantized tensor's state.
+    #expect(eightOptimizer.stateBytes < fullOptimizer.stateBytes / 3)
+    #expect(p["small"]!.bytes == q["small"]!.bytes)
+  }
+
+  @Test("8-bit RMSprop refuses centered and momentum")
+  func rmspropPlainOnly() throws {
+    for extra in [["centered": "true"], ["momentum": "0.9"]] {
+      do {
+        _ = try OptimizerCatalogue.make("rmsprop", settings: extra.merging(["stateBits": "8"]) { a, _ in a })
+        Issue.record("expected an error for \(extra)")
+      } catch let error as OptimizerError {
+        #expect("\(error)".contains("plain RMSprop"))
+      }
+    }
+  }
 }

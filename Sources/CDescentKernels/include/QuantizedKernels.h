@@ -47,4 +47,24 @@ void descent_adam8bit_step_f32(float *p, const float *g, descent_quantized_state
                                long blockEnd, float w1, float b2, float w2, float bc2, float eps,
                                float negStep, float decay, int coupled, float wd, int maximize);
 
+/// The optimizers with one state buffer that descent_one_state8bit_step_f32 runs.
+enum {
+  /// SGD with momentum, signed map: b ← g on the first step, else b·mu + keep·g;
+  /// p ← p + negLR·(nesterov ? g + mu·b : b).
+  DESCENT_Q8_SGD_MOMENTUM = 0,
+  /// Adagrad, unsigned map: s ← s + g·g; p ← p + negLR·g / (√s + eps) (negLR: the decayed step).
+  DESCENT_Q8_ADAGRAD = 1,
+  /// RMSprop (plain), unsigned map: v ← v·mu + (keep·g)·g (mu = alpha, keep = 1 − alpha);
+  /// p ← p + negLR·g / (√v + eps).
+  DESCENT_Q8_RMSPROP = 2,
+};
+
+/// A one-state optimizer step on 8-bit block-wise state, in place, one fused pass per block
+/// (dequantize, update, write p with the unrounded new state, requantize). g is negated first when
+/// maximize, then g ← g + wd·p when decay. blockSize ≤ 4096.
+void descent_one_state8bit_step_f32(int kind, float *p, const float *g, descent_quantized_state s,
+                                    long n, long blockSize, long blockBegin, long blockEnd,
+                                    float negLR, float mu, float keep, float eps, int firstStep,
+                                    int nesterov, int decay, float wd, int maximize);
+
 #endif

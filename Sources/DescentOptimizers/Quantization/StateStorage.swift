@@ -73,10 +73,12 @@ public struct QuantizedStateTree: Codable, Sendable, Equatable {
   public var isEmpty: Bool { entries.isEmpty }
   public var paths: [String] { entries.map(\.path) }
 
-  /// The 8-bit buffers for every parameter of `parameters` that `storage` quantizes, zero
-  /// (dequantizing to 0), one per map in `maps`; nil when none is quantized.
+  /// The 8-bit buffers for every parameter of `parameters` that `storage` quantizes, one per map
+  /// in `maps`, each holding `initialValue` exactly (a constant block quantizes without error);
+  /// nil when none is quantized.
   static func zeros(
-    for parameters: ParameterTree, storage: StateStorage, maps: [QuantizationMapKind]
+    for parameters: ParameterTree, storage: StateStorage, maps: [QuantizationMapKind],
+    initialValue: Double = 0
   ) -> QuantizedStateTree? {
     var tree = QuantizedStateTree()
     for (path, tensor) in parameters.entries where storage.quantizes(path, tensor) {
@@ -84,7 +86,9 @@ public struct QuantizedStateTree: Codable, Sendable, Equatable {
         Entry(
           path: path,
           buffers: maps.map {
-            QuantizedTensor.zeros(shape: tensor.shape, map: $0, blockSize: storage.blockSize)
+            QuantizedTensor(
+              Tensor.full(tensor.shape, value: initialValue, dtype: .float32), map: $0,
+              blockSize: storage.blockSize)
           }))
     }
     return tree.isEmpty ? nil : tree
