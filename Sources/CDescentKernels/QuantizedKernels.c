@@ -8,27 +8,34 @@
 
 enum { MAX_BLOCK = 4096 };
 
-ALWAYS_INLINE unsigned char nearest_code(float x, const unsigned char *restrict bucket,
-                                         const float *restrict bounds) {
+ALWAYS_INLINE unsigned char nearest_code(float x, const unsigned int *restrict nearest) {
   unsigned int bits;
   memcpy(&bits, &x, sizeof bits);
-  unsigned int pos = bucket[bits >> 16];
-  pos += bounds[pos] < x;
-  pos += bounds[pos] < x;
-  return (unsigned char)pos;
+  unsigned int sign = bits >> 31;
+  unsigned int exponent = (bits >> 23) & 0xFF;
+  unsigned int prefix = (bits >> 15) & 0xFF;
+  unsigned int low = bits & 0x7FFF;
+  unsigned int tiny = exponent < DESCENT_Q8_MIN_EXPONENT;
+  unsigned int large = exponent > 127;
+  exponent = tiny ? DESCENT_Q8_MIN_EXPONENT : (large ? 127 : exponent);
+  prefix = tiny ? 0 : (large ? 255 : prefix);
+  unsigned int entry = nearest[sign * DESCENT_Q8_BUCKETS_PER_SIGN +
+                               (exponent - DESCENT_Q8_MIN_EXPONENT) * 256 + prefix];
+  unsigned int mid = entry & 0x7FFF;
+  unsigned int above = sign ? low < mid : low > mid;
+  return (unsigned char)((entry >> 16) + above);
 }
 
 ALWAYS_INLINE float clamp_scale(float absmax) { return absmax < 1e-38f ? 1e-38f : absmax; }
 
 // Codes of x[0..<len] against scale `am` (already clamped); `partial` selects x / am.
 ALWAYS_INLINE void encode(const float *restrict x, unsigned char *restrict q, long len, float am,
-                          int partial, const unsigned char *restrict bucket,
-                          const float *restrict bounds) {
+                          int partial, const unsigned int *restrict nearest) {
   if (partial) {
-    for (long i = 0; i < len; i++) q[i] = nearest_code(x[i] / am, bucket, bounds);
+    for (long i = 0; i < len; i++) q[i] = nearest_code(x[i] / am, nearest);
   } else {
     float r = 1.0f / am;
-    for (long i = 0; i < len; i++) q[i] = nearest_code(x[i] * r, bucket, bounds);
+    for (long i = 0; i < len; i++) q[i] = nearest_code(x[i] * r, nearest);
   }
 }
 
@@ -51,14 +58,13 @@ DESCENT_CLONES void descent_quantize_blockwise_f32(const float *restrict x,
                                                    unsigned char *restrict codes,
                                                    float *restrict absmax, long n, long blockSize,
                                                    long blockBegin, long blockEnd,
-                                                   const unsigned char *restrict bucket,
-                                                   const float *restrict bounds) {
+                                                   const unsigned int *restrict nearest) {
   for (long b = blockBegin; b < blockEnd; b++) {
     long start = b * blockSize;
     long len = n - start < blockSize ? n - start : blockSize;
     float am = abs_max(x + start, len);
     absmax[b] = am;
-    encode(x + start, codes + start, len, clamp_scale(am), len < blockSize, bucket, bounds);
+    encode(x + start, codes + start, len, clamp_scale(am), len < blockSize, nearest);
   }
 }
 
@@ -106,8 +112,8 @@ ALWAYS_INLINE void adam8bit_block(float *restrict p, const float *restrict g,
   float vScale = abs_max(vNew, len);
   m.absmax[0] = mScale;
   v.absmax[0] = vScale;
-  encode(mNew, m.codes + start, len, clamp_scale(mScale), partial, m.bucket, m.bounds);
-  encode(vNew, v.codes + start, len, clamp_scale(vScale), partial, v.bucket, v.bounds);
+  encode(mNew, m.codes + start, len, clamp_scale(mScale), partial, m.nearest);
+  encode(vNew, v.codes + start, len, clamp_scale(vScale), partial, v.nearest);
 }
 
 DESCENT_CLONES void descent_adam8bit_step_f32(float *p, const float *g, descent_quantized_state m,
@@ -165,7 +171,7 @@ ALWAYS_INLINE void one_state_block(int kind, float *restrict p, const float *res
   }
   float scale = abs_max(sNew, len);
   s.absmax[0] = scale;
-  encode(sNew, s.codes, len, clamp_scale(scale), partial, s.bucket, s.bounds);
+  encode(sNew, s.codes, len, clamp_scale(scale), partial, s.nearest);
 }
 
 DESCENT_CLONES void descent_one_state8bit_step_f32(int kind, float *p, const float *g,

@@ -10,18 +10,21 @@
 // blocks, x / absmax for the partial last block, absmax clamped below at 1e-38; ties go to the
 // lower code). Dequantization is map[code] · absmax.
 //
-// The nearest code comes from `bucket`, a 65536-entry table indexed by the top 16 bits of the
-// float (sign, exponent, 7 mantissa bits) that gives the number of midpoints below the bucket's
-// lowest value, then at most two comparisons against `bounds` (the 255 midpoints of the map
-// followed by two +inf). The caller builds both tables and checks that no bucket holds more than
-// two midpoints (DynamicQuantizationMap).
+// The nearest code comes from `nearest`, a table with one 32-bit entry per bucket of floats that
+// share their sign, exponent and top 8 mantissa bits (exponents clamped to
+// DESCENT_Q8_MIN_EXPONENT…127, so values below 2^(MIN−127) share the lowest bucket and values of
+// magnitude ≥ 2 the highest). An entry holds, in its high 16 bits, the number of midpoints below
+// the bucket's lowest value and, in its low 15 bits, the low 15 bits of the one midpoint inside
+// the bucket (0x7FFF for none in a positive bucket, 0 in a negative one); the code is the count
+// plus one when the value lies above that midpoint. The caller builds the table and checks that
+// no bucket holds more than one midpoint (DynamicQuantizationMap).
 //
 // Every kernel works on blocks [blockBegin, blockEnd) only, so threads may split the blocks.
 
 /// Quantizes x[0..<n] block by block into codes (n bytes) and absmax (one float per block).
 void descent_quantize_blockwise_f32(const float *x, unsigned char *codes, float *absmax, long n,
                                     long blockSize, long blockBegin, long blockEnd,
-                                    const unsigned char *bucket, const float *bounds);
+                                    const unsigned int *nearest);
 
 /// out[i] = map[codes[i]] · absmax[i / blockSize].
 void descent_dequantize_blockwise_f32(const unsigned char *codes, const float *absmax, float *out,
@@ -33,9 +36,13 @@ typedef struct {
   unsigned char *codes;
   float *absmax;
   const float *map;
-  const unsigned char *bucket;
-  const float *bounds;
+  const unsigned int *nearest;
 } descent_quantized_state;
+
+/// The lowest exponent field the nearest-code table distinguishes (2^(87−127) ≈ 9e−13).
+#define DESCENT_Q8_MIN_EXPONENT 87
+/// Buckets per sign: 41 exponents × 256 mantissa prefixes.
+#define DESCENT_Q8_BUCKETS_PER_SIGN ((127 - DESCENT_Q8_MIN_EXPONENT + 1) * 256)
 
 /// Adam (and AdamW) on 8-bit block-wise state, in place, one fused pass per block: m and v are
 /// dequantized, updated as descent_adam_step_f32 updates them (g ← −g when maximize;

@@ -1,10 +1,13 @@
+import CDescentKernels
+
 /// Which 256-entry quantization map a ``QuantizedTensor`` uses.
 public enum QuantizationMapKind: String, Codable, Sendable, CaseIterable {
   /// bitsandbytes' signed dynamic (tree) map, for first moments: −0.99297 … 1, finest near 0.
   case dynamicSigned
   /// bitsandbytes' unsigned dynamic map, for second moments and sums of squares: 0 … 1.
   case dynamicUnsigned
-  /// 256 evenly spaced values from −1 to 1 (a baseline for the quality comparison only).
+  /// 255 evenly spaced values from −1 to 1, zero included (a baseline for the quality comparison
+  /// only).
   case linearSigned
   /// 256 evenly spaced values from 0 to 1 (a baseline for the quality comparison only).
   case linearUnsigned
@@ -33,17 +36,22 @@ public enum QuantizationMapKind: String, Codable, Sendable, CaseIterable {
 ///
 /// The nearest code is the number of midpoints (`(map[k] + map[k+1]) / 2` in float32, as
 /// bitsandbytes computes them) strictly below the value, so a tie goes to the lower code, as
-/// `torch.bucketize` does in bitsandbytes' reference kernel.
+/// `torch.bucketize` does in bitsandbytes' reference kernel. It is found with one table lookup and
+/// one integer comparison (see `nearest`), which vectorizes.
 public struct DynamicQuantizationMap: Sendable {
   public let kind: QuantizationMapKind
   /// The 256 entries, ascending.
   public let values: [Float]
-  /// The 255 midpoints, then two +∞ (so the kernels' fix-up comparisons never read past the end).
+  /// The 255 midpoints, ascending.
   let bounds: [Float]
-  /// For each top-16-bit pattern of a float32 (a bucket of 65536 consecutive floats): the number
-  /// of midpoints below the bucket's lowest value. At most two midpoints fall inside any bucket
-  /// (checked at construction), so two comparisons finish the search.
-  let bucket: [UInt8]
+  /// The nearest-code table of the C kernels (QuantizedKernels.h): per bucket of floats sharing
+  /// sign, exponent (clamped to `minExponent`…127) and top 8 mantissa bits, the number of
+  /// midpoints below the bucket's lowest value (high 16 bits) and the low 15 bits of the one
+  /// midpoint inside it (0x7FFF for none if positive, 0 if negative).
+  let nearest: [UInt32]
+
+  static let minExponent = UInt32(DESCENT_Q8_MIN_EXPONENT)
+  static let bucketsPerSign = Int((127 - minExponent + 1) * 256)
 
   init(kind: QuantizationMapKind, values: [Float]) {
     precondition(values.count == 256, "quantization map: needs 256 entries, got \(values.count)")
@@ -51,8 +59,7 @@ public struct DynamicQuantizationMap: Sendable {
       zip(values, values.dropFirst()).allSatisfy { $0 <= $1 }, "quantization map: not sorted")
     self.kind = kind
     self.values = values
-    var bounds = (0..<255).map { (values[$0] + values[$0 + 1]) / 2 }
-    bounds += [.infinity, .infinity]
+    let bounds = (0..<255).map { (values[$0] + values[$0 + 1]) / 2 }
     self.bounds = bounds
     func below(_ x: Float) -> Int {  // midpoints strictly below x
       var low = 0
@@ -63,27 +70,48 @@ public struct DynamicQuantizationMap: Sendable {
       }
       return low
     }
-    var bucket = [UInt8](repeating: 0, count: 1 << 16)
-    for b in 0..<(1 << 16) {
-      let first = Float(bitPattern: UInt32(b) << 16)
-      let last = Float(bitPattern: UInt32(b) << 16 | 0xFFFF)
-      let (lowest, highest) = b >= 0x8000 ? (last, first) : (first, last)
-      guard !lowest.isNaN else { continue }
-      let start = below(lowest)
-      let inside = below(highest.nextUp) - start
-      precondition(inside <= 2, "quantization map: \(inside) midpoints in bucket \(b)")
-      bucket[b] = UInt8(start)
+    // Every midpoint must be distinguishable: nonzero with an exponent above the clamped range.
+    let smallest = Float(sign: .plus, exponent: Int(Self.minExponent) - 127 + 1, significand: 1)
+    precondition(
+      bounds.allSatisfy { abs($0) >= smallest }, "quantization map: a midpoint is too small")
+    var nearest = [UInt32](repeating: 0, count: 2 * Self.bucketsPerSign)
+    for sign in 0..<2 {
+      for exponent in Self.minExponent...127 {
+        for prefix in 0..<UInt32(256) {
+          let high = UInt32(sign) << 31 | exponent << 23 | prefix << 15
+          let first = Float(bitPattern: high)
+          let last = Float(bitPattern: high | 0x7FFF)
+          let (lowest, highest) = sign == 1 ? (last, first) : (first, last)
+          let start = below(lowest)
+          let inside = below(highest.nextUp) - start
+          precondition(inside <= 1, "quantization map: \(inside) midpoints in one bucket")
+          let midLow: UInt32 = inside == 1 ? bounds[start].bitPattern & 0x7FFF : (sign == 1 ? 0 : 0x7FFF)
+          let index = sign * Self.bucketsPerSign + Int(exponent - Self.minExponent) * 256 + Int(prefix)
+          nearest[index] = UInt32(start) << 16 | midLow
+        }
+      }
     }
-    self.bucket = bucket
+    self.nearest = nearest
   }
 
-  /// The index of the entry nearest to `x` (ties to the lower index). Values outside [−1, 1]
-  /// get the end codes.
+  /// The index of the entry nearest to `x` (ties to the lower index); the C kernels' lookup.
+  /// Values outside [−1, 1] get the end codes.
   public func nearestCode(_ x: Float) -> UInt8 {
-    var pos = Int(bucket[Int(x.bitPattern >> 16)])
-    if bounds[pos] < x { pos += 1 }
-    if bounds[pos] < x { pos += 1 }
-    return UInt8(pos)
+    let bits = x.bitPattern
+    let sign = bits >> 31
+    var exponent = (bits >> 23) & 0xFF
+    var prefix = (bits >> 15) & 0xFF
+    let low = bits & 0x7FFF
+    if exponent < Self.minExponent {
+      (exponent, prefix) = (Self.minExponent, 0)
+    } else if exponent > 127 {
+      (exponent, prefix) = (127, 255)
+    }
+    let entry = nearest[
+      Int(sign) * Self.bucketsPerSign + Int(exponent - Self.minExponent) * 256 + Int(prefix)]
+    let mid = entry & 0x7FFF
+    let above = sign == 1 ? low < mid : low > mid
+    return UInt8(entry >> 16) + (above ? 1 : 0)
   }
 
   /// bitsandbytes' `create_dynamic_map(signed=True)`.
@@ -92,9 +120,9 @@ public struct DynamicQuantizationMap: Sendable {
   /// bitsandbytes' `create_dynamic_map(signed=False)`.
   public static let unsigned = DynamicQuantizationMap(
     kind: .dynamicUnsigned, values: unsignedBits.map(Float.init(bitPattern:)))
-  /// −1 + 2k/255, k = 0 … 255.
+  /// k/127 − 1 for k = 0 … 254 (so 0 is an entry), then 1 again to make 256 entries.
   public static let linearSigned = DynamicQuantizationMap(
-    kind: .linearSigned, values: (0..<256).map { Float(-1 + 2 * Double($0) / 255) })
+    kind: .linearSigned, values: (0..<256).map { Float(Double(min($0, 254)) / 127 - 1) })
   /// k/255, k = 0 … 255.
   public static let linearUnsigned = DynamicQuantizationMap(
     kind: .linearUnsigned, values: (0..<256).map { Float(Double($0) / 255) })

@@ -49,14 +49,10 @@ public struct QuantizedTensor: Codable, Sendable, Equatable {
     x.withUnsafeBufferPointer(as: Float.self) { xs in
       codes.withUnsafeMutableBufferPointer(as: UInt8.self) { q in
         absmax.withUnsafeMutableBufferPointer(as: Float.self) { a in
-          m.bucket.withUnsafeBufferPointer { bucket in
-            m.bounds.withUnsafeBufferPointer { bounds in
-              let (xp, qp, ap) = (xs.baseAddress, q.baseAddress, a.baseAddress)
-              let (bp, bd) = (bucket.baseAddress, bounds.baseAddress)
-              Self.forEachBlockRange(blocks: blocks, blockSize: blockSize) { r in
-                descent_quantize_blockwise_f32(
-                  xp, qp, ap, n, blockSize, r.lowerBound, r.upperBound, bp, bd)
-              }
+          m.nearest.withUnsafeBufferPointer { nearest in
+            let (xp, qp, ap, np) = (xs.baseAddress, q.baseAddress, a.baseAddress, nearest.baseAddress)
+            Self.forEachBlockRange(blocks: blocks, blockSize: blockSize) { r in
+              descent_quantize_blockwise_f32(xp, qp, ap, n, blockSize, r.lowerBound, r.upperBound, np)
             }
           }
         }
@@ -113,13 +109,11 @@ public struct QuantizedTensor: Codable, Sendable, Equatable {
     return codes.withUnsafeMutableBufferPointer(as: UInt8.self) { q in
       absmax.withUnsafeMutableBufferPointer(as: Float.self) { a in
         m.values.withUnsafeBufferPointer { v in
-          m.bucket.withUnsafeBufferPointer { bucket in
-            m.bounds.withUnsafeBufferPointer { bounds in
-              body(
-                descent_quantized_state(
-                  codes: q.baseAddress, absmax: a.baseAddress, map: v.baseAddress,
-                  bucket: bucket.baseAddress, bounds: bounds.baseAddress))
-            }
+          m.nearest.withUnsafeBufferPointer { nearest in
+            body(
+              descent_quantized_state(
+                codes: q.baseAddress, absmax: a.baseAddress, map: v.baseAddress,
+                nearest: nearest.baseAddress))
           }
         }
       }
