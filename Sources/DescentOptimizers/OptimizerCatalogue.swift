@@ -308,19 +308,22 @@ public enum OptimizerCatalogue {
 
   // MARK: 8-bit names
 
+  private static let eightBitPaper =
+    "Dettmers et al., 8-bit Optimizers via Block-wise Quantization, ICLR 2022, arXiv:2110.02861"
+
   /// `adam8bit` and `adamw8bit`: ``adam`` and ``adamw`` with `stateBits` defaulting to 8
   /// (bitsandbytes' `Adam8bit`, `AdamW8bit`). Resolved by ``info(named:)`` but kept out of
   /// ``all``, whose entries each have their own parity and convergence tables.
   public static let eightBitAliases: [OptimizerInfo] = [
     OptimizerInfo(
       name: "adam8bit", summary: "adam with 8-bit block-wise quantized m and v (stateBits=8)",
-      paper: adam.paper + "; Dettmers et al., 8-bit Optimizers via Block-wise Quantization, ICLR 2022, arXiv:2110.02861",
+      paper: adam.paper + "; " + eightBitPaper,
       reference: "bitsandbytes.optim.Adam8bit (0.50.2) quantization; torch.optim.Adam update",
       hyperparameters: adamParameters(weightDecay: 0, decayText: couplingNote, stateBits: 8),
       factory: adam.factory),
     OptimizerInfo(
       name: "adamw8bit", summary: "adamw with 8-bit block-wise quantized m and v (stateBits=8)",
-      paper: adamw.paper + "; Dettmers et al., 8-bit Optimizers via Block-wise Quantization, ICLR 2022, arXiv:2110.02861",
+      paper: adamw.paper + "; " + eightBitPaper,
       reference: "bitsandbytes.optim.AdamW8bit (0.50.2) quantization; torch.optim.AdamW update",
       hyperparameters: adamParameters(
         weightDecay: 0.01,

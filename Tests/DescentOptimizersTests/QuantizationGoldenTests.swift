@@ -50,7 +50,9 @@ struct QuantizationGoldenTests {
     #expect(abs(u[1] - 3.25e-7) < 1e-9)
   }
 
-  @Test("nearestCode is the count of midpoints below the value, on every map", arguments: QuantizationMapKind.allCases)
+  @Test(
+    "nearestCode is the count of midpoints below the value, on every map",
+    arguments: QuantizationMapKind.allCases)
   func nearestCodeMatchesBinarySearch(kind: QuantizationMapKind) {
     let map = kind.map
     var rng = SeededSamples(seed: 7)

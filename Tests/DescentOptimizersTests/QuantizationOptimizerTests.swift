@@ -70,8 +70,10 @@ struct QuantizedOptimizerTests {
   @Test("over 50 steps 8-bit Adam and AdamW track 32-bit, and the 8-bit moments track 32-bit's")
   func tracksFullPrecision() throws {
     for (full, eight) in [
-      (try Adam(learningRate: 1e-2) as any GradientTransformation,
-        try Adam(learningRate: 1e-2, stateStorage: Self.eightBit) as any GradientTransformation),
+      (
+        try Adam(learningRate: 1e-2) as any GradientTransformation,
+        try Adam(learningRate: 1e-2, stateStorage: Self.eightBit) as any GradientTransformation
+      ),
       (try AdamW(learningRate: 1e-2), try AdamW(learningRate: 1e-2, stateStorage: Self.eightBit)),
     ] {
       let a = try Self.run(full, steps: 50)["big"]!.scalars(as: Float.self)
@@ -116,8 +118,12 @@ struct QuantizedOptimizerTests {
     let g = ParameterTree([("w", Self.tensor([300_000], seed: 10, scale: 0.1))])
     var applied = p
     var state1 = adam.initialState(for: p)
-    try adam.apply(to: &applied, gradients: g, state: &state1, context: UpdateContext(step: 1, parameters: ParameterTree()))
-    try adam.apply(to: &applied, gradients: g, state: &state1, context: UpdateContext(step: 2, parameters: ParameterTree()))
+    try adam.apply(
+      to: &applied, gradients: g, state: &state1,
+      context: UpdateContext(step: 1, parameters: ParameterTree()))
+    try adam.apply(
+      to: &applied, gradients: g, state: &state1,
+      context: UpdateContext(step: 2, parameters: ParameterTree()))
     var viaUpdate = p
     var state2 = adam.initialState(for: p)
     for step in 1...2 {
@@ -136,7 +142,9 @@ struct QuantizedOptimizerTests {
         var q = p
         var s = adam.initialState(for: p)
         for step in 1...3 {
-          try adam.apply(to: &q, gradients: g, state: &s, context: UpdateContext(step: step, parameters: ParameterTree()))
+          try adam.apply(
+            to: &q, gradients: g, state: &s,
+            context: UpdateContext(step: step, parameters: ParameterTree()))
         }
         return (q, s)
       }
@@ -174,7 +182,8 @@ struct QuantizedOptimizerTests {
     #expect(a8.stateStorage.bits == 8 && a8.stateStorage.blockSize == 256 && a8.weightDecay == 0)
     let w8 = try #require(try OptimizerCatalogue.make("adamw8bit") as? AdamW)
     #expect(w8.stateStorage.bits == 8 && w8.weightDecay == 0.01)
-    let back = try #require(try OptimizerCatalogue.make("adam8bit", settings: ["stateBits": "32"]) as? Adam)
+    let back = try #require(
+      try OptimizerCatalogue.make("adam8bit", settings: ["stateBits": "32"]) as? Adam)
     #expect(back.stateStorage.bits == 32)
     #expect(try (OptimizerCatalogue.make("adam") as? Adam)?.stateStorage.bits == 32)
     for (settings, fragment) in [
@@ -251,7 +260,8 @@ struct QuantizedOptimizerTests {
   func rmspropPlainOnly() throws {
     for extra in [["centered": "true"], ["momentum": "0.9"]] {
       do {
-        _ = try OptimizerCatalogue.make("rmsprop", settings: extra.merging(["stateBits": "8"]) { a, _ in a })
+        _ = try OptimizerCatalogue.make(
+          "rmsprop", settings: extra.merging(["stateBits": "8"]) { a, _ in a })
         Issue.record("expected an error for \(extra)")
       } catch let error as OptimizerError {
         #expect("\(error)".contains("plain RMSprop"))

@@ -15,7 +15,8 @@ struct QuantizationTrainingTests {
   {
     var rng = SeededSamples(seed: seed)
     let x = (0..<(samples * features)).map { _ in rng.normal() }
-    let teacher = (0..<(features * classes)).map { _ in rng.normal() / Double(features).squareRoot() }
+    let teacher = (0..<(features * classes)).map { _ in rng.normal() / Double(features).squareRoot()
+    }
     var oneHot = [Double](repeating: 0, count: samples * classes)
     for s in 0..<samples {
       var best = 0
@@ -76,7 +77,9 @@ struct QuantizationTrainingTests {
     let r = try Self.compare(
       parameters: parameters, x: x, oneHot: oneHot, batch: 128, steps: 1500, learningRate: 1e-3
     ) { p, x in x.matmul(p["weight"]!) + p["bias"]! }
-    print("softmax regression: loss 32-bit \(r.l32), 8-bit \(r.l8); state \(r.bytes32) B vs \(r.bytes8) B")
+    print(
+      "softmax regression: loss 32-bit \(r.l32), 8-bit \(r.l8); state \(r.bytes32) B vs \(r.bytes8) B"
+    )
     #expect(r.l32 < 0.6 * log(10.0), "32-bit Adam should learn: \(r.l32)")
     #expect(abs(r.l8 - r.l32) / r.l32 < 0.02)
     #expect(Double(r.bytes8) <= 0.27 * Double(r.bytes32))

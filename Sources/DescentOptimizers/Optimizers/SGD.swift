@@ -105,7 +105,8 @@ public struct SGD: GradientTransformation {
       name: "sgd", into: &target, mode: mode, gradients: gradients, fullPrecisionState: &buffers,
       quantized: &state.quantized,
       fullPrecisionStep: { target, mode, gradients, buffers in
-        fusedStep(kernel, name: "sgd", into: &target, mode: mode, gradients: gradients, state: &buffers)
+        fusedStep(
+          kernel, name: "sgd", into: &target, mode: mode, gradients: gradients, state: &buffers)
       },
       quantizedStep: { p, g, n, quantized in eightBit.run(p, g, n, &quantized) })
     if momentum != 0 { state.momentumBuffer = buffers[0] }

@@ -85,8 +85,10 @@ public struct DynamicQuantizationMap: Sendable {
           let start = below(lowest)
           let inside = below(highest.nextUp) - start
           precondition(inside <= 1, "quantization map: \(inside) midpoints in one bucket")
-          let midLow: UInt32 = inside == 1 ? bounds[start].bitPattern & 0x7FFF : (sign == 1 ? 0 : 0x7FFF)
-          let index = sign * Self.bucketsPerSign + Int(exponent - Self.minExponent) * 256 + Int(prefix)
+          let midLow: UInt32 =
+            inside == 1 ? bounds[start].bitPattern & 0x7FFF : (sign == 1 ? 0 : 0x7FFF)
+          let index =
+            sign * Self.bucketsPerSign + Int(exponent - Self.minExponent) * 256 + Int(prefix)
           nearest[index] = UInt32(start) << 16 | midLow
         }
       }

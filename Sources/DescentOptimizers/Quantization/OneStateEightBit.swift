@@ -13,7 +13,8 @@ struct OneStateEightBitStep {
     _ parameter: UnsafeMutablePointer<Float>, _ gradient: UnsafePointer<Float>, _ count: Int,
     _ quantized: inout [QuantizedTensor]
   ) {
-    precondition(quantized.count == 1, "8-bit step: one state buffer expected, got \(quantized.count)")
+    precondition(
+      quantized.count == 1, "8-bit step: one state buffer expected, got \(quantized.count)")
     var s = quantized[0]
     quantized = []
     let blockSize = s.blockSize

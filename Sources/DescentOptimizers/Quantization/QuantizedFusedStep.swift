@@ -43,7 +43,8 @@ func fusedStepWithQuantizedState(
   let subMode: FusedTarget
   switch mode {
   case .parameters: subMode = .parameters
-  case .updates(let parameters): subMode = .updates(parameters: parameters.excluding(quantizedPaths))
+  case .updates(let parameters):
+    subMode = .updates(parameters: parameters.excluding(quantizedPaths))
   case .values(let parameters): subMode = .values(parameters: parameters?.excluding(quantizedPaths))
   }
   fullPrecisionStep(&subTarget, subMode, subGradients, &fullPrecisionState)

@@ -50,9 +50,12 @@ public struct QuantizedTensor: Codable, Sendable, Equatable {
       codes.withUnsafeMutableBufferPointer(as: UInt8.self) { q in
         absmax.withUnsafeMutableBufferPointer(as: Float.self) { a in
           m.nearest.withUnsafeBufferPointer { nearest in
-            let (xp, qp, ap, np) = (xs.baseAddress, q.baseAddress, a.baseAddress, nearest.baseAddress)
+            let (xp, qp, ap, np) = (
+              xs.baseAddress, q.baseAddress, a.baseAddress, nearest.baseAddress
+            )
             Self.forEachBlockRange(blocks: blocks, blockSize: blockSize) { r in
-              descent_quantize_blockwise_f32(xp, qp, ap, n, blockSize, r.lowerBound, r.upperBound, np)
+              descent_quantize_blockwise_f32(
+                xp, qp, ap, n, blockSize, r.lowerBound, r.upperBound, np)
             }
           }
         }

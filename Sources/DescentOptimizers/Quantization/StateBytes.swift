@@ -23,5 +23,7 @@ extension GradientTransformation {
 
 extension Optimizer {
   /// The bytes the optimizer's current state holds in tensors (moments, 8-bit codes and scales).
-  public var stateBytes: Int { state(as: Any.self).map { DescentOptimizers.stateBytes(of: $0) } ?? 0 }
+  public var stateBytes: Int {
+    state(as: Any.self).map { DescentOptimizers.stateBytes(of: $0) } ?? 0
+  }
 }
