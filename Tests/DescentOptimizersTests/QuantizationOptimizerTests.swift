@@ -168,6 +168,14 @@ struct QuantizedOptimizerTests {
     try optimizer.step(&p, gradients: Self.gradients(3))
     try resumed.step(&resumedParameters, gradients: Self.gradients(3))
     #expect(p == resumedParameters)
+
+    // With a tensor archive (safetensors checkpoints): codes (uint8) and absmax go to the archive.
+    let archive = TensorArchive()
+    let structure = try optimizer.stateDictionary(archive: archive)
+    #expect(archive.tensors.contains { $0.tensor.dtype == .uint8 })
+    let fromArchive = Optimizer(adam, for: p)
+    try fromArchive.loadStateDictionary(structure, archive: TensorArchive(archive.tensors))
+    #expect(fromArchive.state(as: Adam.State.self) == optimizer.state(as: Adam.State.self))
   }
 
   @Test("catalogue: --set stateBits=8, adam8bit, adamw8bit, and errors")
