@@ -10,6 +10,7 @@ let package = Package(
     .library(name: "DescentOptimizers", targets: ["DescentOptimizers"]),
     .library(name: "DescentData", targets: ["DescentData"]),
     .library(name: "DescentTraining", targets: ["DescentTraining"]),
+    .library(name: "DescentCurvature", targets: ["DescentCurvature"]),
     .library(name: "DescentRuns", targets: ["DescentRuns"]),
     .library(name: "DescentTestSupport", targets: ["DescentTestSupport"]),
     .executable(name: "descent", targets: ["DescentCLI"]),
@@ -38,6 +39,8 @@ let package = Package(
       linkerSettings: [.linkedLibrary("dl")]
     ),
     .target(name: "DescentNN", dependencies: ["Descent"]),
+    // Hessian-vector-product tools: Hutchinson, power iteration, Lanczos, SLQ (docs/curvature.md).
+    .target(name: "DescentCurvature", dependencies: ["Descent"]),
     // The optimizers' fused loops inline CDescentKernels' errno-free sqrt and exp.
     .target(
       name: "DescentOptimizers",
@@ -103,6 +106,10 @@ let package = Package(
       name: "DescentTrainingTests",
       dependencies: ["Descent", "DescentNN", "DescentData", "DescentTraining", "DescentRuns"],
       resources: [.copy("Golden")]
+    ),
+    .testTarget(
+      name: "DescentCurvatureTests",
+      dependencies: ["Descent", "DescentCurvature", "DescentTestSupport"]
     ),
     .testTarget(
       name: "DescentRunsTests",

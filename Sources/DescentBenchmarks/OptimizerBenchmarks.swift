@@ -26,6 +26,8 @@ public struct OptimizerBenchmarks: Sendable {
   /// - adam, adamw: reads p, g, m, v; writes p, m, v → 28 B (the limit's own pattern).
   /// - diffgrad: reads p, g, m, v, g_prev; writes p, m, v, g_prev → 36 B.
   /// - adagradnorm: one pass reading g for ‖g‖² (4 B), then reads p, g and writes p (12 B) → 16 B.
+  /// - adam8bit (block size 256): reads p, g, the m and v codes; writes p and both codes → 16 B,
+  ///   plus 4 B of absmax per 256 values per state read and written (0.06 B, left out).
   public static let cases: [Case] = [
     Case(
       benchmark: "optimizer.sgd-momentum", optimizer: "sgd", settings: ["momentum": "0.9"],
@@ -43,6 +45,8 @@ public struct OptimizerBenchmarks: Sendable {
     Case(
       benchmark: "optimizer.adagradnorm", optimizer: "adagradnorm", settings: [:],
       bytesPerParameter: 16),
+    Case(
+      benchmark: "optimizer.adam8bit", optimizer: "adam8bit", settings: [:], bytesPerParameter: 16),
   ]
 
   /// Parameters per configuration (16M float32 = 64 MiB per buffer).

@@ -11,7 +11,7 @@ struct CompareCommand: ParsableCommand {
     abstract: "Compare optimizers × seeds on one task: run store, summary table, HTML report.",
     discussion: """
       With no arguments: every optimizer of the catalogue (each at the learning rate listed in \
-      docs/training.md), 3 seeds, an MLP 64-64-10 on the embedded digits data, 5 epochs. Every \
+      docs/training.md), 3 seeds, an MLP 64-64-10 on the embedded digits data, 20 epochs. Every \
       run goes into the run store (--store, default ./descent-runs.sqlite) under one group, with \
       a checkpoint in --checkpoint-dir; the summary table (mean ± std over seeds) is printed and \
       the report written to --report (default ./descent-report.html). Ctrl-C stops after the \
@@ -34,7 +34,7 @@ struct CompareCommand: ParsableCommand {
     help: ArgumentHelp("A hyperparameter for every optimizer, key=value (repeatable).", valueName: "key=value"))
   var settings: [String] = []
   @Option(help: "Batch size (default 32).") var batchSize: Int?
-  @Option(help: "Epochs (default 5).") var epochs: Int?
+  @Option(help: "Epochs (default 20).") var epochs: Int?
   @Option(help: "Optimizer steps per run (overrides --epochs).") var steps: Int?
   @Option(help: "Evaluate every N steps (default: 1/10 of the run).") var evalEvery: Int?
   @Option(help: "Run store (default ./descent-runs.sqlite).") var store: String = "descent-runs.sqlite"
@@ -66,7 +66,7 @@ struct CompareCommand: ParsableCommand {
   }
 
   private func execute() throws {
-    var base = TrainingConfiguration()
+    var base = Comparison.defaultBase
     if let model { base.model = model }
     if let data { base.data = data }
     if let learningRate { base.learningRate = learningRate }

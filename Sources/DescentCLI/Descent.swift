@@ -8,8 +8,7 @@ struct DescentCommand: ParsableCommand {
     abstract: "Gradient-based optimization for machine learning: tensors, autodiff, optimizers.",
     subcommands: [
       OptimizeCommand.self, OptimizersCommand.self, FunctionsCommand.self, BenchCommand.self,
-      TrainCommand.self, EvaluateCommand.self, CompareCommand.self,
-      RunsCommand.self, ReportCommand.self,
+      TrainCommand.self, EvaluateCommand.self, CompareCommand.self, RunsCommand.self, ReportCommand.self,
     ]
   )
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DescentRuns
 import DescentTraining
 import Foundation
 
@@ -55,11 +56,14 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Checkpoint every N steps (default 0: at the end and on interruption only).")
   var checkpointEvery: Int?
   @Option(help: "Checkpoint file (default descent-checkpoint.safetensors).") var checkpoint: String?
-  @Option(help: "Continue the run saved in this checkpoint, with its configuration.")
+  @Option(help: "Continue the run saved in this checkpoint (or run id), with its configuration.")
   var resume: String?
   @Option(help: "On a non-finite loss or gradient: stop (default) or skip-step.")
   var onNonfinite: String?
   @Option(help: "Kernel threads (default: all cores).") var threads: Int?
+  @Option(help: "Run store (SQLite) to record the run in (default descent-runs.sqlite).")
+  var store: String = RunStore.defaultPath
+  @Flag(help: "Do not record the run in a run store.") var noStore = false
   @Option(help: "Also write every event as JSON lines to this file.") var log: String?
   @Option(help: "Plain progress line every N steps when stdout is not a terminal.")
   var printEvery: Int = 50
@@ -121,6 +125,14 @@ struct TrainCommand: ParsableCommand {
   }
 
   private func execute() throws {
+    let runStore: RunStore?
+    do {
+      runStore = noStore ? nil : try RunStore(path: store)
+    } catch {
+      throw CommandFailure(
+        command: "train", message: "\(error)", status: RunsCommandError.exitStatus(for: error)
+      ).report()
+    }
     let trainer: Trainer
     if let resume {
       guard !givesRunOptions else {
@@ -128,12 +140,32 @@ struct TrainCommand: ParsableCommand {
           "--resume continues the checkpoint's own configuration: drop the other run options "
             + "(only --threads, --log, --print-every and --format apply)")
       }
-      guard FileManager.default.fileExists(atPath: resume) else {
-        throw TrainingError.data("--resume: file \(resume) does not exist; check the path")
+      var path = resume
+      if !FileManager.default.fileExists(atPath: resume), let runStore,
+        let saved = try? runStore.run(id: resume).checkpointPath
+      {
+        path = saved
       }
-      trainer = try Trainer(resumingFrom: URL(fileURLWithPath: resume), threads: threads)
+      guard FileManager.default.fileExists(atPath: path) else {
+        throw TrainingError.data(
+          "--resume \(resume): no such checkpoint file (nor a run with a checkpoint in \(store))")
+      }
+      trainer = try Trainer(resumingFrom: URL(fileURLWithPath: path), threads: threads)
     } else {
-      trainer = try Trainer(configuration: try makeConfiguration())
+      let configuration = try makeConfiguration()
+      try configuration.validate()
+      let runID = try runStore.map {
+        try RunStoreObserver.createRun(in: $0, configuration: configuration)
+      }
+      trainer = try Trainer(configuration: configuration, runId: runID)
+    }
+    let recorder = runStore.map { RunStoreObserver(store: $0, runID: trainer.runId) }
+    if let recorder { trainer.observers.append(recorder) }
+    defer {
+      if let error = recorder?.storeError {
+        FileHandle.standardError.write(
+          Data("descent train: warning: the run store \(store) stopped recording: \(error)\n".utf8))
+      }
     }
     let json = format == .json
     trainer.observers.append(

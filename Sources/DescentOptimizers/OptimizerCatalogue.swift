@@ -154,7 +154,9 @@ public enum OptimizerCatalogue {
   /// The optimizer called `name` (case-insensitive), or a one-line
   /// ``OptimizerError/unknownOptimizer(_:)`` with a did-you-mean suggestion.
   public static func info(named name: String) throws -> OptimizerInfo {
-    if let info = all.first(where: { $0.name == name.lowercased() }) { return info }
+    if let info = (all + eightBitAliases).first(where: { $0.name == name.lowercased() }) {
+      return info
+    }
     let suggestion =
       closestName(to: name.lowercased(), in: names).map { " (did you mean '\($0)'?)" } ?? ""
     throw OptimizerError.unknownOptimizer(
@@ -187,12 +189,13 @@ public enum OptimizerCatalogue {
       number("weightDecay", 0, couplingNote, "≥ 0"),
       flag("nesterov", false, "Nesterov momentum (needs momentum > 0 and dampening = 0)"),
       maximizeInfo,
-    ]
+    ] + StateStorage.catalogueHyperparameters()
   ) { s in
     try SGD(
       learningRate: Hyperparameter(s.number("learningRate")), momentum: s.number("momentum"),
       dampening: s.number("dampening"), weightDecay: s.number("weightDecay"),
-      nesterov: s.flag("nesterov"), maximize: s.flag("maximize"))
+      nesterov: s.flag("nesterov"), maximize: s.flag("maximize"),
+      stateStorage: StateStorage(settings: s, optimizer: "sgd"))
   }
 
   static let adagrad = OptimizerInfo(
@@ -207,13 +210,13 @@ public enum OptimizerCatalogue {
       number("initialAccumulatorValue", 0, "initial value of the sum of squares", "≥ 0"),
       number("epsilon", 1e-10, "added to √sum", "≥ 0"),
       maximizeInfo,
-    ]
+    ] + StateStorage.catalogueHyperparameters()
   ) { s in
     try Adagrad(
       learningRate: Hyperparameter(s.number("learningRate")), lrDecay: s.number("lrDecay"),
       weightDecay: s.number("weightDecay"),
       initialAccumulatorValue: s.number("initialAccumulatorValue"), epsilon: s.number("epsilon"),
-      maximize: s.flag("maximize"))
+      maximize: s.flag("maximize"), stateStorage: StateStorage(settings: s, optimizer: "adagrad"))
   }
 
   static let adadelta = OptimizerInfo(
@@ -250,16 +253,18 @@ public enum OptimizerCatalogue {
       flag(
         "centered", false, "subtract the squared running mean of the gradient (variance estimate)"),
       maximizeInfo,
-    ]
+    ] + StateStorage.catalogueHyperparameters()
   ) { s in
     try RMSprop(
       learningRate: Hyperparameter(s.number("learningRate")), alpha: s.number("alpha"),
       epsilon: s.number("epsilon"), weightDecay: s.number("weightDecay"),
-      momentum: s.number("momentum"), centered: s.flag("centered"), maximize: s.flag("maximize"))
+      momentum: s.number("momentum"), centered: s.flag("centered"), maximize: s.flag("maximize"),
+      stateStorage: StateStorage(settings: s, optimizer: "rmsprop"))
   }
 
-  private static func adamParameters(weightDecay: Double, decayText: String) -> [HyperparameterInfo]
-  {
+  private static func adamParameters(
+    weightDecay: Double, decayText: String, stateBits: Int = 32
+  ) -> [HyperparameterInfo] {
     [
       number("learningRate", 1e-3, lrText, "≥ 0"),
       number("beta1", 0.9, "decay of the first moment", "[0, 1)"),
@@ -268,7 +273,7 @@ public enum OptimizerCatalogue {
       number("weightDecay", weightDecay, decayText, "≥ 0"),
       flag("amsgrad", false, "use the running maximum of the second moment (AMSGrad)"),
       maximizeInfo,
-    ]
+    ] + StateStorage.catalogueHyperparameters(bits: stateBits)
   }
 
   static let adam = OptimizerInfo(
@@ -282,7 +287,8 @@ public enum OptimizerCatalogue {
     try Adam(
       learningRate: Hyperparameter(s.number("learningRate")), beta1: s.number("beta1"),
       beta2: s.number("beta2"), epsilon: s.number("epsilon"), weightDecay: s.number("weightDecay"),
-      amsgrad: s.flag("amsgrad"), maximize: s.flag("maximize"))
+      amsgrad: s.flag("amsgrad"), maximize: s.flag("maximize"),
+      stateStorage: StateStorage(settings: s, optimizer: "adam"))
   }
 
   static let adamw = OptimizerInfo(
@@ -296,8 +302,34 @@ public enum OptimizerCatalogue {
     try AdamW(
       learningRate: Hyperparameter(s.number("learningRate")), beta1: s.number("beta1"),
       beta2: s.number("beta2"), epsilon: s.number("epsilon"), weightDecay: s.number("weightDecay"),
-      amsgrad: s.flag("amsgrad"), maximize: s.flag("maximize"))
+      amsgrad: s.flag("amsgrad"), maximize: s.flag("maximize"),
+      stateStorage: StateStorage(settings: s, optimizer: "adamw"))
   }
+
+  // MARK: 8-bit names
+
+  private static let eightBitPaper =
+    "Dettmers et al., 8-bit Optimizers via Block-wise Quantization, ICLR 2022, arXiv:2110.02861"
+
+  /// `adam8bit` and `adamw8bit`: ``adam`` and ``adamw`` with `stateBits` defaulting to 8
+  /// (bitsandbytes' `Adam8bit`, `AdamW8bit`). Resolved by ``info(named:)`` but kept out of
+  /// ``all``, whose entries each have their own parity and convergence tables.
+  public static let eightBitAliases: [OptimizerInfo] = [
+    OptimizerInfo(
+      name: "adam8bit", summary: "adam with 8-bit block-wise quantized m and v (stateBits=8)",
+      paper: adam.paper + "; " + eightBitPaper,
+      reference: "bitsandbytes.optim.Adam8bit (0.50.2) quantization; torch.optim.Adam update",
+      hyperparameters: adamParameters(weightDecay: 0, decayText: couplingNote, stateBits: 8),
+      factory: adam.factory),
+    OptimizerInfo(
+      name: "adamw8bit", summary: "adamw with 8-bit block-wise quantized m and v (stateBits=8)",
+      paper: adamw.paper + "; " + eightBitPaper,
+      reference: "bitsandbytes.optim.AdamW8bit (0.50.2) quantization; torch.optim.AdamW update",
+      hyperparameters: adamParameters(
+        weightDecay: 0.01,
+        decayText: "decoupled decay: θ multiplied by 1 − learningRate·weightDecay", stateBits: 8),
+      factory: adamw.factory),
+  ]
 
   static let diffgrad = OptimizerInfo(
     name: "diffgrad", summary: "Adam with friction ξ = sigmoid(|g_prev − g|) on the first moment",

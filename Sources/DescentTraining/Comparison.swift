@@ -6,7 +6,7 @@ import Foundation
 /// run store under one group, and writes an HTML report.
 ///
 /// With no arguments it is the project's main job: every optimizer of the catalogue on the
-/// embedded `digits` data with an MLP (64-64-10, ReLU), 3 seeds each, 5 epochs of batch 32, each
+/// embedded `digits` data with an MLP (64-64-10, ReLU), 3 seeds each, 20 epochs of batch 32, each
 /// optimizer at the learning rate of ``defaultLearningRates`` (the catalogue's defaults are
 /// PyTorch's, which for SGD and AdaGrad-Norm are placeholders, not working rates for this task).
 public struct Comparison: Sendable {
@@ -38,8 +38,15 @@ public struct Comparison: Sendable {
   /// Settings of the default job besides the learning rate (SGD runs with momentum).
   public static let defaultSettings: [String: [String: String]] = ["sgd": ["momentum": "0.9"]]
 
+  /// The default job's task: the default training configuration with 20 epochs.
+  public static var defaultBase: TrainingConfiguration {
+    var base = TrainingConfiguration()
+    base.epochs = 20
+    return base
+  }
+
   public init(
-    base: TrainingConfiguration = TrainingConfiguration(), optimizers: [String] = OptimizerCatalogue.names,
+    base: TrainingConfiguration = Comparison.defaultBase, optimizers: [String] = OptimizerCatalogue.names,
     seeds: [UInt64] = [0, 1, 2], learningRates: [String: Double] = Comparison.defaultLearningRates,
     storePath: String = RunStore.defaultPath, reportPath: String? = "descent-report.html",
     targetLoss: Double? = nil, checkpointDirectory: String? = "descent-checkpoints"
@@ -120,28 +127,28 @@ public struct Comparison: Sendable {
       for seed in seeds {
         if stopRequest?.isRequested == true { break loop }
         var configuration = configuration(optimizer: optimizer, seed: seed)
-        let record = try RunStoreObserver.createRun(
+        let runID = try RunStoreObserver.createRun(
           in: store, configuration: configuration, groupID: group.id)
         if let checkpointDirectory {
           try FileManager.default.createDirectory(
             atPath: checkpointDirectory, withIntermediateDirectories: true)
-          configuration.checkpointPath = "\(checkpointDirectory)/\(record.id).safetensors"
+          configuration.checkpointPath = "\(checkpointDirectory)/\(runID).safetensors"
         }
-        runIDs.append(record.id)
-        let observer = RunStoreObserver(store: store, runID: record.id)
+        runIDs.append(runID)
+        let observer = RunStoreObserver(store: store, runID: runID)
         do {
-          let trainer = try Trainer(configuration: configuration, runId: record.id)
+          let trainer = try Trainer(configuration: configuration, runId: runID)
           trainer.observers = [observer]
           let summary = try trainer.run(stopRequest: stopRequest)
           summaries.append(summary)
           progress(
             "\(optimizer) seed \(seed): eval loss \(String(format: "%.4f", summary.evalLoss)), "
               + "accuracy \(String(format: "%.1f", summary.evalAccuracy * 100))%, "
-              + "\(String(format: "%.1f", summary.seconds)) s (\(record.id))")
+              + "\(String(format: "%.1f", summary.seconds)) s (\(runID))")
           if summary.status == .interrupted { break loop }
         } catch {
-          try? store.failRun(id: record.id, message: "\(error)")
-          progress("\(optimizer) seed \(seed): failed: \(error) (\(record.id))")
+          try? store.failRun(id: runID, message: "\(error)")
+          progress("\(optimizer) seed \(seed): failed: \(error) (\(runID))")
         }
         if let storeError = observer.storeError { throw storeError }
       }

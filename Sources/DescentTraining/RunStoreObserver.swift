@@ -1,98 +1,100 @@
 import DescentRuns
 import Foundation
 
-/// Records a training run in a ``RunStore``: metrics in batches (one transaction per
-/// `batchSize` steps, and whatever is pending at each evaluation, checkpoint and the end),
-/// evaluations, the checkpoint path, and the final status and summary.
-///
-/// The store's run must exist before training starts (``RunStoreObserver/createRun(in:configuration:name:groupID:)``),
-/// so that the trainer, the store and the printed summary share one run id.
+/// Records a run in a `DescentRuns.RunStore`: the run row (created by ``createRun(in:configuration:)``
+/// before the `Trainer`, whose run id is the store's), step metrics in batches of
+/// `flushEvery` (one transaction each, so a killed process keeps every flushed batch), each
+/// evaluation, the checkpoint path, and the final status with its summary.
 public final class RunStoreObserver: TrainingObserver {
   public let store: RunStore
   public let runID: String
-  private let batchSize: Int
+  private let flushEvery: Int
   private var pending: [MetricPoint] = []
   private var bestLoss = Double.infinity
-  private var bestAccuracy: Double?
-  /// The first error the store raised; training goes on, the caller reports it at the end.
+  private var bestAccuracy = -Double.infinity
+  /// The first error the store raised (recording stops there; training goes on).
   public private(set) var storeError: (any Error)?
 
-  public init(store: RunStore, runID: String, batchSize: Int = 50) {
+  public init(store: RunStore, runID: String, flushEvery: Int = 50) {
     self.store = store
     self.runID = runID
-    self.batchSize = batchSize
+    self.flushEvery = max(1, flushEvery)
   }
 
-  /// Creates the store's record of a run about to start with `configuration`.
+  /// Creates the run's row (status running) and returns its id, to pass to the `Trainer`.
   public static func createRun(
-    in store: RunStore, configuration: TrainingConfiguration, name: String? = nil,
-    groupID: String? = nil
-  ) throws -> RunRecord {
+    in store: RunStore, configuration: TrainingConfiguration, groupID: String? = nil
+  ) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     let configJSON = String(decoding: try encoder.encode(configuration), as: UTF8.self)
     var hyperparameters = configuration.settings
-    if let learningRate = configuration.learningRate { hyperparameters["learningRate"] = String(learningRate) }
-    let hyperparametersJSON = String(decoding: try encoder.encode(hyperparameters), as: UTF8.self)
-    return try store.createRun(
+    if let lr = configuration.learningRate { hyperparameters["learningRate"] = String(lr) }
+    let hyperparametersJSON = String(
+      decoding: try encoder.encode(hyperparameters), as: UTF8.self)
+    let record = try store.createRun(
       NewRun(
-        name: name ?? "\(configuration.optimizer) seed \(configuration.seed)",
-        task: "\(configuration.model) on \(configuration.data)", optimizer: configuration.optimizer,
-        hyperparametersJSON: hyperparametersJSON, configJSON: configJSON,
-        seed: Int64(bitPattern: configuration.seed), groupID: groupID))
+        name: "\(configuration.optimizer) seed \(configuration.seed)",
+        task: "\(configuration.model) on \(configuration.data)",
+        optimizer: configuration.optimizer, hyperparametersJSON: hyperparametersJSON,
+        configJSON: configJSON, seed: Int64(bitPattern: configuration.seed), groupID: groupID))
+    return record.id
   }
 
-  private func attempt(_ body: () throws -> Void) {
-    do { try body() } catch { if storeError == nil { storeError = error } }
+  private func record(_ body: () throws -> Void) {
+    guard storeError == nil else { return }
+    do { try body() } catch { storeError = error }
   }
 
   private func flush() {
-    guard !pending.isEmpty else { return }
     let points = pending
-    pending.removeAll(keepingCapacity: true)
-    attempt { try store.appendMetrics(runID: runID, points) }
+    pending.removeAll()
+    record { try store.appendMetrics(runID: runID, points) }
   }
 
-  public func stepFinished(_ record: StepRecord) {
-    if record.loss.isFinite { bestLoss = min(bestLoss, record.loss) }
+  public func runStarted(_ start: RunStart) {
+    if start.startStep > 0 { record { try store.markResumed(id: runID) } }
+  }
+
+  public func stepFinished(_ r: StepRecord) {
     pending.append(
       MetricPoint(
-        step: record.step, epoch: record.epoch, seconds: record.seconds, trainLoss: record.loss,
-        learningRate: record.learningRate,
-        extra: ["batchAccuracy": record.accuracy, "skipped": record.skipped ? 1 : 0]))
-    if pending.count >= batchSize { flush() }
+        step: r.step, epoch: r.epoch, seconds: r.seconds, trainLoss: r.loss,
+        learningRate: r.learningRate,
+        extra: r.skipped ? ["accuracy": r.accuracy, "skipped": 1] : ["accuracy": r.accuracy]))
+    if pending.count >= flushEvery { flush() }
   }
 
   public func evaluated(step: Int, loss: Double, accuracy: Double) {
     flush()
-    if accuracy.isFinite { bestAccuracy = max(bestAccuracy ?? accuracy, accuracy) }
-    attempt {
+    if loss.isFinite { bestLoss = min(bestLoss, loss) }
+    if accuracy.isFinite { bestAccuracy = max(bestAccuracy, accuracy) }
+    record {
       try store.recordEvaluation(
-        runID: runID, EvaluationPoint(step: step, loss: loss, accuracy: accuracy.isFinite ? accuracy : nil))
+        runID: runID, EvaluationPoint(step: step, loss: loss, accuracy: accuracy))
     }
   }
 
   public func checkpointWritten(path: String, step: Int) {
     flush()
-    attempt { try store.setCheckpointPath(runID: runID, path) }
+    let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+    record { try store.setCheckpointPath(runID: runID, absolute) }
   }
 
-  public func runEnded(status: RunStatus, summary: TrainingSummary) {
+  public func runEnded(status: DescentTraining.RunStatus, summary: TrainingSummary) {
     flush()
-    let numbers = RunSummary(
-      finalLoss: summary.finalTrainLoss, bestLoss: bestLoss.isFinite ? bestLoss : nil,
-      finalAccuracy: summary.evalAccuracy.isFinite ? summary.evalAccuracy : nil,
-      bestAccuracy: bestAccuracy, steps: summary.steps, seconds: summary.seconds,
-      optimizerStateBytes: summary.optimizerStateBytes)
-    attempt {
+    let runSummary = RunSummary(
+      finalLoss: summary.evalLoss, bestLoss: bestLoss.isFinite ? bestLoss : nil,
+      finalAccuracy: summary.evalAccuracy,
+      bestAccuracy: bestAccuracy.isFinite ? bestAccuracy : nil, steps: summary.steps,
+      seconds: summary.seconds, optimizerStateBytes: summary.optimizerStateBytes)
+    record {
       switch status {
-      case .finished: try store.finishRun(id: runID, summary: numbers)
-      case .interrupted:
-        try store.markInterrupted(
-          id: runID, message: "stopped at step \(summary.steps); resume from its checkpoint",
-          summary: numbers)
+      case .finished: try store.finishRun(id: runID, summary: runSummary)
+      case .interrupted: try store.markInterrupted(id: runID, summary: runSummary)
       case .failed:
-        try store.failRun(id: runID, message: "failed at step \(summary.steps)", summary: numbers)
+        try store.failRun(
+          id: runID, message: summary.failure ?? "training failed", summary: runSummary)
       }
     }
   }

@@ -20,6 +20,8 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
   public var finalParametersSHA256: String
   public var skippedSteps: Int
   public var checkpointPath: String?
+  /// Why a failed run stopped (nil otherwise).
+  public var failure: String? = nil
 }
 
 /// Trains a model from a ``TrainingConfiguration``: cross-entropy on a seeded train/test split,
@@ -225,7 +227,8 @@ public final class Trainer {
       }
       if step < totalSteps, status == .finished { status = .interrupted }
     } catch {
-      let summary = makeSummary(status: .failed, seconds: elapsed(), evaluation: (.nan, .nan))
+      var summary = makeSummary(status: .failed, seconds: elapsed(), evaluation: (.nan, .nan))
+      summary.failure = "\(error)"
       for observer in observers { observer.runEnded(status: .failed, summary: summary) }
       throw error
     }

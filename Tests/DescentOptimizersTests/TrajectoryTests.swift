@@ -175,7 +175,7 @@ import Testing
         _ = try TrajectoryRequest.parse(
           function: "sphere", optimizer: "adam", settings: ["beta=0.9"], steps: "1")
       }
-        == "--set: adam has no hyperparameter 'beta' (did you mean 'beta1'?); it has: learningRate, beta1, beta2, epsilon, weightDecay, amsgrad, maximize"
+        == "--set: adam has no hyperparameter 'beta' (did you mean 'beta1'?); it has: learningRate, beta1, beta2, epsilon, weightDecay, amsgrad, maximize, stateBits, blockSize, minQuantizedSize"
     )
     // Every error is one line.
     let errors = [

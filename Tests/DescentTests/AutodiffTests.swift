@@ -117,3 +117,21 @@ extension AutodiffTests {
     #expect(hvp(of: f, at: x, v: Tensor([1, 0], dtype: .float64)).doubles == [4, 1])
   }
 }
+
+extension AutodiffTests {
+  /// Matrix products (plain, transposed, batched) give the same bits on 1 and 2 threads: the
+  /// row blocks depend on the shapes only and OpenBLAS runs single-threaded.
+  @Test func matmulIsBitIdenticalAcrossThreadCounts() {
+    let keys = RandomKey(seed: 17).split(into: 4)
+    let a = Tensor.normal([300, 200], key: keys[0])
+    let b = Tensor.normal([200, 260], key: keys[1])
+    let batched = Tensor.normal([3, 64, 200], key: keys[2])
+    let w = Tensor.normal([96, 200], key: keys[3])
+    func products() -> [Tensor] {
+      [a.matmul(b), batched.matmulTransposed(w), a.transposed().matmul(a), batched.matmul(b)]
+    }
+    let one = withThreads(1) { products() }
+    let two = withThreads(2) { products() }
+    for (x, y) in zip(one, two) { #expect(x.bytes == y.bytes) }
+  }
+}

@@ -78,6 +78,8 @@ public final class BLASLibrary: @unchecked Sendable {
       reason = "OpenBLAS (\(coreName ?? "?") kernels) gave wrong GEMM results: \(failure)"
     }
     fallbackReason = reason
+    if let setThreads { setThreads(1) }
+    threadsInUse.withLock { $0 = 1 }
     self.sgemm = reason == nil ? sgemm : nil
     self.dgemm = reason == nil ? dgemm : nil
     if let reason {
@@ -91,8 +93,10 @@ public final class BLASLibrary: @unchecked Sendable {
     return unsafeBitCast(p, to: F.self)
   }
 
-  /// Calls OpenBLAS's `cblas_sgemm` directly (row-major, no transposes, `C = A·B`), bypassing
-  /// Descent's tensor layer: the machine's GEMM limit for benchmarks. Returns false without OpenBLAS.
+  /// Calls OpenBLAS's `cblas_sgemm` directly (row-major, no transposes, `C = A·B`) on `threads` of
+  /// OpenBLAS's own threads, bypassing Descent's tensor layer: the machine's GEMM limit for
+  /// benchmarks. Returns false without OpenBLAS. (Descent's own calls are single-threaded: see
+  /// `gemm`.)
   public func rawSGEMM(
     _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
     m: Int, n: Int, k: Int, threads: Int
@@ -100,6 +104,7 @@ public final class BLASLibrary: @unchecked Sendable {
     guard let sgemm else { return false }
     useThreads(threads)
     sgemm(101, 111, 111, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n), 0, c, Int32(n))
+    useThreads(1)
     return true
   }
 
@@ -109,7 +114,8 @@ public final class BLASLibrary: @unchecked Sendable {
     return "OpenBLAS, \(coreName ?? "unknown") kernels (\(coreTypeSource))"
   }
 
-  /// Makes OpenBLAS use `threads` threads for the next calls.
+  /// Makes OpenBLAS use `threads` threads for the next calls. Descent keeps it at 1 (set when the
+  /// library loads) and splits work over its own threads, so results do not depend on the count.
   func useThreads(_ threads: Int) {
     guard let setThreads else { return }
     threadsInUse.withLock { current in

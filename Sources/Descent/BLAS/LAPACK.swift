@@ -45,8 +45,8 @@ enum LAPACK {
         "LAPACK routine \(symbol) not found: Descent's linear algebra needs OpenBLAS with LAPACK "
           + "(Debian: apt-get install libopenblas0); BLAS in use: \(BLASLibrary.shared.summary)")
     }
-    // LAPACK's blocked routines call BLAS, which runs on as many threads as Descent's kernels.
-    BLASLibrary.shared.useThreads(Parallelism.threadCount)
+    // LAPACK's blocked routines call BLAS, which Descent keeps single-threaded so that the results
+    // do not depend on the thread count (see `gemm`).
     return function
   }
 

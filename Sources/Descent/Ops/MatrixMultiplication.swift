@@ -68,17 +68,39 @@ func batchedMatmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool)
     }
     return result
   }
+  // Every (batch entry, block) is one single-threaded GEMM; the blocks depend on the shapes only,
+  // so the result does not depend on the thread count (see `gemm`).
+  let partition = GEMMPartition(m: m, n: n, k: k)
+  let blocks = partition.blocks
+  let extent = partition.splitsColumns ? n : m
+  let perBlock = (extent + blocks - 1) / blocks
+  let lda = transposeA ? m : k
+  let ldb = transposeB ? k : n
   func run<T: TensorScalar>(_ t: T.Type) {
     let pa = a.pointer(T.self)
     let pb = b.pointer(T.self)
     let pc = out.pointer(T.self)
-    let threads = Parallelism.threadCount
     let matrixA = m * k
     let matrixB = k * n
-    for i in 0..<batchCount {
-      gemm(
-        pa + offset(i, stridesA) * matrixA, pb + offset(i, stridesB) * matrixB, pc + i * m * n,
-        m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, threads: threads)
+    parallelFor(batchCount * blocks) { task in
+      let (i, block) = task.quotientAndRemainder(dividingBy: blocks)
+      let start = block * perBlock
+      let size = Swift.min(extent, start + perBlock) - start
+      if size <= 0 { return }
+      let aBase = pa + offset(i, stridesA) * matrixA
+      let bBase = pb + offset(i, stridesB) * matrixB
+      let cBase = pc + i * m * n
+      if partition.splitsColumns {
+        // C[:, start..<start+size] = op(A) · op(B)[:, start..<start+size]
+        gemm(
+          aBase, transposeB ? bBase + start * k : bBase + start, cBase + start, m: m, n: size, k: k,
+          transposeA: transposeA, transposeB: transposeB, lda: lda, ldb: ldb, ldc: n)
+      } else {
+        // C[start..<start+size, :] = op(A)[start..<start+size, :] · op(B)
+        gemm(
+          transposeA ? aBase + start : aBase + start * k, bBase, cBase + start * n, m: size, n: n,
+          k: k, transposeA: transposeA, transposeB: transposeB, lda: lda, ldb: ldb, ldc: n)
+      }
     }
   }
   switch a.dtype {

@@ -27,15 +27,20 @@ public struct Adagrad: GradientTransformation {
   public var initialAccumulatorValue: Double
   public var epsilon: Double
   public var maximize: Bool
+  /// 32-bit or 8-bit block-wise sum of squares (see ``StateStorage``; unsigned dynamic map).
+  public var stateStorage: StateStorage = .fullPrecision
 
   public struct State: Codable, Sendable, Equatable {
     public var step: Int
     public var sum: ParameterTree
+    /// The sums kept in 8 bits (whose paths `sum` then omits).
+    public var quantized: QuantizedStateTree? = nil
   }
 
   public init(
     learningRate: Hyperparameter = 1e-2, lrDecay: Double = 0, weightDecay: Double = 0,
-    initialAccumulatorValue: Double = 0, epsilon: Double = 1e-10, maximize: Bool = false
+    initialAccumulatorValue: Double = 0, epsilon: Double = 1e-10, maximize: Bool = false,
+    stateStorage: StateStorage = .fullPrecision
   ) throws {
     try Validate.learningRate(learningRate, in: "adagrad")
     try Validate.nonNegative(lrDecay, "lrDecay", in: "adagrad")
@@ -48,10 +53,15 @@ public struct Adagrad: GradientTransformation {
     self.initialAccumulatorValue = initialAccumulatorValue
     self.epsilon = epsilon
     self.maximize = maximize
+    self.stateStorage = stateStorage
   }
 
   public func initialState(for parameters: ParameterTree) -> State {
-    State(step: 0, sum: filledLike(parameters, initialAccumulatorValue))
+    let quantized = QuantizedStateTree.zeros(
+      for: parameters, storage: stateStorage, maps: [.dynamicUnsigned],
+      initialValue: initialAccumulatorValue)
+    let full = quantized.map { parameters.excluding(Set($0.paths)) } ?? parameters
+    return State(step: 0, sum: filledLike(full, initialAccumulatorValue), quantized: quantized)
   }
 
   public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
@@ -79,8 +89,18 @@ public struct Adagrad: GradientTransformation {
       epsilon: epsilon, maximize: maximize)
     var buffers = [state.sum]
     state.sum = ParameterTree()
-    fusedStep(
-      kernel, name: "adagrad", into: &target, mode: mode, gradients: gradients, state: &buffers)
+    let eightBit = OneStateEightBitStep(
+      kind: Int32(DESCENT_Q8_ADAGRAD), negLR: Float(-kernel.stepSize), mu: 0, keep: 0,
+      eps: Float(epsilon), firstStep: false, nesterov: false, maximize: maximize,
+      weightDecay: weightDecay)
+    fusedStepWithQuantizedState(
+      name: "adagrad", into: &target, mode: mode, gradients: gradients,
+      fullPrecisionState: &buffers, quantized: &state.quantized,
+      fullPrecisionStep: { target, mode, gradients, buffers in
+        fusedStep(
+          kernel, name: "adagrad", into: &target, mode: mode, gradients: gradients, state: &buffers)
+      },
+      quantizedStep: { p, g, n, quantized in eightBit.run(p, g, n, &quantized) })
     state.sum = buffers[0]
   }
 

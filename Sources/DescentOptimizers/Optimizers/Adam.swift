@@ -24,6 +24,12 @@ import Foundation
 /// Deviations: none (ε outside the root, bias corrections as in PyTorch's single-tensor path).
 ///
 /// State: the step count, m and v per parameter, and v̂max when amsgrad (else empty).
+///
+/// 8-bit state (`stateStorage: .eightBit()`, ``StateStorage``): m and v of large float32
+/// parameters are kept block-wise quantized (bitsandbytes' `Adam8bit`); each step dequantizes,
+/// updates and requantizes them in one pass per block, and the parameter update uses the
+/// unrounded new m and v. Unlike bitsandbytes' `Adam8bit`, whose weight decay is always
+/// decoupled, ``Adam`` keeps its coupled decay with 8-bit state. Not combinable with amsgrad.
 public struct Adam: GradientTransformation {
   public var learningRate: Hyperparameter
   public var beta1: Double
@@ -34,27 +40,33 @@ public struct Adam: GradientTransformation {
   public var maximize: Bool
   /// Decoupled (AdamW) rather than coupled (L2) weight decay.
   var decoupledWeightDecay = false
+  /// 32-bit or 8-bit block-wise state (see ``StateStorage``).
+  public var stateStorage: StateStorage = .fullPrecision
 
   public struct State: Codable, Sendable, Equatable {
     public var step: Int
     public var expAvg: ParameterTree
     public var expAvgSq: ParameterTree
     public var maxExpAvgSq: ParameterTree
+    /// m and v of the parameters with 8-bit state (whose paths the trees above then omit).
+    public var quantized: QuantizedStateTree? = nil
   }
 
   public init(
     learningRate: Hyperparameter = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
     epsilon: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false,
-    maximize: Bool = false
+    maximize: Bool = false, stateStorage: StateStorage = .fullPrecision
   ) throws {
     try self.init(
       name: "adam", learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
-      weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize, decoupled: false)
+      weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize, decoupled: false,
+      stateStorage: stateStorage)
   }
 
   init(
     name: String, learningRate: Hyperparameter, beta1: Double, beta2: Double, epsilon: Double,
-    weightDecay: Double, amsgrad: Bool, maximize: Bool, decoupled: Bool
+    weightDecay: Double, amsgrad: Bool, maximize: Bool, decoupled: Bool,
+    stateStorage: StateStorage = .fullPrecision
   ) throws {
     try Validate.learningRate(learningRate, in: name)
     try Validate.unitInterval(beta1, "beta1", in: name)
@@ -69,12 +81,19 @@ public struct Adam: GradientTransformation {
     self.amsgrad = amsgrad
     self.maximize = maximize
     self.decoupledWeightDecay = decoupled
+    try Validate.check(
+      !(amsgrad && stateStorage.bits == 8), in: name,
+      "amsgrad is not available with stateBits=8: use 32-bit state or turn amsgrad off")
+    self.stateStorage = stateStorage
   }
 
   public func initialState(for parameters: ParameterTree) -> State {
-    State(
-      step: 0, expAvg: zerosLike(parameters), expAvgSq: zerosLike(parameters),
-      maxExpAvgSq: amsgrad ? zerosLike(parameters) : ParameterTree())
+    let quantized = QuantizedStateTree.zeros(
+      for: parameters, storage: stateStorage, maps: [.dynamicSigned, .dynamicUnsigned])
+    let full = quantized.map { parameters.excluding(Set($0.paths)) } ?? parameters
+    return State(
+      step: 0, expAvg: zerosLike(full), expAvgSq: zerosLike(full),
+      maxExpAvgSq: amsgrad ? zerosLike(full) : ParameterTree(), quantized: quantized)
   }
 
   public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
@@ -106,9 +125,17 @@ public struct Adam: GradientTransformation {
     state.expAvg = ParameterTree()
     state.expAvgSq = ParameterTree()
     state.maxExpAvgSq = ParameterTree()
-    fusedStep(
-      kernel, name: decoupledWeightDecay ? "adamw" : "adam", into: &target, mode: mode,
-      gradients: gradients, state: &buffers)
+    let name = decoupledWeightDecay ? "adamw" : "adam"
+    fusedStepWithQuantizedState(
+      name: name, into: &target, mode: mode, gradients: gradients, fullPrecisionState: &buffers,
+      quantized: &state.quantized,
+      fullPrecisionStep: { target, mode, gradients, buffers in
+        fusedStep(
+          kernel, name: name, into: &target, mode: mode, gradients: gradients, state: &buffers)
+      },
+      quantizedStep: { p, g, n, quantized in
+        kernel.run8bit(p, g, n, &quantized)
+      })
     state.expAvg = buffers[0]
     state.expAvgSq = buffers[1]
     if amsgrad { state.maxExpAvgSq = buffers[2] }

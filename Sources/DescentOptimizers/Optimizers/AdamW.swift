@@ -28,15 +28,17 @@ public struct AdamW: GradientTransformation {
   public var weightDecay: Double { adam.weightDecay }
   public var amsgrad: Bool { adam.amsgrad }
   public var maximize: Bool { adam.maximize }
+  public var stateStorage: StateStorage { adam.stateStorage }
 
   public init(
     learningRate: Hyperparameter = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
     epsilon: Double = 1e-8, weightDecay: Double = 0.01, amsgrad: Bool = false,
-    maximize: Bool = false
+    maximize: Bool = false, stateStorage: StateStorage = .fullPrecision
   ) throws {
     adam = try Adam(
       name: "adamw", learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
-      weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize, decoupled: true)
+      weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize, decoupled: true,
+      stateStorage: stateStorage)
   }
 
   public func initialState(for parameters: ParameterTree) -> State {

@@ -30,17 +30,23 @@ public struct RMSprop: GradientTransformation {
   public var momentum: Double
   public var centered: Bool
   public var maximize: Bool
+  /// 32-bit or 8-bit block-wise square average (see ``StateStorage``; unsigned dynamic map).
+  /// 8-bit state is for plain RMSprop only (not centered, no momentum).
+  public var stateStorage: StateStorage = .fullPrecision
 
   public struct State: Codable, Sendable, Equatable {
     public var step: Int
     public var squareAverage: ParameterTree
     public var gradientAverage: ParameterTree
     public var momentumBuffer: ParameterTree
+    /// The square averages kept in 8 bits (whose paths `squareAverage` then omits).
+    public var quantized: QuantizedStateTree? = nil
   }
 
   public init(
     learningRate: Hyperparameter = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8,
-    weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false, maximize: Bool = false
+    weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false, maximize: Bool = false,
+    stateStorage: StateStorage = .fullPrecision
   ) throws {
     try Validate.learningRate(learningRate, in: "rmsprop")
     try Validate.closedUnitInterval(alpha, "alpha", in: "rmsprop")
@@ -54,13 +60,20 @@ public struct RMSprop: GradientTransformation {
     self.momentum = momentum
     self.centered = centered
     self.maximize = maximize
+    try Validate.check(
+      stateStorage.bits == 32 || (!centered && momentum == 0), in: "rmsprop",
+      "stateBits=8 is available for plain RMSprop only: turn centered and momentum off")
+    self.stateStorage = stateStorage
   }
 
   public func initialState(for parameters: ParameterTree) -> State {
-    State(
-      step: 0, squareAverage: zerosLike(parameters),
-      gradientAverage: centered ? zerosLike(parameters) : ParameterTree(),
-      momentumBuffer: momentum > 0 ? zerosLike(parameters) : ParameterTree())
+    let quantized = QuantizedStateTree.zeros(
+      for: parameters, storage: stateStorage, maps: [.dynamicUnsigned])
+    let full = quantized.map { parameters.excluding(Set($0.paths)) } ?? parameters
+    return State(
+      step: 0, squareAverage: zerosLike(full),
+      gradientAverage: centered ? zerosLike(full) : ParameterTree(),
+      momentumBuffer: momentum > 0 ? zerosLike(full) : ParameterTree(), quantized: quantized)
   }
 
   public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
@@ -92,8 +105,18 @@ public struct RMSprop: GradientTransformation {
     state.squareAverage = ParameterTree()
     state.gradientAverage = ParameterTree()
     state.momentumBuffer = ParameterTree()
-    fusedStep(
-      kernel, name: "rmsprop", into: &target, mode: mode, gradients: gradients, state: &buffers)
+    let eightBit = OneStateEightBitStep(
+      kind: Int32(DESCENT_Q8_RMSPROP), negLR: Float(-kernel.learningRate), mu: Float(alpha),
+      keep: Float(1 - alpha), eps: Float(epsilon), firstStep: false, nesterov: false,
+      maximize: maximize, weightDecay: weightDecay)
+    fusedStepWithQuantizedState(
+      name: "rmsprop", into: &target, mode: mode, gradients: gradients,
+      fullPrecisionState: &buffers, quantized: &state.quantized,
+      fullPrecisionStep: { target, mode, gradients, buffers in
+        fusedStep(
+          kernel, name: "rmsprop", into: &target, mode: mode, gradients: gradients, state: &buffers)
+      },
+      quantizedStep: { p, g, n, quantized in eightBit.run(p, g, n, &quantized) })
     state.squareAverage = buffers[0]
     if centered { state.gradientAverage = buffers[1] }
     if momentum > 0 { state.momentumBuffer = buffers[centered ? 2 : 1] }

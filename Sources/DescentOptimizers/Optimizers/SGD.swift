@@ -31,15 +31,20 @@ public struct SGD: GradientTransformation {
   public var weightDecay: Double
   public var nesterov: Bool
   public var maximize: Bool
+  /// 32-bit or 8-bit block-wise momentum buffer (see ``StateStorage``; signed dynamic map).
+  public var stateStorage: StateStorage = .fullPrecision
 
   public struct State: Codable, Sendable, Equatable {
     public var step: Int
     public var momentumBuffer: ParameterTree
+    /// The momentum buffers kept in 8 bits (whose paths `momentumBuffer` then omits).
+    public var quantized: QuantizedStateTree? = nil
   }
 
   public init(
     learningRate: Hyperparameter = 1e-3, momentum: Double = 0, dampening: Double = 0,
-    weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false
+    weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false,
+    stateStorage: StateStorage = .fullPrecision
   ) throws {
     try Validate.learningRate(learningRate, in: "sgd")
     try Validate.nonNegative(momentum, "momentum", in: "sgd")
@@ -56,10 +61,15 @@ public struct SGD: GradientTransformation {
     self.weightDecay = weightDecay
     self.nesterov = nesterov
     self.maximize = maximize
+    self.stateStorage = stateStorage
   }
 
   public func initialState(for parameters: ParameterTree) -> State {
-    State(step: 0, momentumBuffer: momentum != 0 ? zerosLike(parameters) : ParameterTree())
+    guard momentum != 0 else { return State(step: 0, momentumBuffer: ParameterTree()) }
+    let quantized = QuantizedStateTree.zeros(
+      for: parameters, storage: stateStorage, maps: [.dynamicSigned])
+    let full = quantized.map { parameters.excluding(Set($0.paths)) } ?? parameters
+    return State(step: 0, momentumBuffer: zerosLike(full), quantized: quantized)
   }
 
   public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
@@ -87,7 +97,18 @@ public struct SGD: GradientTransformation {
       firstStep: state.step == 1)
     var buffers = momentum != 0 ? [state.momentumBuffer] : []
     state.momentumBuffer = ParameterTree()
-    fusedStep(kernel, name: "sgd", into: &target, mode: mode, gradients: gradients, state: &buffers)
+    let eightBit = OneStateEightBitStep(
+      kind: Int32(DESCENT_Q8_SGD_MOMENTUM), negLR: -Float(kernel.learningRate),
+      mu: Float(momentum), keep: Float(1 - dampening), eps: 0, firstStep: kernel.firstStep,
+      nesterov: nesterov, maximize: maximize, weightDecay: weightDecay)
+    fusedStepWithQuantizedState(
+      name: "sgd", into: &target, mode: mode, gradients: gradients, fullPrecisionState: &buffers,
+      quantized: &state.quantized,
+      fullPrecisionStep: { target, mode, gradients, buffers in
+        fusedStep(
+          kernel, name: "sgd", into: &target, mode: mode, gradients: gradients, state: &buffers)
+      },
+      quantizedStep: { p, g, n, quantized in eightBit.run(p, g, n, &quantized) })
     if momentum != 0 { state.momentumBuffer = buffers[0] }
   }
 
