@@ -129,4 +129,23 @@ import Testing
       #expect(error.exitStatus == 65)
     }
   }
+
+  @Test func checkpointGivesTheTrainingSplitLossAtTheSavedParameters() throws {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "descent-hessian-\(UUID().uuidString).safetensors")
+    defer { try? FileManager.default.removeItem(at: url) }
+    var c = TrainingConfiguration()
+    c.model = "mlp:64-8-10"
+    c.steps = 10
+    c.optimizer = "adahessian"
+    c.learningRate = 0.05
+    c.checkpointPath = url.path
+    let trainer = try Trainer(configuration: c)
+    try trainer.run()
+    let loss = try FullBatchLoss.load(checkpoint: url)
+    #expect(loss.examples == trainer.trainData.count)
+    #expect(loss.parameters == trainer.parameters)
+    let value = loss.loss(loss.parameters).cast(to: .float64).scalars(as: Double.self)[0]
+    #expect(value.isFinite && value > 0 && value < 2.4)
+  }
 }
