@@ -46,8 +46,9 @@ struct HessianCommand: ParsableCommand {
     do {
       if let checkpoint {
         guard model == nil, weights == nil, data == nil else {
-          throw usage("--checkpoint takes the model, weights and data from the run; "
-            + "leave out --model, --weights and --data")
+          throw usage(
+            "--checkpoint takes the model, weights and data from the run; "
+              + "leave out --model, --weights and --data")
         }
         loss = try FullBatchLoss.load(checkpoint: URL(fileURLWithPath: checkpoint))
       } else {

@@ -46,7 +46,8 @@ import Testing
     default:
       let x = Tensor(values(24, 1.0, 0.3), shape: [8, 3], dtype: .float64)
       let y = Tensor(values(16, 0.8, 1.1), shape: [8, 2], dtype: .float64)
-      let a = Tensor([0.5, 2.0, 1.0, 4.0, 0.25, 3.0, 1.5, 0.75], shape: [2, 1, 2, 2], dtype: .float64)
+      let a = Tensor(
+        [0.5, 2.0, 1.0, 4.0, 0.25, 3.0, 1.5, 0.75], shape: [2, 1, 2, 2], dtype: .float64)
       return { p in
         let h = (x.matmul(p["W1"]!.T) + p["b1"]!).tanh()
         let out = h.matmul(p["W2"]!.T) + p["b2"]!
@@ -103,7 +104,8 @@ import Testing
   static func stepsToConverge(_ transformation: any GradientTransformation, limit: Int) throws
     -> Int?
   {
-    let curvatures: [Double] = (0..<10).map { (i: Int) -> Double in pow(10.0, 4.0 * Double(i) / 9.0) }
+    let curvatures: [Double] = (0..<10).map { (i: Int) -> Double in pow(10.0, 4.0 * Double(i) / 9.0)
+    }
     let c = Tensor(curvatures, dtype: .float64)
     let start: [Double] = (0..<10).map { (i: Int) -> Double in
       let magnitude: Double = 1.0 + 0.8 * sin(3.0 * Double(i) + 1.0)

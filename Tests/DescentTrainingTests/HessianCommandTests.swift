@@ -36,7 +36,8 @@ import Testing
     let dim = c * d + c
     var h = Array(repeating: Array(repeating: 0.0, count: dim), count: dim)
     for xi in features() {
-      let logits = (0..<c).map { k in bias[k] + (0..<d).reduce(0.0) { $0 + weight[k][$1] * xi[$1] } }
+      let logits = (0..<c).map { k in bias[k] + (0..<d).reduce(0.0) { $0 + weight[k][$1] * xi[$1] }
+      }
       let m = logits.max()!
       let e = logits.map { exp($0 - m) }
       let p = e.map { $0 / e.reduce(0, +) }
@@ -97,7 +98,8 @@ import Testing
     let error = try #require(report.traceStandardError)
     #expect(error > 0 && error < 0.2 * exactTrace)
     #expect(abs(trace - exactTrace) <= 4 * error, "Hutchinson \(trace) ± \(error) vs \(exactTrace)")
-    #expect(report.densitySVG?.hasPrefix("<svg") == true || report.densitySVG?.contains("<svg") == true)
+    #expect(
+      report.densitySVG?.hasPrefix("<svg") == true || report.densitySVG?.contains("<svg") == true)
   }
 
   @Test func jsonHasTheDocumentedShape() throws {
