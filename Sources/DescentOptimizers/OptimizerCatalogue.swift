@@ -154,7 +154,7 @@ public enum OptimizerCatalogue {
   /// The optimizer called `name` (case-insensitive), or a one-line
   /// ``OptimizerError/unknownOptimizer(_:)`` with a did-you-mean suggestion.
   public static func info(named name: String) throws -> OptimizerInfo {
-    if let info = (all + eightBitAliases).first(where: { $0.name == name.lowercased() }) {
+    if let info = (all + eightBitAliases + curvatureOptimizers).first(where: { $0.name == name.lowercased() }) {
       return info
     }
     let suggestion =

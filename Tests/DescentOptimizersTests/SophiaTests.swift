@@ -120,4 +120,22 @@ import Testing
     #expect(throws: OptimizerError.self) { try SophiaG(hessianUpdateInterval: 0) }
     #expect(throws: OptimizerError.self) { try SophiaH(clip: -1) }
   }
+
+  /// The catalogue builds the curvature optimizers from `--set` settings (kept out of `all`).
+  @Test func catalogueResolvesTheCurvatureOptimizers() throws {
+    let mfac = try #require(
+      try OptimizerCatalogue.make("mfac", settings: ["numGradients": "8", "momentum": "0.9"])
+        as? MFAC)
+    #expect(mfac.numGradients == 8 && mfac.momentum == 0.9 && mfac.damping == 1e-5)
+    let sophia = try #require(try OptimizerCatalogue.make("sophia") as? SophiaG)
+    #expect(sophia.beta1 == 0.965 && sophia.rho == 0.04 && sophia.weightDecay == 0.1)
+    #expect(sophia.hessianUpdateInterval == 10 && sophia.batchSize == 5120)
+    let sophiah = try #require(
+      try OptimizerCatalogue.make("sophiah", learningRate: 0.1) as? SophiaH)
+    #expect(sophiah.learningRate.value(atStep: 0) == 0.1 && sophiah.clip == 0.01)
+    #expect(throws: OptimizerError.self) {
+      try OptimizerCatalogue.make("mfac", settings: ["numGradients": "2.5"])
+    }
+    #expect(!OptimizerCatalogue.names.contains("mfac"))
+  }
 }
