@@ -111,7 +111,8 @@ import Testing
     let dense = Self.denseSolve(g, capacity: Self.m, x)
     let explicit = Self.naiveWoodburyInverse(g, capacity: Self.m)
     let n = Self.d
-    let fromWoodbury = (0..<n).map { i in (0..<n).reduce(0.0) { $0 + explicit[i * n + $1] * x[$1] } }
+    let fromWoodbury = (0..<n).map { i in (0..<n).reduce(0.0) { $0 + explicit[i * n + $1] * x[$1] }
+    }
 
     #expect(Self.relativeError(fromDynamic, dense) < 1e-8)
     #expect(Self.relativeError(fromStatic, dense) < 1e-8)

@@ -37,7 +37,8 @@ extension OptimizerCatalogue {
     reference: "IST-DASLab/M-FAC dynamic algorithm (checked against a dense solve, float64)",
     hyperparameters: [
       numberInfo("learningRate", 1e-3, "step size (a schedule in code; a constant here)", "≥ 0"),
-      numberInfo("numGradients", 1024, "m, gradients in the ring buffer (memory m·d doubles)", "integer ≥ 1"),
+      numberInfo(
+        "numGradients", 1024, "m, gradients in the ring buffer (memory m·d doubles)", "integer ≥ 1"),
       numberInfo("damping", 1e-5, "λ in F̂ = λI + (1/m)Σ gᵢgᵢᵀ", "> 0"),
       numberInfo("momentum", 0, "momentum on the preconditioned update", "≥ 0"),
       numberInfo("weightDecay", 0, "added to the gradient before preconditioning", "≥ 0"),
@@ -54,7 +55,8 @@ extension OptimizerCatalogue {
     summary: "SophiaG: clipped m/(ρ·bs·h) with the Gauss–Newton–Bartlett Hessian estimate",
     paper:
       "Liu, Li, Hall, Liang & Ma, Sophia: A Scalable Stochastic Second-order Optimizer for Language Model Pre-training, ICLR 2024, arXiv:2305.14342",
-    reference: "official SophiaG (Liuhong99/Sophia sophia.py), scripts/golden/make_sophia_golden.py",
+    reference:
+      "official SophiaG (Liuhong99/Sophia sophia.py), scripts/golden/make_sophia_golden.py",
     hyperparameters: [
       numberInfo("learningRate", 1e-4, "step size (a schedule in code; a constant here)", "≥ 0"),
       numberInfo("beta1", 0.965, "decay of the gradient EMA m", "[0, 1)"),

@@ -54,7 +54,8 @@ public struct MFACInverseFisher: Codable, Sendable, Equatable {
 
   /// An empty buffer: F̂⁻¹ = λ⁻¹ I until gradients are added.
   public init(dimension: Int, capacity: Int, damping: Double) {
-    precondition(dimension >= 0 && capacity > 0, "MFACInverseFisher: d = \(dimension), m = \(capacity)")
+    precondition(
+      dimension >= 0 && capacity > 0, "MFACInverseFisher: d = \(dimension), m = \(capacity)")
     precondition(damping > 0, "MFACInverseFisher: damping \(damping) must be positive")
     self.dimension = dimension
     self.capacity = capacity
@@ -115,7 +116,7 @@ public struct MFACInverseFisher: Codable, Sendable, Equatable {
     let lambdaInverse = 1 / damping
     let dots = self.dots
     coefficients.withUnsafeMutableBufferPointer { b in
-      dots.withUnsafeBufferPointer { D in
+      dots.withUnsafeBufferPointer { gram in
         for i in first..<m {
           let rowI = i * m
           for j in 0..<m { b[rowI + j] = 0 }
@@ -123,12 +124,12 @@ public struct MFACInverseFisher: Codable, Sendable, Equatable {
           for k in 0..<i {
             let rowK = k * m
             var projection = 0.0  // vₖᵀ gᵢ
-            for j in 0...k { projection += b[rowK + j] * D[j * m + i] }
+            for j in 0...k { projection += b[rowK + j] * gram[j * m + i] }
             let factor = projection / denominators[k]
             for j in 0...k { b[rowI + j] -= factor * b[rowK + j] }
           }
           var quadratic = 0.0  // gᵢᵀ vᵢ
-          for j in 0...i { quadratic += b[rowI + j] * D[j * m + i] }
+          for j in 0...i { quadratic += b[rowI + j] * gram[j * m + i] }
           denominators[i] = Double(m) + quadratic
         }
       }
@@ -202,7 +203,8 @@ public struct MFACStaticInverseFisher: Sendable {
     denominators = [Double](repeating: 0, count: m)
     for i in 0..<m {
       let g = gradients[i]
-      precondition(g.count == d, "MFACStaticInverseFisher: gradient \(i) has \(g.count) ≠ \(d) coordinates")
+      precondition(
+        g.count == d, "MFACStaticInverseFisher: gradient \(i) has \(g.count) ≠ \(d) coordinates")
       let v = applyPartial(g, upTo: i)
       var quadratic = 0.0
       for k in 0..<d { quadratic += g[k] * v[k] }
@@ -231,7 +233,8 @@ public struct MFACStaticInverseFisher: Sendable {
 
   /// F̂⁻¹ x in O(dm).
   public func multiply(_ x: [Double]) -> [Double] {
-    precondition(x.count == dimension, "MFACStaticInverseFisher.multiply: \(x.count) ≠ \(dimension)")
+    precondition(
+      x.count == dimension, "MFACStaticInverseFisher.multiply: \(x.count) ≠ \(dimension)")
     return applyPartial(x, upTo: count)
   }
 
@@ -249,7 +252,9 @@ public struct MFACStaticInverseFisher: Sendable {
   /// Optimal-Brain-Surgeon pruning scores ρₖ = wₖ² / (2 [F̂⁻¹]ₖₖ): the estimated loss increase
   /// from setting weight k to zero (smallest first to prune).
   public func pruningScores(weights: [Double]) -> [Double] {
-    precondition(weights.count == dimension, "MFACStaticInverseFisher.pruningScores: \(weights.count) ≠ \(dimension)")
+    precondition(
+      weights.count == dimension,
+      "MFACStaticInverseFisher.pruningScores: \(weights.count) ≠ \(dimension)")
     let diagonal = inverseDiagonal
     return (0..<dimension).map { weights[$0] * weights[$0] / (2 * diagonal[$0]) }
   }

@@ -110,7 +110,8 @@ public struct SophiaG: GradientTransformation {
   public static func sampleLabels(logits: Tensor, seed: UInt64) -> Tensor {
     precondition(logits.rank >= 1, "SophiaG.sampleLabels: logits must have a class axis")
     let classes = logits.shape.last!
-    let values = logits.dtype == .float64
+    let values =
+      logits.dtype == .float64
       ? logits.scalars(as: Double.self) : logits.scalars(as: Float.self).map(Double.init)
     let rows = classes == 0 ? 0 : values.count / classes
     var state = seed
@@ -129,7 +130,10 @@ public struct SophiaG: GradientTransformation {
       var label = classes - 1
       for (c, w) in weights.enumerated() {
         target -= w
-        if target < 0 { label = c; break }
+        if target < 0 {
+          label = c
+          break
+        }
       }
       labels.append(label)
     }
