@@ -159,7 +159,8 @@ public enum OptimizerCatalogue {
   /// The optimizer called `name` (case-insensitive), or a one-line
   /// ``OptimizerError/unknownOptimizer(_:)`` with a did-you-mean suggestion.
   public static func info(named name: String) throws -> OptimizerInfo {
-    if let info = (all + eightBitAliases + lossAware).first(where: { $0.name == name.lowercased() }) {
+    let searchable = all + eightBitAliases + lossAware + curvatureOptimizers
+    if let info = searchable.first(where: { $0.name == name.lowercased() }) {
       return info
     }
     let suggestion =
