@@ -153,20 +153,28 @@ public enum OptimizerCatalogue {
   /// convergence tables can drive them (their own tests: AdaHessianTests).
   public static let lossAware: [OptimizerInfo] = [adahessian]
 
-  /// The names, in catalogue order.
+  /// The names of ``all``, in catalogue order: the first-order optimizers that the shared parity
+  /// and convergence tables drive and that `descent compare` runs by default.
   public static var names: [String] { all.map(\.name) }
+
+  /// Every optimizer `descent` can run: ``all``, then the 8-bit aliases, the loss-aware and the
+  /// curvature optimizers (each with its own tests). `descent optimizers` lists these.
+  public static var available: [OptimizerInfo] {
+    all + eightBitAliases + lossAware + curvatureOptimizers
+  }
 
   /// The optimizer called `name` (case-insensitive), or a one-line
   /// ``OptimizerError/unknownOptimizer(_:)`` with a did-you-mean suggestion.
   public static func info(named name: String) throws -> OptimizerInfo {
-    let searchable = all + eightBitAliases + lossAware + curvatureOptimizers
-    if let info = searchable.first(where: { $0.name == name.lowercased() }) {
+    let available = self.available
+    if let info = available.first(where: { $0.name == name.lowercased() }) {
       return info
     }
+    let known = available.map(\.name)
     let suggestion =
-      closestName(to: name.lowercased(), in: names).map { " (did you mean '\($0)'?)" } ?? ""
+      closestName(to: name.lowercased(), in: known).map { " (did you mean '\($0)'?)" } ?? ""
     throw OptimizerError.unknownOptimizer(
-      "unknown optimizer '\(name)'\(suggestion); known: \(names.joined(separator: ", "))")
+      "unknown optimizer '\(name)'\(suggestion); known: \(known.joined(separator: ", "))")
   }
 
   /// The optimizer `name` configured from a learning rate and `--set` settings.

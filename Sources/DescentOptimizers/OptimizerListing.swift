@@ -5,7 +5,7 @@ extension OptimizerCatalogue {
   /// records with the keys `name`, `summary`, `paper`, `reference` and `hyperparameters`, each of
   /// those `{"name", "defaultValue", "description", "validValues"}` (`defaultValue` a number or a
   /// boolean). Keys sorted, pretty-printed, UTF-8.
-  public static func listingJSON(_ optimizers: [OptimizerInfo] = all) throws -> String {
+  public static func listingJSON(_ optimizers: [OptimizerInfo] = available) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try encoder.encode(optimizers), as: UTF8.self)
@@ -13,7 +13,7 @@ extension OptimizerCatalogue {
 
   /// A plain-text listing: per optimizer a title line (name and summary), its paper and reference,
   /// then one line per hyperparameter: name, default, valid values, description.
-  public static func listingTable(_ optimizers: [OptimizerInfo] = all) -> String {
+  public static func listingTable(_ optimizers: [OptimizerInfo] = available) -> String {
     optimizers.map { info in
       let names = info.hyperparameters.map(\.name)
       let defaults = info.hyperparameters.map(\.defaultValue.description)
