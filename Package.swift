@@ -80,6 +80,7 @@ let package = Package(
         "DescentData",
         "DescentNN",
         "DescentRuns",
+        "DescentCurvature",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -104,7 +105,9 @@ let package = Package(
     ),
     .testTarget(
       name: "DescentTrainingTests",
-      dependencies: ["Descent", "DescentNN", "DescentData", "DescentTraining", "DescentRuns"],
+      dependencies: [
+        "Descent", "DescentNN", "DescentData", "DescentTraining", "DescentRuns", "DescentCurvature",
+      ],
       resources: [.copy("Golden")]
     ),
     .testTarget(

@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
       """)
 
   enum Suite: String, ExpressibleByArgument, CaseIterable {
-    case core, optimizers, all
+    case core, optimizers, mfac, all
   }
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -72,6 +72,11 @@ struct BenchCommand: ParsableCommand {
       var optimizers = OptimizerBenchmarks()
       optimizers.repetitions = repetitions
       try optimizers.run(threads: threadCounts, report: report)
+    }
+    if suite == .mfac || suite == .all {
+      var mfac = MFACBenchmarks()
+      mfac.repetitions = repetitions
+      for t in threadCounts { mfac.run(threads: t, report: report) }
     }
     if format == .json {
       let encoder = JSONEncoder()

@@ -148,13 +148,19 @@ public enum OptimizerCatalogue {
     sgd, adagrad, adadelta, rmsprop, adam, adamw, diffgrad, adagradnorm,
   ]
 
+  /// Optimizers that need the loss function (Hessian-vector products), resolved by
+  /// ``info(named:)`` but kept out of ``all`` until the shared gradient-only parity and
+  /// convergence tables can drive them (their own tests: AdaHessianTests).
+  public static let lossAware: [OptimizerInfo] = [adahessian]
+
   /// The names, in catalogue order.
   public static var names: [String] { all.map(\.name) }
 
   /// The optimizer called `name` (case-insensitive), or a one-line
   /// ``OptimizerError/unknownOptimizer(_:)`` with a did-you-mean suggestion.
   public static func info(named name: String) throws -> OptimizerInfo {
-    if let info = (all + eightBitAliases).first(where: { $0.name == name.lowercased() }) {
+    let searchable = all + eightBitAliases + lossAware + curvatureOptimizers
+    if let info = searchable.first(where: { $0.name == name.lowercased() }) {
       return info
     }
     let suggestion =
@@ -371,6 +377,35 @@ public enum OptimizerCatalogue {
       learningRate: Hyperparameter(s.number("learningRate")),
       initialAccumulatorValue: s.number("initialAccumulatorValue"), epsilon: s.number("epsilon"),
       weightDecay: s.number("weightDecay"), maximize: s.flag("maximize"))
+  }
+
+  static let adahessian = OptimizerInfo(
+    name: "adahessian",
+    summary: "Adam with v the EMA of D², D = |z ⊙ Hz| a Hutchinson Hessian diagonal (needs the loss)",
+    paper:
+      "Yao et al., ADAHESSIAN: An Adaptive Second Order Optimizer for Machine Learning, AAAI 2021, arXiv:2006.00719",
+    reference:
+      "torch_optimizer.Adahessian (torch-optimizer 0.3.0, hessian_power=1) with injected probes",
+    hyperparameters: [
+      number("learningRate", 0.15, lrText, "≥ 0"),
+      number("beta1", 0.9, "decay of the first moment", "[0, 1)"),
+      number("beta2", 0.999, "decay of the EMA of D²", "[0, 1)"),
+      number("epsilon", 1e-4, "added to the bias-corrected (√v)ᵏ", "≥ 0"),
+      number(
+        "weightDecay", 0, "decoupled decay: θ multiplied by 1 − learningRate·weightDecay", "≥ 0"),
+      number("hessianPower", 1, "k: the denominator is (√v̂)ᵏ + ε", "[0, 1]"),
+      number("updateEvery", 1, "recompute D every this many steps (else reuse it)", "integer ≥ 1"),
+    ]
+  ) { s in
+    let every = s.number("updateEvery")
+    guard every >= 1, every == every.rounded(), every < 1e9 else {
+      throw OptimizerError.invalidHyperparameter(
+        "adahessian: updateEvery \(Validate.format(every)): must be an integer ≥ 1")
+    }
+    return try AdaHessian(
+      learningRate: Hyperparameter(s.number("learningRate")), beta1: s.number("beta1"),
+      beta2: s.number("beta2"), epsilon: s.number("epsilon"), weightDecay: s.number("weightDecay"),
+      hessianPower: s.number("hessianPower"), updateEvery: Int(every))
   }
 
   private static func number(_ name: String, _ value: Double, _ text: String, _ valid: String)

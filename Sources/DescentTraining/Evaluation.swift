@@ -24,6 +24,21 @@ extension Trainer {
   public static func evaluate(
     model specText: String, weights: String, data: String, standardize: Bool = false
   ) throws -> EvaluationResult {
+    let (spec, model, dataset, inputShape) = try loadWeights(
+      model: specText, weights: weights, data: data, standardize: standardize)
+    let (loss, accuracy) = withThreads(Parallelism.threadCount) {
+      evaluate(model: model, data: dataset, inputShape: inputShape)
+    }
+    return EvaluationResult(
+      model: spec.description, weights: weights, data: data, examples: dataset.count, loss: loss,
+      accuracy: accuracy)
+  }
+
+  /// The model `specText` with the weights of a safetensors state dict or training checkpoint,
+  /// and the dataset it is evaluated on (shared by `evaluate` and `FullBatchLoss`).
+  static func loadWeights(
+    model specText: String, weights: String, data: String, standardize: Bool
+  ) throws -> (spec: ModelSpec, model: any Layer, dataset: TensorDataset, inputShape: [Int]) {
     let spec = try ModelSpec.parse(specText)
     guard FileManager.default.fileExists(atPath: weights) else {
       throw TrainingError.data("--weights: file \(weights) does not exist; check the path")
@@ -60,11 +75,6 @@ extension Trainer {
         "--weights \(weights): \(error.description); the weights do not fit the model "
           + "'\(spec)' on \(dataset.name) (check --model)")
     }
-    let (loss, accuracy) = withThreads(Parallelism.threadCount) {
-      evaluate(model: model, data: dataset, inputShape: inputShape)
-    }
-    return EvaluationResult(
-      model: spec.description, weights: weights, data: data, examples: dataset.count, loss: loss,
-      accuracy: accuracy)
+    return (spec, model, dataset, inputShape)
   }
 }

@@ -43,7 +43,7 @@ public final class Trainer {
   public var observers: [any TrainingObserver] = []
 
   private var model: any Layer
-  private let inputShape: [Int]
+  let inputShape: [Int]
   private var loader: DataLoader<TensorDataset>
   private let optimizer: Optimizer
   private let schedule: any Schedule
@@ -312,7 +312,13 @@ public final class Trainer {
       }
       skippedSteps += 1
     } else {
-      try optimizer.step(&parameters, gradients: gradients, loss: loss)
+      // The batch's loss as a function of the parameters, for curvature methods (AdaHessian).
+      let labels = batch.labels
+      let lossFunction: @Sendable (ParameterTree) throws -> Tensor = { p in
+        crossEntropy(logits: model.with(parameters: p)(x, context: context), labels: labels)
+      }
+      try optimizer.step(
+        &parameters, gradients: gradients, loss: loss, lossFunction: lossFunction)
       // A finite but huge update can still overflow a parameter. The step cannot be undone
       // without a copy of every parameter and moment per step, so this stops under both policies.
       if let path = parameters.entries.first(where: { !allFinite($0.tensor) })?.path {

@@ -28,7 +28,7 @@ import Descent
 /// Not elementwise: a norm pass over the gradients precedes the update pass.
 ///
 /// State: the step count and the scalar accumulator v (a Double).
-public struct AdaGradNorm: GradientTransformation {
+public struct AdaGradNorm: FusedOptimizer {
   public var learningRate: Hyperparameter
   public var initialAccumulatorValue: Double
   public var epsilon: Double
@@ -59,21 +59,8 @@ public struct AdaGradNorm: GradientTransformation {
     State(step: 0, accumulator: initialAccumulatorValue)
   }
 
-  public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
-    throws
-  {
-    let gradients = updates
-    step(&updates, .updates(parameters: context.parameters), gradients, &state)
-  }
-
-  public func apply(
-    to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
-    context: UpdateContext
-  ) throws {
-    step(&parameters, .parameters, gradients, &state)
-  }
-
-  private func step(
+  /// One step as a single fused pass (``FusedOptimizer`` derives `update` and `apply` from it).
+  public func fusedStep(
     _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
     _ state: inout State
   ) {
@@ -90,7 +77,7 @@ public struct AdaGradNorm: GradientTransformation {
       denominator: state.accumulator.squareRoot() + epsilon, weightDecay: weightDecay,
       maximize: maximize)
     var buffers: [ParameterTree] = []
-    fusedStep(
+    runFusedKernel(
       kernel, name: "adagradnorm", into: &target, mode: mode, gradients: gradients,
       state: &buffers)
   }

@@ -20,7 +20,7 @@ import Descent
 /// Deviations: none. (The paper has no learning rate; PyTorch's `lr` scales Δ.)
 ///
 /// State: the step count, the running averages v (squared gradients) and u (squared updates).
-public struct Adadelta: GradientTransformation {
+public struct Adadelta: FusedOptimizer {
   public var learningRate: Hyperparameter
   public var rho: Double
   public var epsilon: Double
@@ -52,21 +52,8 @@ public struct Adadelta: GradientTransformation {
     State(step: 0, squareAverage: zerosLike(parameters), accumulatedDelta: zerosLike(parameters))
   }
 
-  public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
-    throws
-  {
-    let gradients = updates
-    step(&updates, .updates(parameters: context.parameters), gradients, &state)
-  }
-
-  public func apply(
-    to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
-    context: UpdateContext
-  ) throws {
-    step(&parameters, .parameters, gradients, &state)
-  }
-
-  private func step(
+  /// One step as a single fused pass (``FusedOptimizer`` derives `update` and `apply` from it).
+  public func fusedStep(
     _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
     _ state: inout State
   ) {
@@ -77,7 +64,7 @@ public struct Adadelta: GradientTransformation {
     var buffers = [state.squareAverage, state.accumulatedDelta]
     state.squareAverage = ParameterTree()
     state.accumulatedDelta = ParameterTree()
-    fusedStep(
+    runFusedKernel(
       kernel, name: "adadelta", into: &target, mode: mode, gradients: gradients, state: &buffers)
     state.squareAverage = buffers[0]
     state.accumulatedDelta = buffers[1]

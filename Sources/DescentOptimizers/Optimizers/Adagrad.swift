@@ -20,7 +20,7 @@ import Descent
 /// Deviations: none.
 ///
 /// State: the step count and the sum of squares s per parameter.
-public struct Adagrad: GradientTransformation {
+public struct Adagrad: FusedOptimizer {
   public var learningRate: Hyperparameter
   public var lrDecay: Double
   public var weightDecay: Double
@@ -64,21 +64,8 @@ public struct Adagrad: GradientTransformation {
     return State(step: 0, sum: filledLike(full, initialAccumulatorValue), quantized: quantized)
   }
 
-  public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
-    throws
-  {
-    let gradients = updates
-    step(&updates, .updates(parameters: context.parameters), gradients, &state)
-  }
-
-  public func apply(
-    to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
-    context: UpdateContext
-  ) throws {
-    step(&parameters, .parameters, gradients, &state)
-  }
-
-  private func step(
+  /// One step as a single fused pass (``FusedOptimizer`` derives `update` and `apply` from it).
+  public func fusedStep(
     _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
     _ state: inout State
   ) {
@@ -97,7 +84,7 @@ public struct Adagrad: GradientTransformation {
       name: "adagrad", into: &target, mode: mode, gradients: gradients,
       fullPrecisionState: &buffers, quantized: &state.quantized,
       fullPrecisionStep: { target, mode, gradients, buffers in
-        fusedStep(
+        runFusedKernel(
           kernel, name: "adagrad", into: &target, mode: mode, gradients: gradients, state: &buffers)
       },
       quantizedStep: { p, g, n, quantized in eightBit.run(p, g, n, &quantized) })

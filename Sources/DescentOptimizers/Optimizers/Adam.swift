@@ -30,7 +30,7 @@ import Foundation
 /// updates and requantizes them in one pass per block, and the parameter update uses the
 /// unrounded new m and v. Unlike bitsandbytes' `Adam8bit`, whose weight decay is always
 /// decoupled, ``Adam`` keeps its coupled decay with 8-bit state. Not combinable with amsgrad.
-public struct Adam: GradientTransformation {
+public struct Adam: FusedOptimizer {
   public var learningRate: Hyperparameter
   public var beta1: Double
   public var beta2: Double
@@ -96,21 +96,8 @@ public struct Adam: GradientTransformation {
       maxExpAvgSq: amsgrad ? zerosLike(full) : ParameterTree(), quantized: quantized)
   }
 
-  public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
-    throws
-  {
-    let gradients = updates
-    step(&updates, .updates(parameters: context.parameters), gradients, &state)
-  }
-
-  public func apply(
-    to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
-    context: UpdateContext
-  ) throws {
-    step(&parameters, .parameters, gradients, &state)
-  }
-
-  private func step(
+  /// One step as a single fused pass (``FusedOptimizer`` derives `update` and `apply` from it).
+  public func fusedStep(
     _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
     _ state: inout State
   ) {
@@ -130,7 +117,7 @@ public struct Adam: GradientTransformation {
       name: name, into: &target, mode: mode, gradients: gradients, fullPrecisionState: &buffers,
       quantized: &state.quantized,
       fullPrecisionStep: { target, mode, gradients, buffers in
-        fusedStep(
+        runFusedKernel(
           kernel, name: name, into: &target, mode: mode, gradients: gradients, state: &buffers)
       },
       quantizedStep: { p, g, n, quantized in

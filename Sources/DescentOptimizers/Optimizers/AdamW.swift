@@ -17,7 +17,7 @@ import Descent
 /// rate; Optax's `adamw` does the same through ``AddDecayedWeights`` before ``ScaleByLearningRate``.
 ///
 /// State: ``Adam/State``.
-public struct AdamW: GradientTransformation {
+public struct AdamW: FusedOptimizer {
   public typealias State = Adam.State
   let adam: Adam
 
@@ -45,16 +45,11 @@ public struct AdamW: GradientTransformation {
     adam.initialState(for: parameters)
   }
 
-  public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
-    throws
-  {
-    try adam.update(&updates, state: &state, context: context)
-  }
-
-  public func apply(
-    to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
-    context: UpdateContext
-  ) throws {
-    try adam.apply(to: &parameters, gradients: gradients, state: &state, context: context)
+  /// Adam's fused step with decoupled weight decay.
+  public func fusedStep(
+    _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
+    _ state: inout State
+  ) {
+    adam.fusedStep(&target, mode, gradients, &state)
   }
 }

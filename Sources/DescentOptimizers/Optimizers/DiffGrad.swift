@@ -37,7 +37,7 @@ import Foundation
 /// - torch-optimizer rejects learningRate = 0 (`lr <= 0`); here 0 is allowed, as in torch.optim.
 ///
 /// State: the step count, m, v and g_prev per parameter.
-public struct DiffGrad: GradientTransformation {
+public struct DiffGrad: FusedOptimizer {
   public var learningRate: Hyperparameter
   public var beta1: Double
   public var beta2: Double
@@ -75,21 +75,8 @@ public struct DiffGrad: GradientTransformation {
       previousGradient: zerosLike(parameters))
   }
 
-  public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
-    throws
-  {
-    let gradients = updates
-    step(&updates, .updates(parameters: context.parameters), gradients, &state)
-  }
-
-  public func apply(
-    to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
-    context: UpdateContext
-  ) throws {
-    step(&parameters, .parameters, gradients, &state)
-  }
-
-  private func step(
+  /// One step as a single fused pass (``FusedOptimizer`` derives `update` and `apply` from it).
+  public func fusedStep(
     _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
     _ state: inout State
   ) {
@@ -103,7 +90,7 @@ public struct DiffGrad: GradientTransformation {
     state.expAvg = ParameterTree()
     state.expAvgSq = ParameterTree()
     state.previousGradient = ParameterTree()
-    fusedStep(
+    runFusedKernel(
       kernel, name: "diffgrad", into: &target, mode: mode, gradients: gradients, state: &buffers)
     state.expAvg = buffers[0]
     state.expAvgSq = buffers[1]

@@ -22,7 +22,7 @@ import Descent
 /// Deviations: none (ε outside the root, as in PyTorch; TensorFlow puts it inside).
 ///
 /// State: the step count, v, and ḡ (centered) and b (momentum) when used (else empty).
-public struct RMSprop: GradientTransformation {
+public struct RMSprop: FusedOptimizer {
   public var learningRate: Hyperparameter
   public var alpha: Double
   public var epsilon: Double
@@ -76,21 +76,8 @@ public struct RMSprop: GradientTransformation {
       momentumBuffer: momentum > 0 ? zerosLike(full) : ParameterTree(), quantized: quantized)
   }
 
-  public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
-    throws
-  {
-    let gradients = updates
-    step(&updates, .updates(parameters: context.parameters), gradients, &state)
-  }
-
-  public func apply(
-    to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
-    context: UpdateContext
-  ) throws {
-    step(&parameters, .parameters, gradients, &state)
-  }
-
-  private func step(
+  /// One step as a single fused pass (``FusedOptimizer`` derives `update` and `apply` from it).
+  public func fusedStep(
     _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
     _ state: inout State
   ) {
@@ -113,7 +100,7 @@ public struct RMSprop: GradientTransformation {
       name: "rmsprop", into: &target, mode: mode, gradients: gradients,
       fullPrecisionState: &buffers, quantized: &state.quantized,
       fullPrecisionStep: { target, mode, gradients, buffers in
-        fusedStep(
+        runFusedKernel(
           kernel, name: "rmsprop", into: &target, mode: mode, gradients: gradients, state: &buffers)
       },
       quantizedStep: { p, g, n, quantized in eightBit.run(p, g, n, &quantized) })

@@ -24,7 +24,7 @@ import Descent
 /// by the first gradient, as PyTorch's lazily created buffer is.
 ///
 /// State: the step count and one momentum buffer per parameter (empty when momentum is 0).
-public struct SGD: GradientTransformation {
+public struct SGD: FusedOptimizer {
   public var learningRate: Hyperparameter
   public var momentum: Double
   public var dampening: Double
@@ -72,21 +72,8 @@ public struct SGD: GradientTransformation {
     return State(step: 0, momentumBuffer: zerosLike(full), quantized: quantized)
   }
 
-  public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
-    throws
-  {
-    let gradients = updates
-    step(&updates, .updates(parameters: context.parameters), gradients, &state)
-  }
-
-  public func apply(
-    to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
-    context: UpdateContext
-  ) throws {
-    step(&parameters, .parameters, gradients, &state)
-  }
-
-  private func step(
+  /// One step as a single fused pass (``FusedOptimizer`` derives `update` and `apply` from it).
+  public func fusedStep(
     _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
     _ state: inout State
   ) {
@@ -105,7 +92,7 @@ public struct SGD: GradientTransformation {
       name: "sgd", into: &target, mode: mode, gradients: gradients, fullPrecisionState: &buffers,
       quantized: &state.quantized,
       fullPrecisionStep: { target, mode, gradients, buffers in
-        fusedStep(
+        runFusedKernel(
           kernel, name: "sgd", into: &target, mode: mode, gradients: gradients, state: &buffers)
       },
       quantizedStep: { p, g, n, quantized in eightBit.run(p, g, n, &quantized) })

@@ -36,7 +36,7 @@ public protocol FusedKernel {
 }
 
 /// Where a fused step writes.
-enum FusedTarget {
+public enum FusedTarget {
   /// Into the parameters themselves (`apply`).
   case parameters
   /// Into the updates tree as `new − old`; the parameters are read from the given tree
@@ -47,6 +47,33 @@ enum FusedTarget {
   case values(parameters: ParameterTree?)
 }
 
+/// An optimizer whose whole step is one fused pass per parameter tensor (``fusedStep``): its
+/// `update` (write the update into the incoming updates) and `apply` (write the new parameters in
+/// place) both come from that one pass, so each elementwise optimizer states its algorithm once.
+public protocol FusedOptimizer: GradientTransformation {
+  /// One step: reads `gradients` (and the parameters `mode` names), updates `state`, writes
+  /// into `target` as `mode` says.
+  func fusedStep(
+    _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
+    _ state: inout State)
+}
+
+extension FusedOptimizer {
+  public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
+    throws
+  {
+    let gradients = updates
+    fusedStep(&updates, .updates(parameters: context.parameters), gradients, &state)
+  }
+
+  public func apply(
+    to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
+    context: UpdateContext
+  ) throws {
+    fusedStep(&parameters, .parameters, gradients, &state)
+  }
+}
+
 /// A tensor that stands in for an entry while that entry is being mutated, so the entry's storage
 /// stays uniquely referenced and is written in place.
 let placeholderTensor = Tensor.zeros([], dtype: .float32)
@@ -54,7 +81,7 @@ let placeholderTensor = Tensor.zeros([], dtype: .float32)
 /// Runs `kernel` over every parameter tensor: one pass over parameter, gradient and `state`
 /// buffers, in place, chunked over threads for large tensors. `target` holds the parameters
 /// (`.parameters`) or the updates (which may hold the gradients on entry).
-func fusedStep<K: FusedKernel>(
+func runFusedKernel<K: FusedKernel>(
   _ kernel: K, name: String, into target: inout ParameterTree, mode: FusedTarget,
   gradients: ParameterTree, state: inout [ParameterTree]
 ) {

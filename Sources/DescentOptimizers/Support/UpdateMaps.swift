@@ -12,7 +12,7 @@ func mapUpdates<M: UpdateMap>(
 ) {
   var noState: [ParameterTree] = []
   let gradients = updates
-  fusedStep(
+  runFusedKernel(
     UpdateMapKernel(map: map), name: name, into: &updates, mode: .values(parameters: parameters),
     gradients: gradients, state: &noState)
 }

@@ -138,7 +138,9 @@ public enum TrajectoryRunner {
       }
       trajectory.rows.append(Trajectory.Row(step: step, loss: loss, point: point))
       if step == request.steps { break }
-      try driver.step(&parameters, gradients: ParameterTree([("x", gradient)]), loss: loss)
+      try driver.step(
+        &parameters, gradients: ParameterTree([("x", gradient)]), loss: loss,
+        lossFunction: { function.value($0[index: 0]) })
     }
     return trajectory
   }

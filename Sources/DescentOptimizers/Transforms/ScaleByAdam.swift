@@ -52,7 +52,7 @@ public struct ScaleByAdam: GradientTransformation {
     state.mu = ParameterTree()
     state.nu = ParameterTree()
     let gradients = updates
-    fusedStep(
+    runFusedKernel(
       kernel, name: "ScaleByAdam", into: &updates, mode: .values(parameters: nil),
       gradients: gradients, state: &buffers)
     state.mu = buffers[0]

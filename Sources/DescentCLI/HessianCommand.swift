@@ -1,0 +1,87 @@
+import ArgumentParser
+import DescentCurvature
+import DescentTraining
+import Foundation
+
+/// `descent hessian`: top eigenvalues, trace and spectral density of the full-batch training
+/// loss's Hessian (``FullBatchLoss`` + ``HessianReport``).
+struct HessianCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "hessian",
+    abstract: "Top eigenvalues, trace and spectral density of the training loss's Hessian.",
+    discussion: """
+      The loss is the mean cross-entropy of the model over every example of --data (features as \
+      loaded unless --standardize), or with --checkpoint over the training split of the saved \
+      run (its model, data, split and standardization; --model/--weights/--data not allowed). \
+      Top eigenvalues by Lanczos with full reorthogonalization, the trace by Hutchinson with \
+      --samples Rademacher probes (± its standard error), the density by stochastic Lanczos \
+      quadrature, written as an SVG chart (atomically). Every Hessian-vector product is exact \
+      (double backpropagation over the whole dataset). \
+      Exit status: 0; 64 usage error; 65 a missing or unusable file, or weights that do not fit.
+      """)
+
+  enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
+
+  @Option(help: "A `descent train` checkpoint (instead of --model/--weights/--data).")
+  var checkpoint: String?
+  @Option(help: "Model spec (see `descent train --help`).") var model: String?
+  @Option(help: "Weights file (.safetensors).") var weights: String?
+  @Option(help: "Embedded dataset name or data path.") var data: String?
+  @Flag(help: "Standardize features with the data's own statistics.") var standardize = false
+  @Option(help: "How many of the largest eigenvalues.") var top = 5
+  @Flag(help: "Estimate the trace (Hutchinson).") var trace = false
+  @Option(help: "Write the spectral density (SLQ) as an SVG chart to this file.")
+  var density: String?
+  @Option(help: "Hutchinson probe vectors for the trace.") var samples = 100
+  @Option(help: "Seed of the random probe vectors.") var seed: UInt64 = 0
+  @Option(help: "Output: table or json.") var format: Format = .table
+
+  func run() throws {
+    func usage(_ message: String) -> ExitCode {
+      CommandFailure(command: "hessian", message: message, status: 64).report()
+    }
+    guard top >= 0 else { throw usage("--top \(top): must be ≥ 0") }
+    guard samples >= 1 else { throw usage("--samples \(samples): must be ≥ 1") }
+    let loss: FullBatchLoss
+    do {
+      if let checkpoint {
+        guard model == nil, weights == nil, data == nil else {
+          throw usage(
+            "--checkpoint takes the model, weights and data from the run; "
+              + "leave out --model, --weights and --data")
+        }
+        loss = try FullBatchLoss.load(checkpoint: URL(fileURLWithPath: checkpoint))
+      } else {
+        guard let model, let weights, let data else {
+          throw usage("give --checkpoint FILE, or --model, --weights and --data")
+        }
+        loss = try FullBatchLoss.load(
+          model: model, weights: weights, data: data, standardize: standardize)
+      }
+    } catch let error as TrainingError {
+      throw CommandFailure(command: "hessian", message: error.description, status: error.exitStatus)
+        .report()
+    }
+    var options = HessianReport.Options()
+    options.top = top
+    options.trace = trace
+    options.traceSamples = samples
+    options.density = density != nil
+    options.seed = seed
+    let report = try HessianReport.compute(
+      loss: loss.loss, at: loss.parameters, options: options)
+    if let density, let svg = report.densitySVG {
+      do {
+        try Data(svg.utf8).write(to: URL(fileURLWithPath: density), options: .atomic)
+      } catch {
+        throw CommandFailure(
+          command: "hessian", message: "--density \(density): cannot write: \(error)", status: 65
+        ).report()
+      }
+    }
+    switch format {
+    case .json: print(report.jsonString())
+    case .table: print(report.table(), terminator: "")
+    }
+  }
+}

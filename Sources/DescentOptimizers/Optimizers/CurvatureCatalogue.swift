@@ -1,0 +1,100 @@
+import Descent
+
+extension OptimizerCatalogue {
+  /// `mfac`, `sophia` (SophiaG) and `sophiah`: resolved by ``info(named:)`` but kept out of
+  /// ``all`` until they have entries in its parity and convergence tables (their parity evidence
+  /// is MFACTests' dense solves and SophiaTests' golden file).
+  ///
+  /// `sophia` runs on the plain ``Optimizer/step(_:gradients:loss:lossFunction:)`` path, but
+  /// without its one extra call (``SophiaG/updateHessianEstimate(gradientOnSampledLabels:)``,
+  /// reached through `optimizer.transformation as? SophiaG`) h stays zero and every step is the
+  /// clipped sign step `−learningRate·sign(m)`. `sophiah` needs `lossFunction:` on every step.
+  public static let curvatureOptimizers: [OptimizerInfo] = [mfac, sophia, sophiah]
+
+  private static func numberInfo(_ name: String, _ value: Double, _ text: String, _ valid: String)
+    -> HyperparameterInfo
+  {
+    HyperparameterInfo(
+      name: name, defaultValue: .number(value), description: text, validValues: valid)
+  }
+
+  private static func integer(_ s: OptimizerSettings, _ name: String, in optimizer: String) throws
+    -> Int
+  {
+    let x = s.number(name)
+    guard x == x.rounded(), x >= 1, x <= 1e9 else {
+      throw OptimizerError.invalidHyperparameter(
+        "\(optimizer): \(name)=\(Validate.format(x)) is invalid: must be a positive integer")
+    }
+    return Int(x)
+  }
+
+  static let mfac = OptimizerInfo(
+    name: "mfac",
+    summary: "gradient preconditioned by the inverse empirical Fisher of the last m gradients",
+    paper:
+      "Frantar, Kurtic & Alistarh, M-FAC: Efficient Matrix-Free Approximations of Second-Order Information, NeurIPS 2021, arXiv:2107.03356",
+    reference: "IST-DASLab/M-FAC dynamic algorithm (checked against a dense solve, float64)",
+    hyperparameters: [
+      numberInfo("learningRate", 1e-3, "step size (a schedule in code; a constant here)", "≥ 0"),
+      numberInfo(
+        "numGradients", 1024, "m, gradients in the ring buffer (memory m·d doubles)", "integer ≥ 1"),
+      numberInfo("damping", 1e-5, "λ in F̂ = λI + (1/m)Σ gᵢgᵢᵀ", "> 0"),
+      numberInfo("momentum", 0, "momentum on the preconditioned update", "≥ 0"),
+      numberInfo("weightDecay", 0, "added to the gradient before preconditioning", "≥ 0"),
+    ]
+  ) { s in
+    try MFAC(
+      learningRate: Hyperparameter(s.number("learningRate")),
+      numGradients: integer(s, "numGradients", in: "mfac"), damping: s.number("damping"),
+      momentum: s.number("momentum"), weightDecay: s.number("weightDecay"))
+  }
+
+  static let sophia = OptimizerInfo(
+    name: "sophia",
+    summary: "SophiaG: clipped m/(ρ·bs·h) with the Gauss–Newton–Bartlett Hessian estimate",
+    paper:
+      "Liu, Li, Hall, Liang & Ma, Sophia: A Scalable Stochastic Second-order Optimizer for Language Model Pre-training, ICLR 2024, arXiv:2305.14342",
+    reference:
+      "official SophiaG (Liuhong99/Sophia sophia.py), scripts/golden/make_sophia_golden.py",
+    hyperparameters: [
+      numberInfo("learningRate", 1e-4, "step size (a schedule in code; a constant here)", "≥ 0"),
+      numberInfo("beta1", 0.965, "decay of the gradient EMA m", "[0, 1)"),
+      numberInfo("beta2", 0.99, "decay of the Hessian-estimate EMA h", "[0, 1)"),
+      numberInfo("rho", 0.04, "ρ, scale of h in the clipped ratio", "≥ 0"),
+      numberInfo("weightDecay", 0.1, "decoupled decay θ·(1 − lr·weightDecay)", "≥ 0"),
+      numberInfo("batchSize", 5120, "bs, examples (tokens) per batch in ρ·bs·h", "> 0"),
+      numberInfo(
+        "hessianUpdateInterval", 10, "k: estimate h after every k-th step", "integer ≥ 1"),
+    ]
+  ) { s in
+    try SophiaG(
+      learningRate: Hyperparameter(s.number("learningRate")), beta1: s.number("beta1"),
+      beta2: s.number("beta2"), rho: s.number("rho"), weightDecay: s.number("weightDecay"),
+      batchSize: s.number("batchSize"),
+      hessianUpdateInterval: integer(s, "hessianUpdateInterval", in: "sophia"))
+  }
+
+  static let sophiah = OptimizerInfo(
+    name: "sophiah",
+    summary: "Sophia with the Hutchinson estimate u ⊙ Hu of the Hessian diagonal",
+    paper: sophia.paper,
+    reference: "pytorch_optimizer SophiaH's update form (defaults); unit tests on a quadratic",
+    hyperparameters: [
+      numberInfo("learningRate", 6e-2, "step size (a schedule in code; a constant here)", "≥ 0"),
+      numberInfo("beta1", 0.96, "decay of the gradient EMA m", "[0, 1)"),
+      numberInfo("beta2", 0.99, "decay of the Hessian-estimate EMA h", "[0, 1)"),
+      numberInfo("weightDecay", 0, "decoupled decay θ·(1 − lr·weightDecay)", "≥ 0"),
+      numberInfo("clip", 1e-2, "the update m/max(h, ε) is clamped to [−clip, clip]", "≥ 0"),
+      numberInfo(
+        "hessianUpdateInterval", 10, "k: a Hutchinson estimate every k steps", "integer ≥ 1"),
+      numberInfo("epsilon", 1e-12, "floor of h in the ratio", "≥ 0"),
+    ]
+  ) { s in
+    try SophiaH(
+      learningRate: Hyperparameter(s.number("learningRate")), beta1: s.number("beta1"),
+      beta2: s.number("beta2"), weightDecay: s.number("weightDecay"), clip: s.number("clip"),
+      hessianUpdateInterval: integer(s, "hessianUpdateInterval", in: "sophiah"),
+      epsilon: s.number("epsilon"))
+  }
+}

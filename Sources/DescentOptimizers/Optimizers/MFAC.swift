@@ -1,0 +1,114 @@
+import Descent
+
+/// M-FAC: preconditioned gradient descent with the inverse of an empirical Fisher built from the
+/// last m gradients (the dynamic algorithm).
+///
+/// ```
+/// g ← ∇f(θₜ₋₁) + weightDecay · θₜ₋₁                  (over all parameters, flattened)
+/// push g into the ring buffer of the last m gradients (the oldest is dropped)
+/// u ← F̂⁻¹ g,   F̂ = damping · I + (1/m) Σᵢ gᵢ gᵢᵀ      (``MFACInverseFisher``, O(dm + m²))
+/// if momentum ≠ 0:  b ← momentum · b + u;  u ← b
+/// θₜ ← θₜ₋₁ − learningRate · u
+/// ```
+///
+/// Paper: Frantar, Kurtic & Alistarh, "M-FAC: Efficient Matrix-Free Approximations of
+/// Second-Order Information" (NeurIPS 2021, arXiv:2107.03356). Reference: IST-DASLab/M-FAC's
+/// `MFAC` optimizer (the gradient, with weight decay added, enters the buffer before it is
+/// preconditioned; momentum on the preconditioned update).
+///
+/// Defaults: learningRate 1e-3, numGradients 1024 (the paper's m), damping 1e-5, momentum 0,
+/// weightDecay 0.
+///
+/// Deviations: the buffer and the arithmetic are in float64 (the reference keeps float32 on the
+/// GPU); the coefficient refresh runs on the CPU. Memory is m·d doubles: lower `numGradients`
+/// for large models.
+///
+/// State: the step count, the ``MFACInverseFisher`` and the momentum buffer (flat, float64).
+public struct MFAC: GradientTransformation {
+  public var learningRate: Hyperparameter
+  public var numGradients: Int
+  public var damping: Double
+  public var momentum: Double
+  public var weightDecay: Double
+
+  public struct State: Codable, Sendable, Equatable {
+    public var step: Int
+    public var inverse: MFACInverseFisher
+    public var momentumBuffer: [Double]
+  }
+
+  public init(
+    learningRate: Hyperparameter = 1e-3, numGradients: Int = 1024, damping: Double = 1e-5,
+    momentum: Double = 0, weightDecay: Double = 0
+  ) throws {
+    try Validate.learningRate(learningRate, in: "mfac")
+    guard numGradients >= 1 else {
+      throw OptimizerError.invalidHyperparameter(
+        "mfac: numGradients=\(numGradients) is invalid: must be at least 1")
+    }
+    guard damping > 0, damping.isFinite else {
+      throw OptimizerError.invalidHyperparameter(
+        "mfac: damping=\(Validate.format(damping)) is invalid: must be a positive number")
+    }
+    try Validate.nonNegative(momentum, "momentum", in: "mfac")
+    try Validate.nonNegative(weightDecay, "weightDecay", in: "mfac")
+    self.learningRate = learningRate
+    self.numGradients = numGradients
+    self.damping = damping
+    self.momentum = momentum
+    self.weightDecay = weightDecay
+  }
+
+  public func initialState(for parameters: ParameterTree) -> State {
+    State(
+      step: 0,
+      inverse: MFACInverseFisher(
+        dimension: parameters.scalarCount, capacity: numGradients, damping: damping),
+      momentumBuffer: [])
+  }
+
+  public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
+    throws
+  {
+    state.step += 1
+    var g = flatten(updates)
+    if weightDecay != 0 {
+      let theta = flatten(context.parameters)
+      for k in g.indices { g[k] += weightDecay * theta[k] }
+    }
+    state.inverse.add(g)
+    var direction = state.inverse.multiply(g)
+    if momentum != 0 {
+      if state.momentumBuffer.isEmpty {
+        state.momentumBuffer = direction
+      } else {
+        for k in direction.indices {
+          state.momentumBuffer[k] = momentum * state.momentumBuffer[k] + direction[k]
+        }
+      }
+      direction = state.momentumBuffer
+    }
+    let scale = -learningRate.value(atStep: state.step - 1)
+    var offset = 0
+    for i in 0..<updates.count {
+      let tensor = updates[index: i]
+      let n = tensor.count
+      let slice = direction[offset..<(offset + n)].map { $0 * scale }
+      updates[index: i] = Tensor(slice, shape: tensor.shape, dtype: tensor.dtype)
+      offset += n
+    }
+  }
+
+  private func flatten(_ tree: ParameterTree) -> [Double] {
+    var flat: [Double] = []
+    flat.reserveCapacity(tree.scalarCount)
+    for tensor in tree.tensors {
+      switch tensor.dtype {
+      case .float64: flat += tensor.scalars(as: Double.self)
+      case .float32: flat += tensor.scalars(as: Float.self).map(Double.init)
+      default: preconditionFailure("mfac: \(tensor.dtype) parameters are not trainable")
+      }
+    }
+    return flat
+  }
+}
