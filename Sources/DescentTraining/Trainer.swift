@@ -313,9 +313,10 @@ public final class Trainer {
       skippedSteps += 1
     } else {
       // The batch's loss as a function of the parameters, for curvature methods (AdaHessian).
-      let labels = batch.labels
       let lossFunction: @Sendable (ParameterTree) throws -> Tensor = { p in
-        crossEntropy(logits: model.with(parameters: p)(x, context: context), labels: labels)
+        var out = model.with(parameters: p)(x, context: context)
+        if out.rank == 3 { out = out.reshaped([labels.count, out.shape[2]]) }
+        return crossEntropy(logits: out, labels: labels)
       }
       try optimizer.step(
         &parameters, gradients: gradients, loss: loss, lossFunction: lossFunction)

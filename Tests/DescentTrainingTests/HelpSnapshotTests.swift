@@ -7,7 +7,7 @@ import Testing
   static let commands: [[String]] = [
     [], ["optimize"], ["optimizers"], ["functions"], ["bench"], ["train"], ["evaluate"],
     ["compare"], ["runs"], ["runs", "list"], ["runs", "show"], ["runs", "export"],
-    ["runs", "delete"], ["report"],
+    ["runs", "delete"], ["report"], ["hessian"],
   ]
 
   static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -32,5 +32,20 @@ import Testing
       output.stdout == expected,
       "descent \(command.joined(separator: " ")) --help differs from Snapshots/\(name); if the change is meant, rerun with DESCENT_REWRITE_SNAPSHOTS=1"
     )
+  }
+
+  /// A new subcommand needs a line in ``commands`` (and a snapshot).
+  @Test(.enabled(if: DescentExecutable.url != nil, "the descent executable is built"))
+  func everySubcommandIsListed() throws {
+    let help = try DescentExecutable.run(["--help"]).stdout
+    let section = help.components(separatedBy: "SUBCOMMANDS:").last ?? ""
+    let names = section.split(separator: "\n").compactMap { line -> String? in
+      guard line.hasPrefix("  "), !line.hasPrefix("   ") else { return nil }
+      return line.split(separator: " ").first.map(String.init)
+    }
+    #expect(!names.isEmpty)
+    for name in names where name != "help" && name.allSatisfy({ $0.isLowercase || $0 == "-" }) {
+      #expect(Self.commands.contains([name]), "descent \(name) has no help snapshot")
+    }
   }
 }
