@@ -12,6 +12,8 @@ struct TrainCommand: ParsableCommand {
       Models: mlp[:H1-...|:IN-H1-...-OUT][:act], cnn, resnet20 (see docs/training.md). \
       Data: an embedded name (digits, iris, wine, breast-cancer) or a path (.csv, IDX, CIFAR-10 \
       .bin or folder, FEATURES.npy,LABELS.npy); a seeded fraction is held out for evaluation. \
+      gpt-char[:layers=L,heads=H,dim=D,context=T] is a character-level language model on \
+      --data kjv or any UTF-8 text file (the tail --test-fraction is held out). \
       Options may come from a TOML file (--config run.toml, keys named like the flags, \
       hyperparameters in a [set] table); the command line wins. \
       Progress: a bar on a terminal, plain lines every --print-every steps otherwise. \

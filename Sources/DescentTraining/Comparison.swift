@@ -104,9 +104,14 @@ public struct Comparison: Sendable {
     try validate()
     var base = self.base
     if base.evalEvery == 0 && evaluationsPerRun > 0 {
-      let count = try DataSource.load(base.data).count
-      let trainCount = count - Int((Double(count) * base.testFraction).rounded())
-      let steps = base.steps ?? base.epochs * ((trainCount + base.batchSize - 1) / base.batchSize)
+      let steps: Int
+      if case .gptChar = try ModelSpec.parse(base.model) {
+        steps = try Trainer(configuration: base).totalSteps
+      } else {
+        let count = try DataSource.load(base.data).count
+        let trainCount = count - Int((Double(count) * base.testFraction).rounded())
+        steps = base.steps ?? base.epochs * ((trainCount + base.batchSize - 1) / base.batchSize)
+      }
       base.evalEvery = max(1, steps / evaluationsPerRun)
     }
     var comparison = self

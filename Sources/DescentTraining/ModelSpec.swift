@@ -206,9 +206,10 @@ public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
       return ResNet(
         blocksPerStage: 3, classCount: classCount, inputChannels: inputShape[0], key: key)
     case .gptChar(let o):
+      // `Trainer` builds gpt-char itself (LanguageModelTask); this path is classification only.
       throw TrainingError.usage(
-        "model 'gpt-char' (options \(o)) needs a character corpus; `descent train` reads "
-          + "classification data only so far: use mlp, cnn or resnet20")
+        "model 'gpt-char' (options \(o)) is a language model; only `descent train` and "
+          + "`descent compare` take it (with --data kjv or a text file)")
     }
   }
 }

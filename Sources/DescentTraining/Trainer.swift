@@ -48,6 +48,8 @@ public final class Trainer {
   private let optimizer: Optimizer
   private let schedule: any Schedule
   private var skippedSteps = 0
+  /// Set for `gpt-char`: batches and evaluation come from a character corpus.
+  private let languageModel: LanguageModelTask?
   private var lastLoss: Double?
 
   /// Prepares a run: loads and splits the data, builds the model and the optimizer. Throws a
@@ -57,6 +59,21 @@ public final class Trainer {
     self.configuration = configuration
     self.runId = runId ?? UUID().uuidString.lowercased()
     spec = try ModelSpec.parse(configuration.model)
+    if case .gptChar(let options) = spec {
+      let task = try LanguageModelTask(configuration: configuration, options: options)
+      languageModel = task
+      // The classification fields hold one placeholder row; the task supplies the data.
+      let placeholder = TensorDataset(
+        name: task.corpus.name, features: .zeros([1, 1]), labels: Tensor(scalars: [Int32(0)], shape: [1]))
+      trainData = placeholder
+      testData = placeholder
+      inputShape = [task.contextLength]
+      model = task.model
+      parameters = model.parameters
+      loader = DataLoader(placeholder, batchSize: 1, shuffle: false, seed: configuration.seed)
+      totalSteps = configuration.steps ?? configuration.epochs * task.stepsPerEpoch
+    } else {
+    languageModel = nil
     let full = try DataSource.load(configuration.data)
     guard full.count >= 2 else {
       throw TrainingError.data(
@@ -80,6 +97,7 @@ public final class Trainer {
       train, batchSize: configuration.batchSize, shuffle: true,
       seed: configuration.seed &+ 0x5EED)
     totalSteps = configuration.steps ?? configuration.epochs * loader.batchesPerEpoch
+    }
     let info: OptimizerInfo
     let base: Double
     let transformation: any GradientTransformation
@@ -256,17 +274,29 @@ public final class Trainer {
   }
 
   private func trainStep(elapsed: () -> Double) throws {
-    let batch = loader.next()
-    let x = batch.features.reshaped([batch.labels.count] + inputShape)
+    let x: Tensor
+    let labels: Tensor
+    let epoch: Int
+    if let languageModel {
+      (x, labels) = languageModel.batch(step: step)
+      epoch = step / languageModel.stepsPerEpoch
+    } else {
+      let batch = loader.next()
+      x = batch.features.reshaped([batch.labels.count] + inputShape)
+      labels = batch.labels
+      epoch = batch.epoch
+    }
     let context = ForwardContext.training(
       key: RandomKey(seed: configuration.seed).folded(in: UInt64(step)))
     let model = self.model
     var logits = Tensor.zeros([])
     let (value, gradients) = valueAndGrad(
       of: { p in
-        let out = model.with(parameters: p)(x, context: context)
+        var out = model.with(parameters: p)(x, context: context)
+        // A language model's [B, T, V] logits: one prediction per position.
+        if out.rank == 3 { out = out.reshaped([labels.count, out.shape[2]]) }
         logits = out.detached()
-        return crossEntropy(logits: out, labels: batch.labels)
+        return crossEntropy(logits: out, labels: labels)
       }, at: parameters)
     let loss = Double(value.cast(to: .float64).scalars(as: Double.self)[0])
     let learningRate = schedule.value(atStep: step)
@@ -283,9 +313,10 @@ public final class Trainer {
       skippedSteps += 1
     } else {
       // The batch's loss as a function of the parameters, for curvature methods (AdaHessian).
-      let labels = batch.labels
       let lossFunction: @Sendable (ParameterTree) throws -> Tensor = { p in
-        crossEntropy(logits: model.with(parameters: p)(x, context: context), labels: labels)
+        var out = model.with(parameters: p)(x, context: context)
+        if out.rank == 3 { out = out.reshaped([labels.count, out.shape[2]]) }
+        return crossEntropy(logits: out, labels: labels)
       }
       try optimizer.step(
         &parameters, gradients: gradients, loss: loss, lossFunction: lossFunction)
@@ -301,7 +332,7 @@ public final class Trainer {
     if skip { try skipOptimizerStep() }
     lastLoss = loss
     let record = StepRecord(
-      step: step, epoch: batch.epoch, loss: loss, accuracy: accuracy(logits, batch.labels),
+      step: step, epoch: epoch, loss: loss, accuracy: accuracy(logits, labels),
       learningRate: learningRate, seconds: elapsed(), skipped: skip)
     for observer in observers { observer.stepFinished(record) }
   }
@@ -321,7 +352,8 @@ public final class Trainer {
 
   /// Mean cross-entropy and accuracy on the held-out split.
   public func evaluate() -> (loss: Double, accuracy: Double) {
-    Self.evaluate(model: currentModel, data: testData, inputShape: inputShape)
+    if let languageModel { return languageModel.evaluate(model: currentModel) }
+    return Self.evaluate(model: currentModel, data: testData, inputShape: inputShape)
   }
 
   /// Mean cross-entropy and accuracy of `model` on `data`, in chunks of 512 examples.

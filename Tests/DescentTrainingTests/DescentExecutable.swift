@@ -1,0 +1,56 @@
+import Foundation
+
+/// Runs the built `descent` executable in a child process (beside the test bundle, or
+/// `.build/debug/descent` of this package), for tests of the command line as a user sees it.
+enum DescentExecutable {
+  static var url: URL? {
+    let candidates = [
+      Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("descent"),
+      Bundle.main.bundleURL.appendingPathComponent("descent"),
+      URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/debug/descent"),
+    ]
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+  }
+
+  struct Output {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+  }
+
+  /// Starts `descent arguments` with COLUMNS=100; the caller waits or kills it.
+  static func start(_ arguments: [String], stdout: URL, stderr: URL) throws -> Process {
+    guard let url else { throw CocoaError(.fileNoSuchFile) }
+    let process = Process()
+    process.executableURL = url
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["COLUMNS"] = "100"
+    process.environment = environment
+    FileManager.default.createFile(atPath: stdout.path, contents: nil)
+    FileManager.default.createFile(atPath: stderr.path, contents: nil)
+    process.standardOutput = try FileHandle(forWritingTo: stdout)
+    process.standardError = try FileHandle(forWritingTo: stderr)
+    try process.run()
+    return process
+  }
+
+  /// Runs `descent arguments` to the end.
+  static func run(_ arguments: [String]) throws -> Output {
+    let base = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "descent-exe-\(UUID().uuidString)")
+    let out = base.appendingPathExtension("out")
+    let err = base.appendingPathExtension("err")
+    defer {
+      try? FileManager.default.removeItem(at: out)
+      try? FileManager.default.removeItem(at: err)
+    }
+    let process = try start(arguments, stdout: out, stderr: err)
+    process.waitUntilExit()
+    return Output(
+      status: process.terminationStatus,
+      stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+      stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+  }
+}
