@@ -38,6 +38,12 @@ public final class RunStoreObserver: TrainingObserver {
         task: "\(configuration.model) on \(configuration.data)",
         optimizer: configuration.optimizer, hyperparametersJSON: hyperparametersJSON,
         configJSON: configJSON, seed: Int64(bitPattern: configuration.seed), groupID: groupID))
+    // Known from the start, so that `--resume RUNID` finds the checkpoint even when the process
+    // was killed between writing its first checkpoint and recording it.
+    if let path = configuration.checkpointPath {
+      try store.setCheckpointPath(
+        runID: record.id, URL(fileURLWithPath: path).standardizedFileURL.path)
+    }
     return record.id
   }
 
