@@ -19,6 +19,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
   ],
   targets: [
     // OpenBLAS's C interface (types and prototypes). The library itself is loaded at first use
@@ -55,7 +56,7 @@ let package = Package(
     ),
     .target(
       name: "DescentTraining",
-      dependencies: ["Descent", "DescentNN", "DescentData", "DescentOptimizers", "DescentRuns"]
+      dependencies: ["Descent", "DescentNN", "DescentData", "DescentOptimizers", "DescentRuns", .product(name: "TOMLKit", package: "TOMLKit")]
     ),
     .target(
       name: "DescentBenchmarks",

@@ -41,7 +41,20 @@ public final class RunStore: Sendable {
           sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
         if applied.isEmpty && !tables.isEmpty { throw RunStoreError.notARunStore(path: path) }
       }
-      try migrator.migrate(pool)
+      // Two processes opening a new store at once both see it unmigrated; the second's migration
+      // then fails ("table … already exists") after the first commits. Retrying finds the
+      // migrations applied and does nothing.
+      var attempt = 0
+      while true {
+        do {
+          try migrator.migrate(pool)
+          break
+        } catch let error as DatabaseError where attempt < 5 {
+          attempt += 1
+          _ = error
+          Thread.sleep(forTimeInterval: 0.02 * Double(attempt))
+        }
+      }
     } catch {
       throw RunStoreError.translating(error, path: path)
     }

@@ -1,3 +1,4 @@
+import TOMLKit
 import Foundation
 
 /// `descent train --config run.toml`: the run's options in a TOML file, named like the flags
@@ -13,9 +14,9 @@ import Foundation
 ///     [set]
 ///     weightDecay = 0.05
 ///
-/// The command line wins over the file. The reader takes the TOML subset a run needs: comments,
-/// bare keys, strings, integers, floats and booleans, and the one table `[set]`; anything else,
-/// an unknown key or a value of the wrong type is a one-line usage error naming file and line.
+/// The command line wins over the file. The file is parsed by TOMLKit (toml++, full TOML 1.0); a
+/// syntax error, an unknown key, a table other than `[set]` or a value of the wrong type is a
+/// one-line usage error naming the file and the line or key.
 extension TrainingConfiguration {
   /// Keys, with the kind of value each takes.
   private enum Kind { case string, integer, number, boolean }
@@ -44,35 +45,31 @@ extension TrainingConfiguration {
     }
   }
 
-  /// Applies the settings of the TOML text (read from `file`) to this configuration.
+  /// Applies the settings of the TOML text (read from `file`) to this configuration. The text
+  /// is parsed by TOMLKit (toml++); a syntax error names the file, line and column.
   public mutating func apply(toml text: String, file: String) throws {
-    var table = ""
-    for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-      let place = "\(file):\(index + 1)"
-      let line = Self.strippingComment(String(raw)).trimmingCharacters(in: .whitespaces)
-      if line.isEmpty { continue }
-      if line.hasPrefix("[") {
-        guard line == "[set]" else {
-          throw TrainingError.usage(
-            "\(place): table \(line) is not known; the only table is [set]")
+    let table: TOMLTable
+    do {
+      table = try TOMLTable(string: text)
+    } catch let error as TOMLParseError {
+      throw TrainingError.usage(
+        "\(file):\(error.source.begin.line):\(error.source.begin.column): \(error.description)")
+    }
+    for key in table.keys {
+      let place = "\(file): key '\(key)'"
+      guard let raw = table[key] else { continue }
+      if key == "set" {
+        guard let set = raw.table else {
+          throw TrainingError.usage("\(place): must be a table ([set]) of hyperparameters")
         }
-        table = "set"
-        continue
-      }
-      let parts = line.split(separator: "=", maxSplits: 1).map {
-        $0.trimmingCharacters(in: .whitespaces)
-      }
-      guard parts.count == 2, !parts[0].isEmpty else {
-        throw TrainingError.usage("\(place): expected key = value, found '\(line)'")
-      }
-      let key = parts[0].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-      let value = try Self.value(parts[1], at: place)
-      if table == "set" {
-        switch value {
-        case .string(let s): settings[key] = s
-        case .integer(let i): settings[key] = String(i)
-        case .number(let x): settings[key] = String(x)
-        case .boolean(let b): settings[key] = String(b)
+        for name in set.keys {
+          guard let entry = set[name] else { continue }
+          switch try Self.value(entry, at: "\(file): key 'set.\(name)'") {
+          case .string(let s): settings[name] = s
+          case .integer(let i): settings[name] = String(i)
+          case .number(let x): settings[name] = String(x)
+          case .boolean(let b): settings[name] = String(b)
+          }
         }
         continue
       }
@@ -82,11 +79,11 @@ extension TrainingConfiguration {
         }
         let suggestion = Self.keys.keys.sorted().first { squashed($0) == squashed(key) }
         throw TrainingError.usage(
-          "\(place): unknown key '\(key)'"
+          "\(place): unknown key"
             + (suggestion.map { " (did you mean '\($0)'?)" } ?? "")
             + "; keys: \(Self.keys.keys.sorted().joined(separator: ", ")), and a [set] table")
       }
-      try assign(key, kind, value, at: place)
+      try assign(key, kind, try Self.value(raw, at: place), at: place)
     }
   }
 
@@ -140,35 +137,15 @@ extension TrainingConfiguration {
     }
   }
 
-  private static func strippingComment(_ line: String) -> String {
-    var inString = false
-    var result = ""
-    for c in line {
-      if c == "\"" { inString.toggle() }
-      if c == "#" && !inString { break }
-      result.append(c)
-    }
-    return result
+  /// A scalar TOML value, or a one-line error for arrays, tables and dates.
+  private static func value(_ value: any TOMLValueConvertible, at place: String) throws -> Value {
+    if let b = value.bool { return .boolean(b) }
+    if let i = value.int { return .integer(i) }
+    if let x = value.double { return .number(x) }
+    if let s = value.string { return .string(s) }
+    throw TrainingError.usage("\(place): must be a string, number or boolean, found \(value.type)")
   }
 
-  private static func value(_ text: String, at place: String) throws -> Value {
-    if text.hasPrefix("\"") {
-      guard text.count >= 2, text.hasSuffix("\"") else {
-        throw TrainingError.usage("\(place): unterminated string \(text)")
-      }
-      return .string(String(text.dropFirst().dropLast()))
-    }
-    if text == "true" { return .boolean(true) }
-    if text == "false" { return .boolean(false) }
-    let digits = text.replacingOccurrences(of: "_", with: "")
-    if let i = Int(digits) { return .integer(i) }
-    if let x = Double(digits), x.isFinite { return .number(x) }
-    throw TrainingError.usage(
-      "\(place): value \(text) is not a string (\"...\"), number or boolean")
-  }
-}
-
-extension TrainingConfiguration {
   /// Reads `path` and applies it (see ``apply(toml:file:)``).
   public mutating func apply(configFile path: String) throws {
     guard let data = FileManager.default.contents(atPath: path) else {

@@ -2,7 +2,7 @@ import Testing
 
 @testable import DescentTraining
 
-/// `--config run.toml`: the TOML subset of a run's options.
+/// `--config run.toml`: a run's options from a TOML file (parsed by TOMLKit).
 @Suite struct ConfigurationFileTests {
   @Test func readsEveryKindOfValueAndTheSetTable() throws {
     var c = TrainingConfiguration()
@@ -41,12 +41,12 @@ import Testing
   }
 
   @Test(arguments: [
-    ("steps = \"ten\"", "run.toml:1: steps must be an integer, found the string \"ten\""),
-    ("lr = true", "run.toml:1: lr must be a number"),
+    ("steps = \"ten\"", "run.toml: key 'steps': steps must be an integer, found the string \"ten\""),
+    ("lr = true", "run.toml: key 'lr': lr must be a number"),
     ("batchSize = 3", "did you mean 'batch-size'?"),
-    ("[optimizer]", "run.toml:1: table [optimizer] is not known"),
+    ("[optimizer]", "run.toml: key 'optimizer': must be a string, number or boolean"),
     ("schedule = \"exp\"", "schedule must be one of constant, cosine"),
-    ("model \"mlp\"", "expected key = value"),
+    ("model \"mlp\"", "run.toml:1:7: Error while parsing key-value pair"),
   ])
   func badFilesNameFileLineAndFix(text: String, fragment: String) {
     var c = TrainingConfiguration()
