@@ -27,37 +27,44 @@ public final class RunStore: Sendable {
     configuration.busyMode = .timeout(busyTimeout)
     configuration.foreignKeysEnabled = true
     configuration.label = "descent-runs"
-    do {
-      pool = try DatabasePool(path: path, configuration: configuration)
-      let migrator = RunStoreSchema.migrator
-      try pool.read { db in
-        let applied = try migrator.appliedIdentifiers(db)
-        let unknown = applied.subtracting(migrator.migrations)
-        if !unknown.isEmpty {
-          throw RunStoreError.schemaTooNew(path: path, unknownMigrations: unknown.sorted())
-        }
-        let tables = try String.fetchAll(
-          db,
-          sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-        if applied.isEmpty && !tables.isEmpty { throw RunStoreError.notARunStore(path: path) }
+    // Two processes opening a new store at once can collide: switching a fresh file to WAL needs
+    // an exclusive lock that the busy timeout does not wait for, and the second migration fails
+    // ("table … already exists") after the first commits. SQLite errors while opening are
+    // therefore retried a few times; the retry finds WAL on and the migrations applied.
+    var attempt = 0
+    var opened: DatabasePool?
+    while opened == nil {
+      do {
+        opened = try Self.open(path: path, configuration: configuration)
+      } catch let error as DatabaseError
+        where attempt < 8
+        && [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_ERROR].contains(error.resultCode)
+      {
+        attempt += 1
+        Thread.sleep(forTimeInterval: 0.02 * Double(attempt))
+      } catch {
+        throw RunStoreError.translating(error, path: path)
       }
-      // Two processes opening a new store at once both see it unmigrated; the second's migration
-      // then fails ("table … already exists") after the first commits. Retrying finds the
-      // migrations applied and does nothing.
-      var attempt = 0
-      while true {
-        do {
-          try migrator.migrate(pool)
-          break
-        } catch let error as DatabaseError where attempt < 5 {
-          attempt += 1
-          _ = error
-          Thread.sleep(forTimeInterval: 0.02 * Double(attempt))
-        }
-      }
-    } catch {
-      throw RunStoreError.translating(error, path: path)
     }
+    pool = opened!
+  }
+
+  private static func open(path: String, configuration: Configuration) throws -> DatabasePool {
+    let pool = try DatabasePool(path: path, configuration: configuration)
+    let migrator = RunStoreSchema.migrator
+    try pool.read { db in
+      let applied = try migrator.appliedIdentifiers(db)
+      let unknown = applied.subtracting(migrator.migrations)
+      if !unknown.isEmpty {
+        throw RunStoreError.schemaTooNew(path: path, unknownMigrations: unknown.sorted())
+      }
+      let tables = try String.fetchAll(
+        db,
+        sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+      if applied.isEmpty && !tables.isEmpty { throw RunStoreError.notARunStore(path: path) }
+    }
+    try migrator.migrate(pool)
+    return pool
   }
 
   /// Runs `body` in one write transaction, translating file-level failures to `RunStoreError`.
