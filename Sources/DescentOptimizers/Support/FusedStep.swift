@@ -91,6 +91,10 @@ func runFusedKernel<K: FusedKernel>(
   for tree in state {
     precondition(tree.paths == target.paths, "\(name): state does not match the parameters' paths")
   }
+  // Pass 1: take every tensor out of its tree (so its storage is uniquely referenced and written
+  // in place) and bind the kernel to its buffers.
+  var prepared: [PreparedTensor] = []
+  prepared.reserveCapacity(target.count)
   for i in 0..<target.count {
     var output = target[index: i]
     target[index: i] = placeholderTensor
@@ -108,27 +112,68 @@ func runFusedKernel<K: FusedKernel>(
       gradient.shape == output.shape && gradient.dtype == output.dtype,
       "\(name): \(target.paths[i]) is \(output.dtype) \(output.shape), gradient is \(gradient.dtype) \(gradient.shape)"
     )
+    let body: (Range<Int>) -> Void
     switch output.dtype {
     case .float32:
-      run(kernel, Float.self, &output, readParameter, storesDifference, gradient, &buffers)
+      body = bind(kernel, Float.self, &output, readParameter, storesDifference, gradient, &buffers)
     case .float64:
-      run(kernel, Double.self, &output, readParameter, storesDifference, gradient, &buffers)
+      body = bind(kernel, Double.self, &output, readParameter, storesDifference, gradient, &buffers)
     default:
       preconditionFailure(
         "\(name): \(target.paths[i]) is \(output.dtype); only float tensors train")
     }
-    target[index: i] = output
-    for s in state.indices { state[s][index: i] = buffers[s] }
+    prepared.append(
+      PreparedTensor(
+        output: output, buffers: buffers, gradient: gradient, parameter: readParameter, body: body))
+  }
+  // Pass 2: every tensor's elements in chunks of at most 64K, all chunks of all tensors spread
+  // over the threads at once (a model of many small tensors keeps both cores busy; elementwise,
+  // so the result does not depend on how the chunks are assigned).
+  let chunk = 1 << 16
+  var items: [(tensor: Int, range: Range<Int>)] = []
+  var total = 0
+  for (t, tensor) in prepared.enumerated() {
+    let count = tensor.output.count
+    total += count
+    var start = 0
+    while start < count {
+      items.append((t, start..<min(count, start + chunk)))
+      start += chunk
+    }
+  }
+  withExtendedLifetime(prepared) {
+    if total < 2 * chunk {
+      for item in items { prepared[item.tensor].body(item.range) }
+    } else {
+      Parallelism.forEachChunk(count: items.count, grain: 1) { range in
+        for item in items[range] { prepared[item.tensor].body(item.range) }
+      }
+    }
+  }
+  // Pass 3: put the updated tensors back.
+  for (i, tensor) in prepared.enumerated() {
+    target[index: i] = tensor.output
+    for s in state.indices { state[s][index: i] = tensor.buffers[s] }
   }
 }
 
-private func run<K: FusedKernel, T: TensorFloat>(
+/// One tensor of a fused step, taken out of its tree, with the kernel bound to its buffers.
+private struct PreparedTensor {
+  var output: Tensor
+  var buffers: [Tensor]
+  let gradient: Tensor
+  let parameter: Tensor?
+  let body: (Range<Int>) -> Void
+}
+
+/// Binds `kernel` to the buffers of one tensor: the returned closure runs it on a range of
+/// elements. The tensors must stay alive (the caller keeps them) while the closure is used.
+private func bind<K: FusedKernel, T: TensorFloat>(
   _ kernel: K, _: T.Type, _ output: inout Tensor, _ parameter: Tensor?, _ storesDifference: Bool,
   _ gradient: Tensor, _ buffers: inout [Tensor]
-) {
+) -> (Range<Int>) -> Void {
   let count = output.count
-  if count == 0 { return }
-  // The tensors stay alive (held by the caller's variables) while the pointers are used.
+  if count == 0 { return { _ in } }
   let out = output.withUnsafeMutableBufferPointer(as: T.self) { $0.baseAddress! }
   let states = buffers.indices.map { s in
     precondition(
@@ -142,9 +187,7 @@ private func run<K: FusedKernel, T: TensorFloat>(
   let pointers = FusedBuffers(
     parameter: param ?? UnsafePointer(out), gradient: grad, output: out,
     storesDifference: storesDifference, state: states)
-  withExtendedLifetime((gradient, parameter)) {
-    Parallelism.forEachChunk(count: count) { range in kernel.run(pointers, range) }
-  }
+  return { range in kernel.run(pointers, range) }
 }
 
 /// A zero-filled tree shaped like `parameters` (a moment buffer's initial state).
