@@ -155,29 +155,14 @@ public struct SophiaG: GradientTransformation {
     }
     state.step += 1
     let lr = learningRate.value(atStep: state.step - 1)
-    var unclipped = 0
-    var total = 0
-    for i in 0..<updates.count {
-      let dtype = updates[index: i].dtype
-      let g = doubles(updates[index: i])
-      let theta = doubles(context.parameters[index: i])
-      var m = doubles(state.momentum[index: i])
-      let h = doubles(state.hessian[index: i])
-      var step = [Double](repeating: 0, count: g.count)
-      for k in g.indices {
-        m[k] = m[k] * beta1 + g[k] * (1 - beta1)
-        let ratio = abs(m[k]) / (rho * batchSize * h[k] + 1e-15)
-        if ratio < 1 { unclipped += 1 }
-        let sign: Double = m[k] > 0 ? 1 : (m[k] < 0 ? -1 : 0)
-        // θ·(1 − lr·wd) − lr·sign·ratio, written as an update added to θ.
-        step[k] = -lr * weightDecay * theta[k] - lr * sign * min(ratio, 1)
-      }
-      total += g.count
-      let shape = updates[index: i].shape
-      state.momentum[index: i] = Tensor(m, shape: shape, dtype: dtype)
-      updates[index: i] = Tensor(step, shape: shape, dtype: dtype)
+    let (rho, batchSize, weightDecay) = (self.rho, self.batchSize, self.weightDecay)
+    sophiaStep(&updates, parameters: context.parameters, momentum: &state.momentum,
+      hessian: state.hessian, beta1: beta1, winRate: &state.winRate) { m, h, theta in
+      let ratio = abs(m) / (rho * batchSize * h + 1e-15)
+      let sign: Double = m > 0 ? 1 : (m < 0 ? -1 : 0)
+      // θ·(1 − lr·wd) − lr·sign·ratio, written as an update added to θ.
+      return (-lr * weightDecay * theta - lr * sign * min(ratio, 1), ratio < 1)
     }
-    state.winRate = total == 0 ? 0 : Double(unclipped) / Double(total)
   }
 }
 
@@ -251,9 +236,11 @@ public struct SophiaH: GradientTransformation {
           "sophiah: step \(state.step + 1) estimates the Hessian and needs the loss closure: pass lossFunction: to Optimizer.step"
         )
       }
-      var rng = GaussianStream(seed: context.randomSeed)
+      let keys = RandomKey(seed: context.randomSeed).split(into: context.parameters.count)
+      var index = 0
       let probe = context.parameters.map { p in
-        Tensor(rng.values(p.count), shape: p.shape, dtype: p.dtype)
+        defer { index += 1 }
+        return Tensor.normal(p.shape, dtype: p.dtype, key: keys[index])
       }
       let hu = try valueGradAndHVP(of: lossFunction, at: context.parameters, v: probe).hvp
       let estimate = probe.zipMap(hu) { u, hu in u * hu }
@@ -262,27 +249,12 @@ public struct SophiaH: GradientTransformation {
     }
     state.step += 1
     let lr = learningRate.value(atStep: state.step - 1)
-    var unclipped = 0
-    var total = 0
-    for i in 0..<updates.count {
-      let dtype = updates[index: i].dtype
-      let g = doubles(updates[index: i])
-      let theta = doubles(context.parameters[index: i])
-      var m = doubles(state.momentum[index: i])
-      let h = doubles(state.hessian[index: i])
-      var step = [Double](repeating: 0, count: g.count)
-      for k in g.indices {
-        m[k] = m[k] * beta1 + g[k] * (1 - beta1)
-        let ratio = m[k] / max(h[k], epsilon)
-        if abs(ratio) < clip { unclipped += 1 }
-        step[k] = -lr * weightDecay * theta[k] - lr * min(max(ratio, -clip), clip)
-      }
-      total += g.count
-      let shape = updates[index: i].shape
-      state.momentum[index: i] = Tensor(m, shape: shape, dtype: dtype)
-      updates[index: i] = Tensor(step, shape: shape, dtype: dtype)
+    let (epsilon, clip, weightDecay) = (self.epsilon, self.clip, self.weightDecay)
+    sophiaStep(&updates, parameters: context.parameters, momentum: &state.momentum,
+      hessian: state.hessian, beta1: beta1, winRate: &state.winRate) { m, h, theta in
+      let ratio = m / max(h, epsilon)
+      return (-lr * weightDecay * theta - lr * min(max(ratio, -clip), clip), abs(ratio) < clip)
     }
-    state.winRate = total == 0 ? 0 : Double(unclipped) / Double(total)
   }
 }
 
@@ -307,22 +279,34 @@ private final class PendingEstimate: @unchecked Sendable {
 }
 
 /// Standard normal draws (Box–Muller over SplitMix64), a pure function of the seed.
-private struct GaussianStream {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func uniform() -> Double {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    z ^= z >> 31
-    return (Double(z >> 11) + 0.5) / Double(1 << 53)
-  }
-  mutating func values(_ n: Int) -> [Double] {
-    (0..<n).map { _ in
-      (-2 * Foundation.log(uniform())).squareRoot() * Foundation.cos(2 * Double.pi * uniform())
+/// The shared Sophia step: m ← β₁ m + (1 − β₁) g per coordinate, then `rule(m, h, θ)` gives the
+/// update added to θ and whether the coordinate was left unclipped (for the win rate).
+private func sophiaStep(
+  _ updates: inout ParameterTree, parameters: ParameterTree, momentum: inout ParameterTree,
+  hessian: ParameterTree, beta1: Double, winRate: inout Double,
+  rule: (_ m: Double, _ h: Double, _ theta: Double) -> (step: Double, unclipped: Bool)
+) {
+  var unclipped = 0
+  var total = 0
+  for i in 0..<updates.count {
+    let dtype = updates[index: i].dtype
+    let g = doubles(updates[index: i])
+    let theta = doubles(parameters[index: i])
+    var m = doubles(momentum[index: i])
+    let h = doubles(hessian[index: i])
+    var step = [Double](repeating: 0, count: g.count)
+    for k in g.indices {
+      m[k] = m[k] * beta1 + g[k] * (1 - beta1)
+      let (value, kept) = rule(m[k], h[k], theta[k])
+      step[k] = value
+      if kept { unclipped += 1 }
     }
+    total += g.count
+    let shape = updates[index: i].shape
+    momentum[index: i] = Tensor(m, shape: shape, dtype: dtype)
+    updates[index: i] = Tensor(step, shape: shape, dtype: dtype)
   }
+  winRate = total == 0 ? 0 : Double(unclipped) / Double(total)
 }
 
 private func doubles(_ tensor: Tensor) -> [Double] {
