@@ -1,5 +1,6 @@
 import Descent
 import DescentOptimizers
+import Foundation
 
 /// Problems the optimizer tests run on, with gradients in float64.
 enum TestProblems {
@@ -40,4 +41,44 @@ struct SplitMix64 {
     return Double(z >> 11) / Double(1 << 53) * 2 - 1
   }
   mutating func values(_ n: Int) -> [Double] { (0..<n).map { _ in next() } }
+}
+
+/// A learning-rate sweep: the steps an optimizer needs to reach a target at each learning rate of
+/// a grid, the best of them and a printable table. Used to compare optimizers each at its own best
+/// learning rate (AdaHessianTests), the fair form of "faster than the best-tuned X".
+struct LearningRateSweep {
+  let name: String
+  /// Per learning rate, the steps taken; `nil` when the run diverged or missed the step limit.
+  let results: [(learningRate: Double, steps: Int?)]
+  let limit: Int
+
+  /// `base · 2^(k/pointsPerOctave)` for k = 0, 1, … up to `top` (inclusive, within rounding).
+  static func logGrid(from base: Double, to top: Double, pointsPerOctave: Int) -> [Double] {
+    let count = Int((log2(top / base) * Double(pointsPerOctave)).rounded(.down)) + 1
+    return (0..<count).map { base * pow(2, Double($0) / Double(pointsPerOctave)) }
+  }
+
+  /// Runs `steps(learningRate, limit)` for every learning rate of `grid`.
+  static func run(
+    _ name: String, grid: [Double], limit: Int, steps: (Double, Int) throws -> Int?
+  ) rethrows -> Self {
+    LearningRateSweep(
+      name: name, results: try grid.map { ($0, try steps($0, limit)) }, limit: limit)
+  }
+
+  /// The fewest steps and the learning rate that took them (the smaller one on a tie).
+  var best: (learningRate: Double, steps: Int)? {
+    results.compactMap { r in r.steps.map { (r.learningRate, $0) } }
+      .min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
+  }
+
+  /// `name`, then one `lr steps` line per grid point (`-` when the limit was missed).
+  var table: String {
+    var text = "\(name) (limit \(limit) steps)\n"
+    for r in results {
+      text += String(format: "  lr %-12.6g ", r.learningRate) + (r.steps.map(String.init) ?? "-") + "\n"
+    }
+    if let best { text += String(format: "  best: %d steps at lr %.6g\n", best.steps, best.learningRate) }
+    return text
+  }
 }
