@@ -72,6 +72,14 @@ struct LearningRateSweep {
       .min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
   }
 
+  /// The best result over several sweeps, with the name of the sweep it came from.
+  static func best(of sweeps: [LearningRateSweep]) -> (
+    sweep: String, learningRate: Double, steps: Int
+  )? {
+    sweeps.compactMap { s in s.best.map { (s.name, $0.learningRate, $0.steps) } }
+      .min { $0.2 < $1.2 }
+  }
+
   /// `name`, then one `lr steps` line per grid point (`-` when the limit was missed).
   var table: String {
     var text = "\(name) (limit \(limit) steps)\n"
