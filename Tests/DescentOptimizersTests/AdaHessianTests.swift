@@ -102,10 +102,12 @@ import Testing
 
   /// f(x) = ½ Σ cᵢxᵢ², cᵢ log-spaced over [1, 10⁴] (10 coordinates, the start fixed below): the
   /// number of steps until f < 1e-6, or nil when the run diverges (f not finite or above 10⁶·f₀)
-  /// or needs more than `limit` steps.
-  static func stepsToConverge(_ transformation: any GradientTransformation, limit: Int) throws
-    -> Int?
-  {
+  /// or needs more than `limit` steps. With `staying` > 0, the first step from which f stays
+  /// below 1e-6 for `staying` more steps (a decaying oscillation can dip below 1e-6 and come
+  /// back above it).
+  static func stepsToConverge(
+    _ transformation: any GradientTransformation, limit: Int, staying: Int = 0
+  ) throws -> Int? {
     let curvatures: [Double] = (0..<10).map { (i: Int) -> Double in pow(10.0, 4.0 * Double(i) / 9.0)
     }
     let c = Tensor(curvatures, dtype: .float64)
@@ -117,70 +119,62 @@ import Testing
     var parameters = ParameterTree([("x", Tensor(start, dtype: .float64))])
     let optimizer = Optimizer(erasing: transformation, for: parameters, seed: 7)
     var initial: Double?
-    for step in 0...limit {
+    var below: Int?
+    for step in 0...(limit + staying) {
       let (value, gradients) = valueAndGrad(of: loss, at: parameters)
       let f = value.scalars(as: Double.self)[0]
       if initial == nil { initial = f }
       guard f.isFinite, f <= 1e6 * initial! else { return nil }
-      if f < 1e-6 { return step }
-      if step == limit { break }
+      if f < 1e-6 {
+        below = below ?? step
+        if step - below! >= staying { return below }
+      } else {
+        below = nil
+        if step >= limit { return nil }
+      }
       try optimizer.step(&parameters, gradients: gradients, lossFunction: loss)
     }
     return nil
   }
 
-  /// The learning rates both optimizers are tuned over: 1e-3 · 2^(k/4), k = 0…64 (up to 65.5;
-  /// the earlier grid 1e-3 · 2^k at four times the resolution).
+  /// The learning rates both optimizers are tuned over: 4e-3 · 2^(k/4), k = 0…52, up to 32.8 (the
+  /// earlier grid 1e-3 · 2^k at four times the resolution; below 4e-3 neither converges within
+  /// the limit, above 16 AdaHessian diverges).
   static let learningRateGrid = LearningRateSweep.logGrid(
-    from: 1e-3, to: 65.536, pointsPerOctave: 4)
+    from: 4e-3, to: 32.768, pointsPerOctave: 4)
 
   /// AdaHessian against Adam on the quadratic of ``stepsToConverge(_:limit:)``, each tuned over
-  /// ``learningRateGrid`` and the same momentum values β1; Adam also over β2 (a stronger
-  /// baseline). AdaHessian keeps β2 0.999 and ε 1e-4, Adam ε 1e-8 (ε from 1e-10 to 1e-2 gives
-  /// Adam the same best count here: its gradients near f = 1e-6 are ≥ 1e-3). Protocol and
-  /// numbers: docs/mfac-and-sophia.md, "AdaHessian against tuned Adam".
+  /// ``learningRateGrid`` and the same momentum values β1. AdaHessian keeps β2 0.999 and ε 1e-4,
+  /// Adam β2 0.999 and ε 1e-8: Adam with β2 ∈ {0.9, 0.99, 0.9999} or ε ∈ [1e-10, 1e-2] never
+  /// did better here (measured; its gradients near f = 1e-6 are ≥ 1e-3, so ε does not matter).
+  /// Protocol and numbers: docs/mfac-and-sophia.md, "AdaHessian against tuned Adam".
   struct TunedComparison {
     /// One sweep per β1 value.
     let adahessian: [(beta1: Double, sweep: LearningRateSweep)]
-    /// One sweep per (β1, β2).
+    /// One sweep per β1 value.
     let adam: [(beta1: Double, sweep: LearningRateSweep)]
 
-    init(beta1: [Double], adamBeta2: [Double], limit: Int) throws {
+    /// Sweeps with ``stepsToConverge(_:limit:staying:)``'s `limit` and `staying`.
+    init(beta1: [Double], limit: Int, staying: Int = 0) throws {
       adahessian = try beta1.map { b1 in
         let sweep = try LearningRateSweep.run(
           "adahessian β1 \(b1) (β2 0.999, ε 1e-4)", grid: learningRateGrid, limit: limit
         ) { lr, limit in
           try stepsToConverge(
-            AdaHessian(learningRate: Hyperparameter(lr), beta1: b1), limit: limit)
+            AdaHessian(learningRate: Hyperparameter(lr), beta1: b1), limit: limit,
+            staying: staying)
         }
         return (b1, sweep)
       }
-      adam = try beta1.flatMap { b1 in
-        try adamBeta2.map { b2 in
-          let sweep = try LearningRateSweep.run(
-            "adam β1 \(b1), β2 \(b2) (ε 1e-8)", grid: learningRateGrid, limit: limit
-          ) { lr, limit in
-            try stepsToConverge(
-              Adam(learningRate: Hyperparameter(lr), beta1: b1, beta2: b2), limit: limit)
-          }
-          return (b1, sweep)
+      adam = try beta1.map { b1 in
+        let sweep = try LearningRateSweep.run(
+          "adam β1 \(b1) (β2 0.999, ε 1e-8)", grid: learningRateGrid, limit: limit
+        ) { lr, limit in
+          try stepsToConverge(
+            Adam(learningRate: Hyperparameter(lr), beta1: b1), limit: limit, staying: staying)
         }
+        return (b1, sweep)
       }
-    }
-
-    private init(
-      adahessian: [(beta1: Double, sweep: LearningRateSweep)],
-      adam: [(beta1: Double, sweep: LearningRateSweep)]
-    ) {
-      self.adahessian = adahessian
-      self.adam = adam
-    }
-
-    /// The comparison with β1 fixed at `beta1` for both (the learning rate, and Adam's β2, tuned).
-    func restricted(toBeta1 beta1: Double) -> Self {
-      Self(
-        adahessian: adahessian.filter { $0.beta1 == beta1 },
-        adam: adam.filter { $0.beta1 == beta1 })
     }
 
     var sweeps: [LearningRateSweep] { (adahessian + adam).map(\.sweep) }
@@ -202,24 +196,33 @@ import Testing
 
   /// The issue's claim, "f < 1e-6 in ≤ 200 steps and in ≥ 3× fewer steps than the best-tuned
   /// Adam", measured fairly: both tuned over the same grid, β1 at its default 0.9 for both.
-  /// The 3× is not reached: the bound asserted is the measured ratio (numbers in the docs).
+  /// Not reached: the bounds asserted are the measured ratios, 2.9× to the first step below 1e-6
+  /// (AdaHessian's count is jagged in the learning rate: its best, 65 at lr 0.076, is a lucky
+  /// dip between neighbours at 127 and 169) and 1.09× to the step from which f stays below.
   @Test func againstTunedAdamAtDefaultMomentum() throws {
-    let defaults = try Self.stepsToConverge(AdaHessian(), limit: 600)
+    let defaults = try Self.stepsToConverge(AdaHessian(), limit: 400)
     print("adahessian with its defaults (lr 0.15): \(defaults.map(String.init) ?? "-") steps")
     #expect(try #require(defaults) <= 200)
     // The quadratic is diagonal, so D = |z ⊙ Hz| = c exactly: AdaHessian's preconditioner is
     // exact and every coordinate follows the same scalar heavy-ball recursion.
-    let comparison = try TunedComparison(beta1: [0.9], adamBeta2: [0.99, 0.999], limit: 600)
-    for sweep in comparison.sweeps { print(sweep.table) }
-    #expect(try comparison.ratio() >= 2.0)
+    let first = try TunedComparison(beta1: [0.9], limit: 400)
+    for sweep in first.sweeps { print(sweep.table) }
+    #expect(try first.ratio() >= 2.5)
+    let staying = try TunedComparison(beta1: [0.9], limit: 400, staying: 100)
+    for sweep in staying.sweeps { print(sweep.table) }
+    #expect(try staying.ratio() >= 1.05)
   }
 
-  /// The same with β1 ∈ {0, 0.2, 0.5} tuned too, for both. With β1 = 0 and lr = 1 AdaHessian is
-  /// Newton's method on this quadratic.
+  /// The same with β1 ∈ {0, 0.2, 0.5} tuned too, for both: 4.25× to the first step below 1e-6,
+  /// 8.25× to staying below. AdaHessian's best is β1 0 at lr ≈ 1, where it is Newton's method
+  /// on this quadratic.
   @Test func againstTunedAdamWithTunedMomentum() throws {
-    let comparison = try TunedComparison(beta1: [0, 0.2, 0.5], adamBeta2: [0.99, 0.999], limit: 600)
-    for sweep in comparison.sweeps { print(sweep.table) }
-    #expect(try comparison.ratio() >= 3)
+    let first = try TunedComparison(beta1: [0, 0.2, 0.5], limit: 400)
+    for sweep in first.sweeps { print(sweep.table) }
+    #expect(try first.ratio() >= 4)
+    let staying = try TunedComparison(beta1: [0, 0.2, 0.5], limit: 400, staying: 100)
+    for sweep in staying.sweeps { print(sweep.table) }
+    #expect(try staying.ratio() >= 8)
   }
 
   @Test func updateEveryReusesTheLastEstimateAndNeedsTheLoss() throws {
