@@ -149,8 +149,9 @@ public enum OptimizerCatalogue {
   ]
 
   /// Optimizers that need the loss function (Hessian-vector products), resolved by
-  /// ``info(named:)`` but kept out of ``all`` until the shared gradient-only parity and
-  /// convergence tables can drive them (their own tests: AdaHessianTests).
+  /// ``info(named:)`` but kept out of ``all`` (whose entries share the gradient-only golden parity
+  /// table and are `descent compare`'s default set). They have rows in the shared convergence
+  /// table (ConvergenceTableTests) and their own parity tests (AdaHessianTests).
   public static let lossAware: [OptimizerInfo] = [adahessian]
 
   /// The names of ``all``, in catalogue order: the first-order optimizers that the shared parity
