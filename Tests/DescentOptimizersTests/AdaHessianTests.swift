@@ -189,7 +189,9 @@ import Testing
           best.learningRate > learningRateGrid.first! && best.learningRate < learningRateGrid.last!,
           "\(best.sweep): best learning rate \(best.learningRate) on the grid's edge")
       }
-      print("best-tuned: \(a.sweep) \(a.steps) steps at lr \(a.learningRate); \(b.sweep) \(b.steps) steps at lr \(b.learningRate); ratio \(Double(b.steps) / Double(a.steps))")
+      print(
+        "best-tuned: \(a.sweep) \(a.steps) steps at lr \(a.learningRate); \(b.sweep) \(b.steps) steps at lr \(b.learningRate); ratio \(Double(b.steps) / Double(a.steps))"
+      )
       return Double(b.steps) / Double(a.steps)
     }
   }

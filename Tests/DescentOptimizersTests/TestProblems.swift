@@ -84,9 +84,12 @@ struct LearningRateSweep {
   var table: String {
     var text = "\(name) (limit \(limit) steps)\n"
     for r in results {
-      text += String(format: "  lr %-12.6g ", r.learningRate) + (r.steps.map(String.init) ?? "-") + "\n"
+      text +=
+        String(format: "  lr %-12.6g ", r.learningRate) + (r.steps.map(String.init) ?? "-") + "\n"
     }
-    if let best { text += String(format: "  best: %d steps at lr %.6g\n", best.steps, best.learningRate) }
+    if let best {
+      text += String(format: "  best: %d steps at lr %.6g\n", best.steps, best.learningRate)
+    }
     return text
   }
 }
