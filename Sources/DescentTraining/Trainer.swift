@@ -109,8 +109,10 @@ public final class Trainer {
         throw TrainingError.usage("optimizer \(info.name) has no learningRate")
       }
       base = lr
+      // Layers that ask for 32-bit optimizer state (StableEmbedding) keep it under stateBits=8.
       transformation = try info.make(
-        learningRate: configuration.learningRate, settings: configuration.settings)
+        learningRate: configuration.learningRate, settings: configuration.settings,
+        fullPrecisionStatePaths: Set(model.fullPrecisionStatePaths))
     } catch let error as OptimizerError {
       throw TrainingError.usage(error.description)
     }
@@ -263,9 +265,8 @@ public final class Trainer {
   private func makeSummary(
     status: RunStatus, seconds: Double, evaluation: (loss: Double, accuracy: Double)
   ) -> TrainingSummary {
-    let archive = TensorArchive()
-    _ = try? optimizer.stateDictionary(archive: archive)
-    let stateBytes = archive.tensors.reduce(0) { $0 + $1.tensor.count * $1.tensor.dtype.byteSize }
+    // Tensors, 8-bit codes and scales, and scalar accumulators (AdaGrad-Norm): stateBytes(of:).
+    let stateBytes = optimizer.stateBytes
     return TrainingSummary(
       runId: runId, status: status, steps: step, seconds: seconds, finalTrainLoss: lastLoss,
       evalLoss: evaluation.loss, evalAccuracy: evaluation.accuracy,
