@@ -109,10 +109,7 @@ public final class Trainer {
         throw TrainingError.usage("optimizer \(info.name) has no learningRate")
       }
       base = lr
-      // Layers that ask for 32-bit optimizer state (StableEmbedding) keep it under stateBits=8.
-      transformation = try info.make(
-        learningRate: configuration.learningRate, settings: configuration.settings,
-        fullPrecisionStatePaths: Set(model.fullPrecisionStatePaths))
+      transformation = try Self.transformation(info, configuration: configuration, model: model)
     } catch let error as OptimizerError {
       throw TrainingError.usage(error.description)
     }
@@ -124,6 +121,17 @@ public final class Trainer {
       erasing: constant
         ? transformation : scheduled(transformation, schedule: schedule, base: base),
       for: parameters, seed: configuration.seed)
+  }
+
+  /// The catalogue optimizer `info` with the configuration's learning rate and settings. The
+  /// parameters whose layers ask for 32-bit optimizer state (`StableEmbedding`'s weight,
+  /// `Layer.fullPrecisionStatePaths`) keep it when the optimizer runs with `stateBits=8`.
+  static func transformation(
+    _ info: OptimizerInfo, configuration: TrainingConfiguration, model: any Layer
+  ) throws -> any GradientTransformation {
+    try info.make(
+      learningRate: configuration.learningRate, settings: configuration.settings,
+      fullPrecisionStatePaths: Set(model.fullPrecisionStatePaths))
   }
 
   /// Continues the run saved in the checkpoint at `url` (its configuration and run id come from
