@@ -234,8 +234,10 @@ struct QuantizationDiffGradAdadeltaTests {
     let p = ParameterTree([("w", Tensor.zeros([500, 10])), ("b", Tensor.zeros([10]))])
     // w: one code per value per buffer + 4 bytes per block of 256 (20 blocks); b: 32-bit.
     for (buffers, full, eight) in [
-      (3, try DiffGrad() as any GradientTransformation,
-       try DiffGrad(stateStorage: .eightBit()) as any GradientTransformation),
+      (
+        3, try DiffGrad() as any GradientTransformation,
+        try DiffGrad(stateStorage: .eightBit()) as any GradientTransformation
+      ),
       (2, try Adadelta(), try Adadelta(stateStorage: .eightBit())),
     ] {
       let fullBytes = Optimizer(erasing: full, for: p).stateBytes
@@ -271,7 +273,8 @@ struct QuantizationDiffGradAdadeltaTests {
   @Test("full-precision paths from the catalogue keep 32-bit state (StableEmbedding's hook)")
   func fullPrecisionPaths() throws {
     let p = ParameterTree([
-      ("embedding.weight", Self.tensor([5000], seed: 3)), ("head.weight", Self.tensor([5000], seed: 4)),
+      ("embedding.weight", Self.tensor([5000], seed: 3)),
+      ("head.weight", Self.tensor([5000], seed: 4)),
     ])
     for name in ["adam8bit", "adamw8bit"] {
       let optimizer = try OptimizerCatalogue.make(

@@ -39,7 +39,8 @@ struct StableEmbeddingStateTests {
       Linear(4, 4, key: key), Sequential(StableEmbedding(10, 4, key: key)),
       StableEmbedding(10, 4, key: key))
     #expect(nested.fullPrecisionStatePaths == ["1.0.weight", "2.weight"])
-    #expect(Sequential(Linear(4, 4, key: key), Embedding(10, 4, key: key)).fullPrecisionStatePaths == [])
+    #expect(
+      Sequential(Linear(4, 4, key: key), Embedding(10, 4, key: key)).fullPrecisionStatePaths == [])
     // An ordinary visit records nothing (no collector outside fullPrecisionStatePaths).
     #expect(TokenClassifier(key: key).parameters.paths.count == 5)
   }
@@ -73,8 +74,10 @@ struct StableEmbeddingStateTests {
       let (state, losses) = try Self.train(name, steps: 20)
       #expect(state.quantized?.paths == ["head.weight"], "\(name)")
       #expect(
-        state.expAvg.paths == ["embedding.weight", "embedding.norm.weight", "embedding.norm.bias",
-          "head.bias"], "\(name)")
+        state.expAvg.paths == [
+          "embedding.weight", "embedding.norm.weight", "embedding.norm.bias",
+          "head.bias",
+        ], "\(name)")
       // The 32-bit moments of the embedding were updated (its looked-up rows have gradients).
       let m = try #require(state.expAvg["embedding.weight"]).scalars(as: Float.self)
       #expect(m.contains { $0 != 0 })

@@ -9,7 +9,8 @@ extension Adadelta.Kernel {
     _ parameter: UnsafeMutablePointer<Float>, _ gradient: UnsafePointer<Float>, _ count: Int,
     _ quantized: inout [QuantizedTensor]
   ) {
-    precondition(quantized.count == 2, "adadelta: 8-bit state needs v and u, got \(quantized.count)")
+    precondition(
+      quantized.count == 2, "adadelta: 8-bit state needs v and u, got \(quantized.count)")
     var v = quantized[0]
     var u = quantized[1]
     let blockSize = v.blockSize
