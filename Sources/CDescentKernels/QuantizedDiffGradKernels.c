@@ -15,14 +15,6 @@ Q8_STEP_INLINE float effective_gradient(float g, float p, int decay, float wd, i
 }
 
 // Requantizes x[0..<len] into one block of s (s.codes and s.absmax already point at the block).
-Q8_STEP_INLINE void requantize(const float *restrict x, descent_quantized_state s, long len,
-                              int partial) {
-  float scale = abs_max(x, len);
-  s.absmax[0] = scale;
-  encode(x, s.codes, len, clamp_scale(scale), partial, s.nearest);
-}
-
-// The state of block b: codes and absmax moved to the block.
 Q8_STEP_INLINE descent_quantized_state block_of(descent_quantized_state s, long start, long b) {
   descent_quantized_state out = s;
   out.codes = s.codes + start;
@@ -38,30 +30,26 @@ Q8_STEP_INLINE void diffgrad8bit_block(float *restrict p, const float *restrict 
   float mNew[MAX_BLOCK];
   float vNew[MAX_BLOCK];
   float gNew[MAX_BLOCK];
-  const float *restrict mMap = m.map;
-  const float *restrict vMap = v.map;
-  const float *restrict prevMap = prev.map;
-  const unsigned char *restrict mq = m.codes;
-  const unsigned char *restrict vq = v.codes;
-  const unsigned char *restrict prevq = prev.codes;
-  float mAm = m.absmax[0];
-  float vAm = v.absmax[0];
-  float prevAm = prev.absmax[0];
+  float mOld[MAX_BLOCK];
+  float vOld[MAX_BLOCK];
+  float prevOld[MAX_BLOCK];
+  decode_block(m, len, mOld);
+  decode_block(v, len, vOld);
+  decode_block(prev, len, prevOld);
   for (long i = 0; i < len; i++) {
     float pi = p[i];
     float gi = effective_gradient(g[i], pi, decay, wd, maximize);
-    float mN = (mMap[mq[i]] * mAm) * b1 + w1 * gi;
-    float vN = (vMap[vq[i]] * vAm) * b2 + (w2 * gi) * gi;
-    float friction =
-        1.0f / (1.0f + descent_exp_scalar(-__builtin_fabsf(prevMap[prevq[i]] * prevAm - gi)));
+    float mN = mOld[i] * b1 + w1 * gi;
+    float vN = vOld[i] * b2 + (w2 * gi) * gi;
+    float friction = 1.0f / (1.0f + descent_exp_scalar(-__builtin_fabsf(prevOld[i] - gi)));
     mNew[i] = mN;
     vNew[i] = vN;
     gNew[i] = gi;
     p[i] = pi + (negStep * (mN * friction)) / (descent_sqrtf(vN) + eps);
   }
-  requantize(mNew, m, len, partial);
-  requantize(vNew, v, len, partial);
-  requantize(gNew, prev, len, partial);
+  requantize_block(mNew, m, len, partial);
+  requantize_block(vNew, v, len, partial);
+  requantize_block(gNew, prev, len, partial);
 }
 
 DESCENT_CLONES void descent_diffgrad8bit_step_f32(float *p, const float *g,
@@ -96,24 +84,22 @@ Q8_STEP_INLINE void adadelta8bit_block(float *restrict p, const float *restrict 
                                       float negLR, int decay, float wd, int maximize) {
   float vNew[MAX_BLOCK];
   float uNew[MAX_BLOCK];
-  const float *restrict vMap = v.map;
-  const float *restrict uMap = u.map;
-  const unsigned char *restrict vq = v.codes;
-  const unsigned char *restrict uq = u.codes;
-  float vAm = v.absmax[0];
-  float uAm = u.absmax[0];
+  float vOld[MAX_BLOCK];
+  float uOld[MAX_BLOCK];
+  decode_block(v, len, vOld);
+  decode_block(u, len, uOld);
   for (long i = 0; i < len; i++) {
     float pi = p[i];
     float gi = effective_gradient(g[i], pi, decay, wd, maximize);
-    float vN = (vMap[vq[i]] * vAm) * rho + (w * gi) * gi;
-    float ui = uMap[uq[i]] * uAm;
+    float vN = vOld[i] * rho + (w * gi) * gi;
+    float ui = uOld[i];
     float delta = (descent_sqrtf(ui + eps) / descent_sqrtf(vN + eps)) * gi;
     vNew[i] = vN;
     uNew[i] = ui * rho + (w * delta) * delta;
     p[i] = pi + negLR * delta;
   }
-  requantize(vNew, v, len, partial);
-  requantize(uNew, u, len, partial);
+  requantize_block(vNew, v, len, partial);
+  requantize_block(uNew, u, len, partial);
 }
 
 DESCENT_CLONES void descent_adadelta8bit_step_f32(float *p, const float *g,

@@ -106,9 +106,25 @@ V4_INLINE void finish_block(const float *values, __m512i maxBits, float *absmax,
   *absmax = scale;
   __m512 r = _mm512_set1_ps(1.0f / clamp_scale(scale));
   for (long i = 0; i < len; i += 16) {
-    __m512i code = nearest16(_mm512_mul_ps(_mm512_load_ps(values + i), r), nearest);
+    __m512i code = nearest16(_mm512_mul_ps(_mm512_loadu_ps(values + i), r), nearest);
     _mm_storeu_si128((__m128i *)(codes + i), _mm512_cvtepi32_epi8(code));
   }
+}
+
+V4 void descent_q8_decode_avx512(const unsigned char *codes, const float *map, float scale,
+                                 long len, float *out) {
+  const map_registers t = load_map(map);
+  const __m512 s = _mm512_set1_ps(scale);
+  for (long i = 0; i < len; i += 16) _mm512_storeu_ps(out + i, dequantize16(codes + i, &t, s));
+}
+
+V4 void descent_q8_requantize_avx512(const float *x, unsigned char *codes, float *absmax,
+                                     long len, const unsigned int *nearest) {
+  __m512i maxBits = _mm512_setzero_si512();
+  for (long i = 0; i < len; i += 16) {
+    maxBits = _mm512_max_epu32(maxBits, magnitude_bits(_mm512_loadu_ps(x + i)));
+  }
+  finish_block(x, maxBits, absmax, codes, len, nearest);
 }
 
 /// The gradient as the portable loops see it: negated when maximizing, plus wd·p when decaying.

@@ -70,12 +70,48 @@ void descent_adam8bit_blocks_avx512(float *p, const float *g, descent_quantized_
                                     long blockEnd, float w1, float b2, float w2, float bc2,
                                     float eps, float negStep, float decay, int coupled, float wd,
                                     int maximize);
+/// out[0..<len] = map[codes] · scale, len a multiple of 16.
+void descent_q8_decode_avx512(const unsigned char *codes, const float *map, float scale,
+                              long len, float *out);
+/// absmax[0] = max |x|, codes = nearest codes of x · (1/absmax), for one full block (len a
+/// multiple of 16).
+void descent_q8_requantize_avx512(const float *x, unsigned char *codes, float *absmax, long len,
+                                  const unsigned int *nearest);
 void descent_one_state8bit_blocks_avx512(int kind, float *p, const float *g,
                                          descent_quantized_state s, long blockSize,
                                          long blockBegin, long blockEnd, float negLR, float mu,
                                          float keep, float eps, int firstStep, int nesterov,
                                          int decay, float wd, int maximize);
 #endif
+
+/// out[0..<len] = the block's dequantized values (state pointers already at the block).
+ALWAYS_INLINE void decode_block(descent_quantized_state s, long len, float *restrict out) {
+#ifdef DESCENT_Q8_HAS_AVX512_PATH
+  if (len % 16 == 0 && descent_q8_avx512_available()) {
+    descent_q8_decode_avx512(s.codes, s.map, s.absmax[0], len, out);
+    return;
+  }
+#endif
+  const float *restrict map = s.map;
+  const unsigned char *restrict q = s.codes;
+  float scale = s.absmax[0];
+  for (long i = 0; i < len; i++) out[i] = map[q[i]] * scale;
+}
+
+/// Stores the block's new absmax and codes for x[0..<len] (state pointers already at the block);
+/// `partial` marks the tensor's partial last block.
+ALWAYS_INLINE void requantize_block(const float *restrict x, descent_quantized_state s, long len,
+                                    int partial) {
+#ifdef DESCENT_Q8_HAS_AVX512_PATH
+  if (!partial && len % 16 == 0 && descent_q8_avx512_available()) {
+    descent_q8_requantize_avx512(x, s.codes, s.absmax, len, s.nearest);
+    return;
+  }
+#endif
+  float scale = abs_max(x, len);
+  s.absmax[0] = scale;
+  encode(x, s.codes, len, clamp_scale(scale), partial, s.nearest);
+}
 
 /// The end of the full blocks among [blockBegin, blockEnd): the last block of the tensor is
 /// partial when blockSize does not divide n.
