@@ -57,6 +57,8 @@ struct QuantizedKernelPathTests {
       ("sgd", ["learningRate": "0.01", "momentum": "0.9", "nesterov": "true", "maximize": "true"]),
       ("adagrad", ["learningRate": "0.01", "initialAccumulatorValue": "0.1"]),
       ("rmsprop", ["learningRate": "0.001", "weightDecay": "0.01"]),
+      ("diffgrad", ["weightDecay": "0.01"]),
+      ("adadelta", ["maximize": "true"]),
     ] as [(String, [String: String])])
   func pathsAgree(_ name: String, _ settings: [String: String]) throws {
     let (vectorP, vectorState) = try Self.run(name, settings, vectorized: true)
