@@ -94,19 +94,18 @@ public struct AdaHessian: GradientTransformation {
     throws
   {
     let gradients = updates
-    try step(
-      &updates, .updates(parameters: context.parameters), parameters: context.parameters,
-      gradients: gradients, state: &state, context: context)
+    try estimateIfDue(at: context.parameters, state: &state, context: context)
+    step(&updates, .updates(parameters: context.parameters), gradients: gradients, state: &state)
   }
 
   public func apply(
     to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
     context: UpdateContext
   ) throws {
-    let current = parameters
-    try step(
-      &parameters, .parameters, parameters: current, gradients: gradients, state: &state,
-      context: context)
+    // The estimate first, so that no copy of `parameters` outlives it: the fused pass then
+    // writes the parameters' storage in place (a second reference would force a copy).
+    try estimateIfDue(at: parameters, state: &state, context: context)
+    step(&parameters, .parameters, gradients: gradients, state: &state)
   }
 
   /// The seeded Rademacher probe: one key per parameter, folded from the step's seed.
@@ -122,9 +121,9 @@ public struct AdaHessian: GradientTransformation {
       })
   }
 
-  private func step(
-    _ target: inout ParameterTree, _ mode: FusedTarget, parameters: ParameterTree,
-    gradients: ParameterTree, state: inout State, context: UpdateContext
+  /// Recomputes D on steps 1, 1 + updateEvery, … (state.step + 1 is the step being taken).
+  private func estimateIfDue(
+    at parameters: ParameterTree, state: inout State, context: UpdateContext
   ) throws {
     if state.step % updateEvery == 0 {
       guard let lossFunction = context.lossFunction else {
@@ -143,6 +142,12 @@ public struct AdaHessian: GradientTransformation {
         }
       }
     }
+  }
+
+  private func step(
+    _ target: inout ParameterTree, _ mode: FusedTarget, gradients: ParameterTree,
+    state: inout State
+  ) {
     state.step += 1
     let t = Double(state.step)
     let kernel = Kernel(

@@ -303,19 +303,30 @@ public struct SophiaH: GradientTransformation {
     throws
   {
     let gradients = updates
-    try step(
-      &updates, .updates(parameters: context.parameters), parameters: context.parameters,
-      gradients: gradients, state: &state, context: context)
+    var estimate = try estimateIfDue(at: context.parameters, state: &state, context: context)
+    step(
+      &updates, .updates(parameters: context.parameters), gradients: gradients,
+      estimate: &estimate, state: &state)
   }
 
   public func apply(
     to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
     context: UpdateContext
   ) throws {
-    let current = parameters
-    try step(
-      &parameters, .parameters, parameters: current, gradients: gradients, state: &state,
-      context: context)
+    // The estimate first, so that no copy of `parameters` outlives it: the fused pass then
+    // writes the parameters' storage in place (a second reference would force a copy).
+    var estimate = try estimateIfDue(at: parameters, state: &state, context: context)
+    step(&parameters, .parameters, gradients: gradients, estimate: &estimate, state: &state)
+  }
+
+  /// ĥ when this step (state.step + 1) is an estimate step, else nil.
+  private func estimateIfDue(
+    at parameters: ParameterTree, state: inout State, context: UpdateContext
+  ) throws -> ParameterTree? {
+    guard state.step % hessianUpdateInterval == 0 else { return nil }
+    let estimate = try hutchinsonEstimate(at: parameters, step: state.step + 1, context: context)
+    state.hessianUpdates += 1
+    return estimate
   }
 
   /// The seeded probe of sample `sample`: one key per parameter.
@@ -357,14 +368,12 @@ public struct SophiaH: GradientTransformation {
   }
 
   private func step(
-    _ target: inout ParameterTree, _ mode: FusedTarget, parameters: ParameterTree,
-    gradients: ParameterTree, state: inout State, context: UpdateContext
-  ) throws {
+    _ target: inout ParameterTree, _ mode: FusedTarget, gradients: ParameterTree,
+    estimate: inout ParameterTree?, state: inout State
+  ) {
+    // Moved (not copied) into the buffers, so the fused pass does not copy its storage.
     var buffers = [state.momentum, state.hessian]
-    if state.step % hessianUpdateInterval == 0 {
-      buffers.append(try hutchinsonEstimate(at: parameters, step: state.step + 1, context: context))
-      state.hessianUpdates += 1
-    }
+    if let taken = estimate.take() { buffers.append(taken) }
     state.step += 1
     let lr = learningRate.value(atStep: state.step - 1)
     let coupled = !decoupledWeightDecay && weightDecay != 0
