@@ -3,7 +3,7 @@
 #include "CurvatureOptimizerKernels.h"
 
 // In-place float32 steps of the curvature optimizers (SophiaH, AdaHessian): the same IEEE
-// operations, in the same order, as the Swift loops of their `Kernel.run` (Sophia.swift,
+// operations, in the same order, as the Swift loops of their `Kernel.run` (SophiaH.swift,
 // AdaHessian.swift), so the bits agree with them on every CPU (no FMA contraction: KernelSupport.h).
 // Swift.max(x, y) is `y >= x ? y : x`; Swift.min(x, y) is `y < x ? y : x`.
 

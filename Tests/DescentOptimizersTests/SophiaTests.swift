@@ -112,7 +112,8 @@ import Testing
     }
     let x = Tensor(sines(24, 1.0, 0.3), shape: [8, 3], dtype: .float64)
     let y = Tensor(sines(16, 0.8, 1.1), shape: [8, 2], dtype: .float64)
-    let a = Tensor([0.5, 2.0, 1.0, 4.0, 0.25, 3.0, 1.5, 0.75], shape: [2, 1, 2, 2], dtype: .float64)
+    let a = Tensor(
+      [0.5, 2.0, 1.0, 4.0, 0.25, 3.0, 1.5, 0.75], shape: [2, 1, 2, 2], dtype: .float64)
     return { p in
       let h = (x.matmul(p["W1"]!.T) + p["b1"]!).tanh()
       let r = h.matmul(p["W2"]!.T) + p["b2"]! - y
@@ -188,7 +189,8 @@ import Testing
     #expect(d.epsilon == 1e-12 && !d.maximize)
     let c = try #require(
       try OptimizerCatalogue.make(
-        "sophiah", settings: ["samples": "2", "rademacher": "true", "decoupledWeightDecay": "false"])
+        "sophiah",
+        settings: ["samples": "2", "rademacher": "true", "decoupledWeightDecay": "false"])
         as? SophiaH)
     #expect(c.samples == 2 && c.probeDistribution == .rademacher && !c.decoupledWeightDecay)
     #expect(throws: OptimizerError.self) { try SophiaH(samples: 0) }
@@ -213,7 +215,9 @@ import Testing
   /// The C kernels of CurvatureOptimizerKernels.c (SophiaH with and without an estimate,
   /// AdaHessian with and without decay) give the Swift general loops' bits and unclipped counts:
   /// six steps on 3,001 elements, the in-place run split in two chunks.
-  @Test(arguments: ["sophiah", "sophiah estimate", "sophiah decay", "adahessian", "adahessian decay"])
+  @Test(arguments: [
+    "sophiah", "sophiah estimate", "sophiah decay", "adahessian", "adahessian decay",
+  ])
   func curvatureCKernelsMatchTheSwiftLoopsBitForBit(_ name: String) throws {
     let n = 3001
     var seed: UInt64 = 21
@@ -227,7 +231,9 @@ import Testing
     let isSophia = name.hasPrefix("sophiah")
     let start = floats(1)
     // SophiaH: m, h (some below ε = 1e-3), ĥ; AdaHessian: m, v, D.
-    let states = isSophia ? [floats(0.01), floats(0.02), floats(0.05)]
+    let states =
+      isSophia
+      ? [floats(0.01), floats(0.02), floats(0.05)]
       : [floats(0.01), floats(0.001, positive: true), floats(0.5, positive: true)]
     let inPlace = Floats([start] + states)
     let general = Floats([start, start] + states)
