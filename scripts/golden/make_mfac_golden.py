@@ -32,8 +32,13 @@ Problems (the Swift test writes the same losses in Descent ops):
   mlp: X [8,3], Y [8,2] fixed; W1 [4,3], b1 [4], W2 [2,4], b2 [2];
     f = mean((tanh(X W1^T + b1) W2^T + b2 - Y)^2)
 All inputs come from values(n, scale, phase)[i] = scale * sin(1.7 i + phase).
-Six runs of 30 steps (see RUNS): m = 8 and m = 4 (the ring buffer wraps), with and without
-momentum and weight decay, damp from 1e-5 (the reference default) to 0.1; every run's loss falls.
+Six runs (see RUNS), 30 steps each (12 at the default damp): m = 8 and m = 4 (the ring buffer
+wraps), with and without momentum and weight decay, damp from 1e-5 (the reference default) to 1;
+every run's loss falls. Each run also stores its "sensitivity": how far the reference's own
+trajectory moves when every gradient is perturbed by about one rounding error (2e-16 relative).
+Independent float64 code (other summation orders) cannot agree better than that, so the runs are
+chosen with sensitivity <= 1e-10, a hundred times below the 1e-9 parity tolerance (at damp 1e-5
+the products cancel terms of size 1e5 |g|, and 30 steps would reach a sensitivity of 2e-10).
 
 Inverse case: d = 50, m = 8, damp = 1e-5 (the reference default); 11 gradients from numpy's
 PCG64 (seed below) are added to HInvFastUpMulti one by one (the buffer wraps: it then holds
@@ -115,17 +120,17 @@ def mlp_problem():
 
 
 RUNS = [
-    # name, problem, lr, momentum, weight decay, m (ngrads), damp
-    ("quadratic-m8", quadratic_problem, 0.1, 0.0, 0.0, 8, 1e-1),
-    ("quadratic-m4-momentum-decay", quadratic_problem, 0.01, 0.9, 0.01, 4, 1e-3),
-    ("quadratic-m8-momentum-decay", quadratic_problem, 0.03, 0.5, 1e-3, 8, 1e-2),
-    ("mlp-m4-default-damping", mlp_problem, 0.001, 0.0, 0.0, 4, 1e-5),
-    ("mlp-m4-momentum-decay", mlp_problem, 0.03, 0.9, 0.01, 4, 1e-3),
-    ("mlp-m8", mlp_problem, 0.01, 0.0, 0.0, 8, 1e-3),
+    # name, problem, lr, momentum, weight decay, m (ngrads), damp, steps
+    ("quadratic-m8", quadratic_problem, 0.1, 0.0, 0.0, 8, 1e-1, STEPS),
+    ("quadratic-m4-momentum-decay", quadratic_problem, 0.1, 0.9, 0.01, 4, 1e-1, STEPS),
+    ("quadratic-m8-momentum-decay", quadratic_problem, 0.1, 0.5, 1e-3, 8, 1.0, STEPS),
+    ("mlp-m4-default-damping", mlp_problem, 0.001, 0.0, 0.0, 4, 1e-5, 12),
+    ("mlp-m4-momentum-decay", mlp_problem, 0.03, 0.9, 0.01, 4, 1e-3, STEPS),
+    ("mlp-m8", mlp_problem, 0.01, 0.0, 0.0, 8, 1e-3, STEPS),
 ]
 
 
-def run(optim, name, make_problem, lr, momentum, weight_decay, ngrads, damp):
+def run(optim, name, make_problem, lr, momentum, weight_decay, ngrads, damp, steps, noise=None):
     initial, loss_function = make_problem()
     names = [n for n, _ in initial]
     params = [t.clone().requires_grad_(True) for _, t in initial]
@@ -138,15 +143,19 @@ def run(optim, name, make_problem, lr, momentum, weight_decay, ngrads, damp):
     if momentum > 0:
         assert opt.v.dtype == torch.float64
     losses, trajectory = [], []
-    for _ in range(STEPS):
+    for _ in range(steps):
         opt.zero_grad()
         loss = loss_function(dict(zip(names, params)))
         losses.append(loss.item())
         loss.backward()
+        if noise is not None:  # relative perturbations of about one rounding error
+            for p in params:
+                p.grad.mul_(1 + 2e-16 * torch.randn(p.grad.shape, generator=noise))
         opt.step()
         trajectory.append([p.detach().reshape(-1).tolist() for p in params])
     return {
         "name": name,
+        "steps": steps,
         "problem": make_problem.__name__.replace("_problem", ""),
         "learningRate": lr,
         "momentum": momentum,
@@ -159,6 +168,19 @@ def run(optim, name, make_problem, lr, momentum, weight_decay, ngrads, damp):
         "losses": losses,
         "trajectory": trajectory,
     }
+
+
+def sensitivity(optim, spec):
+    """The largest change of the reference trajectory, |a - e| / max(|e|, 1e-3), when every
+    gradient is perturbed by about one rounding error: the floor below which no independent
+    implementation can agree with the reference on this run."""
+    exact = run(optim, *spec)["trajectory"]
+    noisy = run(optim, *spec, noise=torch.Generator().manual_seed(0))["trajectory"]
+    return max(
+        abs(a - e) / max(abs(e), 1e-3)
+        for step_e, step_a in zip(exact, noisy)
+        for tensor_e, tensor_a in zip(step_e, step_a)
+        for e, a in zip(tensor_e, tensor_a))
 
 
 def inverse_case(optim, rng):
@@ -203,7 +225,7 @@ def main():
         "reference": "IST-DASLab/M-FAC optim.py @ 835320e17164b84a470ef122b1422d90c379885a "
         f"(MIT), torch {torch.__version__}, CPU, float64 buffer, no-pivot LU shim",
         "steps": STEPS,
-        "runs": [run(optim, *r) for r in RUNS],
+        "runs": [dict(run(optim, *r), sensitivity=sensitivity(optim, r)) for r in RUNS],
         "inverse": inverse_case(optim, np.random.default_rng(20261129)),
     }
     for c in out["inverse"]["checkpoints"]:
@@ -218,7 +240,9 @@ def main():
         json.dump(out, f, indent=1)
         f.write("\n")
     for r in out["runs"]:
-        print(r["name"], "loss", r["losses"][0], "->", r["losses"][-1])
+        print(
+            f"{r['name']}: loss {r['losses'][0]:.6g} -> {r['losses'][-1]:.6g}, "
+            f"sensitivity to one-ulp gradient noise {r['sensitivity']:.1e}")
 
 
 if __name__ == "__main__":
