@@ -272,14 +272,14 @@ extension MFACTests {
       for i in 0..<4 { m[i * 4 + i] += 2 }
       let matrix = Tensor(m, shape: [4, 4], dtype: .float64)
       let y = Tensor(sines(4, 1.0, 2.5), shape: [4, 1], dtype: .float64)
-      let as_ = Tensor([0.2, 5.0], dtype: .float64)
+      let sCurvatures = Tensor([0.2, 5.0], dtype: .float64)
       return { p in
         let w = p["W"]!
         let b = p["b"]!
         let s = p["s"]!
         let r = matrix.matmul(b.reshaped([4, 1])) - y
         let total = w.sum() + b.sum() + s.sum()
-        return (aw * w * w).sum() * 0.5 + (r * r).sum() * 0.5 + (as_ * s * s).sum() * 0.5
+        return (aw * w * w).sum() * 0.5 + (r * r).sum() * 0.5 + (sCurvatures * s * s).sum() * 0.5
           + total * total * 0.05
       }
     default:
@@ -317,7 +317,8 @@ extension MFACTests {
         worstLoss = max(worstLoss, abs(f - run.losses[step]) / abs(run.losses[step]))
         try optimizer.step(&parameters, gradients: gradients)
         for i in 0..<run.paths.count {
-          for (a, e) in zip(parameters[index: i].scalars(as: Double.self), run.trajectory[step][i]) {
+          let actual = parameters[index: i].scalars(as: Double.self)
+          for (a, e) in zip(actual, run.trajectory[step][i]) {
             worst = max(worst, abs(a - e) / max(abs(e), 1e-3))
           }
         }

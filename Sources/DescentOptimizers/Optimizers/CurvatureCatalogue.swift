@@ -3,7 +3,7 @@ import Descent
 extension OptimizerCatalogue {
   /// `mfac`, `sophia` (SophiaG) and `sophiah`: resolved by ``info(named:)`` but kept out of
   /// ``all`` until they have entries in its parity and convergence tables (their parity evidence
-  /// is MFACTests' dense solves and SophiaTests' golden file).
+  /// is MFACTests' and SophiaTests' golden files).
   ///
   /// `sophia` runs on the plain ``Optimizer/step(_:gradients:loss:lossFunction:)`` path, but
   /// without its one extra call (``SophiaG/updateHessianEstimate(gradientOnSampledLabels:)``,
