@@ -3,7 +3,7 @@ import Descent
 extension OptimizerCatalogue {
   /// `mfac`, `sophia` (SophiaG) and `sophiah`: resolved by ``info(named:)`` but kept out of
   /// ``all`` until they have entries in its parity and convergence tables (their parity evidence
-  /// is MFACTests' dense solves and SophiaTests' golden file).
+  /// is MFACTests' and SophiaTests' golden files).
   ///
   /// `sophia` runs on the plain ``Optimizer/step(_:gradients:loss:lossFunction:)`` path, but
   /// without its one extra call (``SophiaG/updateHessianEstimate(gradientOnSampledLabels:)``,
@@ -41,13 +41,15 @@ extension OptimizerCatalogue {
     summary: "gradient preconditioned by the inverse empirical Fisher of the last m gradients",
     paper:
       "Frantar, Kurtic & Alistarh, M-FAC: Efficient Matrix-Free Approximations of Second-Order Information, NeurIPS 2021, arXiv:2107.03356",
-    reference: "IST-DASLab/M-FAC dynamic algorithm (checked against a dense solve, float64)",
+    reference:
+      "IST-DASLab/M-FAC optim.py MFAC @835320e, scripts/golden/make_mfac_golden.py (float64 parity)",
     hyperparameters: [
       numberInfo("learningRate", 1e-3, "step size (a schedule in code; a constant here)", "≥ 0"),
       numberInfo(
         "numGradients", 1024, "m, gradients in the ring buffer (memory m·d doubles)", "integer ≥ 1"),
       numberInfo("damping", 1e-5, "λ in F̂ = λI + (1/m)Σ gᵢgᵢᵀ", "> 0"),
-      numberInfo("momentum", 0, "momentum on the preconditioned update", "≥ 0"),
+      numberInfo(
+        "momentum", 0, "μ in v ← μv + (1 − μ)F̂⁻¹g, the step −learningRate·v", "[0, 1)"),
       numberInfo("weightDecay", 0, "added to the gradient before preconditioning", "≥ 0"),
     ]
   ) { s in
