@@ -65,11 +65,13 @@ ALWAYS_INLINE void adam8bit_block(float *restrict p, const float *restrict g,
   encode(vNew, v.codes + start, len, clamp_scale(vScale), partial, v.nearest);
 }
 
-DESCENT_CLONES void descent_adam8bit_step_f32(float *p, const float *g, descent_quantized_state m,
-                                              descent_quantized_state v, long n, long blockSize,
-                                              long blockBegin, long blockEnd, float w1, float b2,
-                                              float w2, float bc2, float eps, float negStep,
-                                              float decay, int coupled, float wd, int maximize) {
+DESCENT_CLONES static void adam8bit_step_portable(float *p, const float *g,
+                                                  descent_quantized_state m,
+                                                  descent_quantized_state v, long n,
+                                                  long blockSize, long blockBegin, long blockEnd,
+                                                  float w1, float b2, float w2, float bc2,
+                                                  float eps, float negStep, float decay,
+                                                  int coupled, float wd, int maximize) {
   for (long b = blockBegin; b < blockEnd; b++) {
     long start = b * blockSize;
     long len = n - start < blockSize ? n - start : blockSize;
@@ -123,12 +125,13 @@ ALWAYS_INLINE void one_state_block(int kind, float *restrict p, const float *res
   encode(sNew, s.codes, len, clamp_scale(scale), partial, s.nearest);
 }
 
-DESCENT_CLONES void descent_one_state8bit_step_f32(int kind, float *p, const float *g,
-                                                   descent_quantized_state s, long n,
-                                                   long blockSize, long blockBegin, long blockEnd,
-                                                   float negLR, float mu, float keep, float eps,
-                                                   int firstStep, int nesterov, int decay,
-                                                   float wd, int maximize) {
+DESCENT_CLONES static void one_state8bit_step_portable(int kind, float *p, const float *g,
+                                                       descent_quantized_state s, long n,
+                                                       long blockSize, long blockBegin,
+                                                       long blockEnd, float negLR, float mu,
+                                                       float keep, float eps, int firstStep,
+                                                       int nesterov, int decay, float wd,
+                                                       int maximize) {
   for (long b = blockBegin; b < blockEnd; b++) {
     long start = b * blockSize;
     long len = n - start < blockSize ? n - start : blockSize;
@@ -146,5 +149,41 @@ DESCENT_CLONES void descent_one_state8bit_step_f32(int kind, float *p, const flo
       one_state_block(DESCENT_Q8_RMSPROP, p + start, g + start, sb, len, partial, negLR, mu, keep,
                       eps, firstStep, nesterov, decay, wd, maximize);
     }
+  }
+}
+
+void descent_adam8bit_step_f32(float *p, const float *g, descent_quantized_state m,
+                               descent_quantized_state v, long n, long blockSize, long blockBegin,
+                               long blockEnd, float w1, float b2, float w2, float bc2, float eps,
+                               float negStep, float decay, int coupled, float wd, int maximize) {
+#ifdef DESCENT_Q8_HAS_AVX512_PATH
+  if (descent_q8_avx512_available()) {
+    long fullEnd = full_blocks_end(n, blockSize, blockBegin, blockEnd);
+    descent_adam8bit_blocks_avx512(p, g, m, v, blockSize, blockBegin, fullEnd, w1, b2, w2, bc2,
+                                   eps, negStep, decay, coupled, wd, maximize);
+    blockBegin = fullEnd;
+  }
+#endif
+  if (blockBegin < blockEnd) {
+    adam8bit_step_portable(p, g, m, v, n, blockSize, blockBegin, blockEnd, w1, b2, w2, bc2, eps,
+                           negStep, decay, coupled, wd, maximize);
+  }
+}
+
+void descent_one_state8bit_step_f32(int kind, float *p, const float *g, descent_quantized_state s,
+                                    long n, long blockSize, long blockBegin, long blockEnd,
+                                    float negLR, float mu, float keep, float eps, int firstStep,
+                                    int nesterov, int decay, float wd, int maximize) {
+#ifdef DESCENT_Q8_HAS_AVX512_PATH
+  if (descent_q8_avx512_available()) {
+    long fullEnd = full_blocks_end(n, blockSize, blockBegin, blockEnd);
+    descent_one_state8bit_blocks_avx512(kind, p, g, s, blockSize, blockBegin, fullEnd, negLR, mu,
+                                        keep, eps, firstStep, nesterov, decay, wd, maximize);
+    blockBegin = fullEnd;
+  }
+#endif
+  if (blockBegin < blockEnd) {
+    one_state8bit_step_portable(kind, p, g, s, n, blockSize, blockBegin, blockEnd, negLR, mu,
+                                keep, eps, firstStep, nesterov, decay, wd, maximize);
   }
 }

@@ -28,6 +28,9 @@ public struct OptimizerBenchmarks: Sendable {
   /// - adagradnorm: one pass reading g for ‖g‖² (4 B), then reads p, g and writes p (12 B) → 16 B.
   /// - adam8bit (block size 256): reads p, g, the m and v codes; writes p and both codes → 16 B,
   ///   plus 4 B of absmax per 256 values per state read and written (0.06 B, left out).
+  /// - sgd-momentum, adagrad with stateBits=8: reads p, g, codes; writes p, codes → 10 B.
+  /// - diffgrad with stateBits=8: reads p, g, three code buffers; writes them all → 14 B.
+  /// - adadelta with stateBits=8: reads p, g, two code buffers; writes them all → 12 B.
   public static let cases: [Case] = [
     Case(
       benchmark: "optimizer.sgd-momentum", optimizer: "sgd", settings: ["momentum": "0.9"],
@@ -47,6 +50,18 @@ public struct OptimizerBenchmarks: Sendable {
       bytesPerParameter: 16),
     Case(
       benchmark: "optimizer.adam8bit", optimizer: "adam8bit", settings: [:], bytesPerParameter: 16),
+    Case(
+      benchmark: "optimizer.sgd-momentum8bit", optimizer: "sgd",
+      settings: ["momentum": "0.9", "stateBits": "8"], bytesPerParameter: 10),
+    Case(
+      benchmark: "optimizer.adagrad8bit", optimizer: "adagrad", settings: ["stateBits": "8"],
+      bytesPerParameter: 10),
+    Case(
+      benchmark: "optimizer.adadelta8bit", optimizer: "adadelta", settings: ["stateBits": "8"],
+      bytesPerParameter: 12),
+    Case(
+      benchmark: "optimizer.diffgrad8bit", optimizer: "diffgrad", settings: ["stateBits": "8"],
+      bytesPerParameter: 14),
   ]
 
   /// Parameters per configuration (16M float32 = 64 MiB per buffer).

@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
       """)
 
   enum Suite: String, ExpressibleByArgument, CaseIterable {
-    case core, optimizers, mfac, all
+    case core, optimizers, mfac, curvature, all
   }
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -77,6 +77,11 @@ struct BenchCommand: ParsableCommand {
       var mfac = MFACBenchmarks()
       mfac.repetitions = repetitions
       for t in threadCounts { mfac.run(threads: t, report: report) }
+    }
+    if suite == .curvature || suite == .all {
+      var curvature = CurvatureBenchmarks()
+      curvature.repetitions = repetitions
+      for t in threadCounts { try curvature.run(threads: t, report: report) }
     }
     if format == .json {
       let encoder = JSONEncoder()

@@ -30,8 +30,9 @@ public struct Embedding: Layer {
 /// Block-wise Quantization", arXiv:2110.02861, §2.3), as bitsandbytes' `nn.StableEmbedding`:
 /// an ``Embedding`` with Xavier-uniform initialization followed by a ``LayerNorm`` over the
 /// embedding dimension, which keeps the output variance near 1 and the training stable with
-/// low-precision optimizer state. (bitsandbytes also pins this weight's optimizer state to 32 bits;
-/// that is the optimizer's concern, not the layer's.)
+/// low-precision optimizer state. As bitsandbytes does, the layer asks for 32-bit optimizer state
+/// for its `weight` (``FullPrecisionState``: the path is in the model's
+/// ``Layer/fullPrecisionStatePaths``, which `descent train` hands to an 8-bit optimizer).
 /// Paths: `weight`, `norm.weight`, `norm.bias`.
 public struct StableEmbedding: Layer {
   public var weight: Tensor
@@ -48,6 +49,7 @@ public struct StableEmbedding: Layer {
 
   public mutating func visitParameters(prefix: String, _ visit: ParameterVisitor) {
     visit(prefix + "weight", &weight, .parameter)
+    FullPrecisionState.declare(prefix + "weight")
     norm.visitParameters(prefix: prefix + "norm.", visit)
   }
 }

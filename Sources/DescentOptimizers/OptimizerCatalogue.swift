@@ -62,11 +62,18 @@ public struct OptimizerInfo: Sendable, Encodable {
   /// The optimizer with `learningRate` (if given) and `settings` (`--set key=value`: numbers and
   /// `true`/`false`); everything else at its default. Throws a one-line ``OptimizerError`` for
   /// unknown keys, unparsable values and values out of range.
-  public func make(learningRate: Double? = nil, settings: [String: String] = [:]) throws
-    -> any GradientTransformation
-  {
+  ///
+  /// `fullPrecisionStatePaths`: parameters whose state stays 32-bit when the optimizer keeps 8-bit
+  /// state (`stateBits=8`), such as a model's `StableEmbedding` weights (DescentNN's
+  /// `Layer.fullPrecisionStatePaths`); ignored by optimizers without the option.
+  public func make(
+    learningRate: Double? = nil, settings: [String: String] = [:],
+    fullPrecisionStatePaths: Set<String> = []
+  ) throws -> any GradientTransformation {
     try factory(
-      OptimizerSettings(values: resolvedValues(learningRate: learningRate, settings: settings)))
+      OptimizerSettings(
+        values: resolvedValues(learningRate: learningRate, settings: settings),
+        fullPrecisionStatePaths: fullPrecisionStatePaths))
   }
 
   /// Every hyperparameter's value after `learningRate` and `settings` are applied to the
@@ -123,6 +130,13 @@ public struct OptimizerInfo: Sendable, Encodable {
 /// Parsed hyperparameter values handed to a catalogue factory (every name present).
 public struct OptimizerSettings: Sendable {
   public let values: [String: HyperparameterValue]
+  /// Parameters whose state stays 32-bit under `stateBits=8` (``StateStorage/keepsFullPrecision``).
+  public let fullPrecisionStatePaths: Set<String>
+
+  public init(values: [String: HyperparameterValue], fullPrecisionStatePaths: Set<String> = []) {
+    self.values = values
+    self.fullPrecisionStatePaths = fullPrecisionStatePaths
+  }
 
   public func number(_ name: String) -> Double {
     guard case .number(let x)? = values[name] else {
@@ -178,11 +192,15 @@ public enum OptimizerCatalogue {
       "unknown optimizer '\(name)'\(suggestion); known: \(known.joined(separator: ", "))")
   }
 
-  /// The optimizer `name` configured from a learning rate and `--set` settings.
+  /// The optimizer `name` configured from a learning rate and `--set` settings
+  /// (`fullPrecisionStatePaths`: see ``OptimizerInfo/make(learningRate:settings:fullPrecisionStatePaths:)``).
   public static func make(
-    _ name: String, learningRate: Double? = nil, settings: [String: String] = [:]
+    _ name: String, learningRate: Double? = nil, settings: [String: String] = [:],
+    fullPrecisionStatePaths: Set<String> = []
   ) throws -> any GradientTransformation {
-    try info(named: name).make(learningRate: learningRate, settings: settings)
+    try info(named: name).make(
+      learningRate: learningRate, settings: settings,
+      fullPrecisionStatePaths: fullPrecisionStatePaths)
   }
 
   // MARK: - Entries
@@ -245,12 +263,12 @@ public enum OptimizerCatalogue {
       number("epsilon", 1e-6, "added inside both square roots", "≥ 0"),
       number("weightDecay", 0, couplingNote, "≥ 0"),
       maximizeInfo,
-    ]
+    ] + StateStorage.catalogueHyperparameters()
   ) { s in
     try Adadelta(
       learningRate: Hyperparameter(s.number("learningRate")), rho: s.number("rho"),
       epsilon: s.number("epsilon"), weightDecay: s.number("weightDecay"),
-      maximize: s.flag("maximize"))
+      maximize: s.flag("maximize"), stateStorage: StateStorage(settings: s, optimizer: "adadelta"))
   }
 
   static let rmsprop = OptimizerInfo(
@@ -358,12 +376,12 @@ public enum OptimizerCatalogue {
       number("epsilon", 1e-8, "added to the raw √v (torch-optimizer's placement)", "≥ 0"),
       number("weightDecay", 0, couplingNote, "≥ 0"),
       maximizeInfo,
-    ]
+    ] + StateStorage.catalogueHyperparameters()
   ) { s in
     try DiffGrad(
       learningRate: Hyperparameter(s.number("learningRate")), beta1: s.number("beta1"),
       beta2: s.number("beta2"), epsilon: s.number("epsilon"), weightDecay: s.number("weightDecay"),
-      maximize: s.flag("maximize"))
+      maximize: s.flag("maximize"), stateStorage: StateStorage(settings: s, optimizer: "diffgrad"))
   }
 
   static let adagradnorm = OptimizerInfo(

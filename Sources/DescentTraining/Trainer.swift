@@ -109,8 +109,7 @@ public final class Trainer {
         throw TrainingError.usage("optimizer \(info.name) has no learningRate")
       }
       base = lr
-      transformation = try info.make(
-        learningRate: configuration.learningRate, settings: configuration.settings)
+      transformation = try Self.transformation(info, configuration: configuration, model: model)
     } catch let error as OptimizerError {
       throw TrainingError.usage(error.description)
     }
@@ -122,6 +121,17 @@ public final class Trainer {
       erasing: constant
         ? transformation : scheduled(transformation, schedule: schedule, base: base),
       for: parameters, seed: configuration.seed)
+  }
+
+  /// The catalogue optimizer `info` with the configuration's learning rate and settings. The
+  /// parameters whose layers ask for 32-bit optimizer state (`StableEmbedding`'s weight,
+  /// `Layer.fullPrecisionStatePaths`) keep it when the optimizer runs with `stateBits=8`.
+  static func transformation(
+    _ info: OptimizerInfo, configuration: TrainingConfiguration, model: any Layer
+  ) throws -> any GradientTransformation {
+    try info.make(
+      learningRate: configuration.learningRate, settings: configuration.settings,
+      fullPrecisionStatePaths: Set(model.fullPrecisionStatePaths))
   }
 
   /// Continues the run saved in the checkpoint at `url` (its configuration and run id come from
@@ -263,9 +273,8 @@ public final class Trainer {
   private func makeSummary(
     status: RunStatus, seconds: Double, evaluation: (loss: Double, accuracy: Double)
   ) -> TrainingSummary {
-    let archive = TensorArchive()
-    _ = try? optimizer.stateDictionary(archive: archive)
-    let stateBytes = archive.tensors.reduce(0) { $0 + $1.tensor.count * $1.tensor.dtype.byteSize }
+    // Tensors, 8-bit codes and scales, and scalar accumulators (AdaGrad-Norm): stateBytes(of:).
+    let stateBytes = optimizer.stateBytes
     return TrainingSummary(
       runId: runId, status: status, steps: step, seconds: seconds, finalTrainLoss: lastLoss,
       evalLoss: evaluation.loss, evalAccuracy: evaluation.accuracy,

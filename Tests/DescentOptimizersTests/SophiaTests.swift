@@ -1,11 +1,14 @@
 import Descent
-import DescentOptimizers
 import Foundation
 import Testing
 
+@testable import DescentOptimizers
+
 /// SophiaG against the official update (golden file from scripts/golden/make_sophia_golden.py:
 /// the official sophia.py's equations in torch float64, fixed gradients and fixed sampled-label
-/// gradients), SophiaH's Hutchinson estimate, and the label sampler.
+/// gradients), SophiaH against pytorch_optimizer 4.1.0's SophiaH with injected probes (same
+/// script, Golden/sophiah.json), SophiaH's Hutchinson estimate, the C kernels of the curvature
+/// optimizers against their Swift loops, and the label sampler.
 @Suite struct SophiaTests {
   struct GoldenCase: Decodable {
     var settings: [String: Double]
@@ -64,6 +67,262 @@ import Testing
       #expect(worst < 1e-9, "largest deviation \(worst) with \(s)")
     }
     #expect(sawClipped && sawUnclipped)
+  }
+
+  struct HGolden: Decodable {
+    struct Case: Decodable {
+      let problem: String
+      let settings: Settings
+      let paths: [String]
+      let shapes: [[Int]]
+      let initial: [[Double]]
+      /// Per estimate step ("1", "11", …): per sample, per parameter, the probe u.
+      let probes: [String: [[[Double]]]]
+      let losses: [Double]
+      let trajectory: [[[Double]]]
+      let hessian: [[[Double]]]
+    }
+    struct Settings: Decodable {
+      let learningRate, beta1, beta2, weightDecay, clip, epsilon: Double
+      let decoupledWeightDecay, fixedDecay, maximize: Bool
+      let hessianUpdateInterval, samples: Int
+      let probeDistribution: String
+    }
+    let reference: String
+    let steps: Int
+    let cases: [Case]
+  }
+
+  static func sines(_ n: Int, _ scale: Double, _ phase: Double) -> [Double] {
+    (0..<n).map { scale * sin(1.7 * Double($0) + phase) }
+  }
+
+  /// The golden script's losses, in Descent ops.
+  static func hLoss(_ name: String) -> @Sendable (ParameterTree) -> Tensor {
+    if name == "rosenbrock" {
+      let e0 = Tensor([1, 0], dtype: .float64)
+      let e1 = Tensor([0, 1], dtype: .float64)
+      return { p in
+        let x0 = (p["x"]! * e0).sum()
+        let x1 = (p["x"]! * e1).sum()
+        let a = 1.0 - x0
+        let b = x1 - x0 * x0
+        return a * a + b * b * 100
+      }
+    }
+    let x = Tensor(sines(24, 1.0, 0.3), shape: [8, 3], dtype: .float64)
+    let y = Tensor(sines(16, 0.8, 1.1), shape: [8, 2], dtype: .float64)
+    let a = Tensor(
+      [0.5, 2.0, 1.0, 4.0, 0.25, 3.0, 1.5, 0.75], shape: [2, 1, 2, 2], dtype: .float64)
+    return { p in
+      let h = (x.matmul(p["W1"]!.T) + p["b1"]!).tanh()
+      let r = h.matmul(p["W2"]!.T) + p["b2"]! - y
+      let k2 = p["K"]! * p["K"]!
+      return (r * r).mean() + (a * k2 + k2 * k2 * 0.1).sum()
+    }
+  }
+
+  /// 40 float64 steps × 4 settings (pytorch_optimizer's defaults; coupled decay with two
+  /// Rademacher probes and an estimate every step; Rosenbrock with k = 3; fixed decay, maximize,
+  /// β₁ < ½) against pytorch_optimizer's SophiaH fed the same probes: parameters and h to 1e-9.
+  @Test func sophiaHMatchesPytorchOptimizerStepForStep() throws {
+    let url = try #require(
+      Bundle.module.url(forResource: "sophiah", withExtension: "json", subdirectory: "Golden"))
+    let golden = try JSONDecoder().decode(HGolden.self, from: Data(contentsOf: url))
+    #expect(golden.reference.hasPrefix("pytorch_optimizer.SophiaH 4.1.0"))
+    #expect(golden.steps == 40 && golden.cases.count == 4)
+    var sawClipped = false
+    var sawUnclipped = false
+    for c in golden.cases {
+      let s = c.settings
+      var sophia = try SophiaH(
+        learningRate: Hyperparameter(s.learningRate), beta1: s.beta1, beta2: s.beta2,
+        weightDecay: s.weightDecay, decoupledWeightDecay: s.decoupledWeightDecay,
+        fixedDecay: s.fixedDecay, clip: s.clip, hessianUpdateInterval: s.hessianUpdateInterval,
+        samples: s.samples,
+        probeDistribution: try #require(SophiaH.ProbeDistribution(rawValue: s.probeDistribution)),
+        epsilon: s.epsilon, maximize: s.maximize)
+      let (paths, shapes, probes) = (c.paths, c.shapes, c.probes)
+      sophia.probeProvider = { step, sample, _ in
+        let u = probes["\(step)"]![sample]
+        return ParameterTree(
+          paths.indices.map { (paths[$0], Tensor(u[$0], shape: shapes[$0], dtype: .float64)) })
+      }
+      var parameters = ParameterTree(
+        paths.indices.map {
+          (paths[$0], Tensor(c.initial[$0], shape: shapes[$0], dtype: .float64))
+        })
+      let loss = Self.hLoss(c.problem)
+      let optimizer = Optimizer(sophia, for: parameters)
+      var worst = 0.0
+      for step in 0..<golden.steps {
+        let (value, gradients) = valueAndGrad(of: loss, at: parameters)
+        let f = value.scalars(as: Double.self)[0]
+        #expect(abs(f - c.losses[step]) <= 1e-9 * abs(c.losses[step]) + 1e-12)
+        try optimizer.step(&parameters, gradients: gradients, lossFunction: loss)
+        let state = try #require(optimizer.state(as: SophiaH.State.self))
+        if state.winRate < 1 { sawClipped = true }
+        if state.winRate > 0 { sawUnclipped = true }
+        for i in paths.indices {
+          let pairs =
+            zip(parameters[index: i].doubles, c.trajectory[step][i]).map { ($0, $1) }
+            + zip(state.hessian[index: i].doubles, c.hessian[step][i]).map { ($0, $1) }
+          for (got, expected) in pairs {
+            worst = max(worst, abs(got - expected) / max(abs(expected), 1e-3))
+          }
+        }
+      }
+      #expect(worst <= 1e-9, "\(c.problem) \(s): worst relative error \(worst)")
+      let estimates = (golden.steps + s.hessianUpdateInterval - 1) / s.hessianUpdateInterval
+      #expect(optimizer.state(as: SophiaH.State.self)?.hessianUpdates == estimates)
+      #expect(probes.count == estimates)
+    }
+    #expect(sawClipped && sawUnclipped)
+  }
+
+  /// pytorch_optimizer 4.1.0's SophiaH defaults, and the catalogue's.
+  @Test func sophiaHDefaultsAreTheReferences() throws {
+    let d = try SophiaH()
+    #expect(d.learningRate.value(atStep: 0) == 6e-2 && d.beta1 == 0.96 && d.beta2 == 0.99)
+    #expect(d.weightDecay == 0 && d.decoupledWeightDecay && !d.fixedDecay && d.clip == 1e-2)
+    #expect(d.hessianUpdateInterval == 10 && d.samples == 1 && d.probeDistribution == .gaussian)
+    #expect(d.epsilon == 1e-12 && !d.maximize)
+    let c = try #require(
+      try OptimizerCatalogue.make(
+        "sophiah",
+        settings: ["samples": "2", "rademacher": "true", "decoupledWeightDecay": "false"])
+        as? SophiaH)
+    #expect(c.samples == 2 && c.probeDistribution == .rademacher && !c.decoupledWeightDecay)
+    #expect(throws: OptimizerError.self) { try SophiaH(samples: 0) }
+  }
+
+  /// Float buffers alive for a test.
+  final class Floats {
+    let count: Int
+    let pointers: [UnsafeMutablePointer<Float>]
+    init(_ arrays: [[Float]]) {
+      count = arrays[0].count
+      pointers = arrays.map { values in
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: values.count)
+        p.initialize(from: values, count: values.count)
+        return p
+      }
+    }
+    deinit { pointers.forEach { $0.deallocate() } }
+    func bits(_ k: Int) -> [UInt32] { (0..<count).map { pointers[k][$0].bitPattern } }
+  }
+
+  /// The C kernels of CurvatureOptimizerKernels.c (SophiaH with and without an estimate,
+  /// AdaHessian with and without decay) give the Swift general loops' bits and unclipped counts:
+  /// six steps on 3,001 elements, the in-place run split in two chunks.
+  @Test(arguments: [
+    "sophiah", "sophiah estimate", "sophiah decay", "adahessian", "adahessian decay",
+  ])
+  func curvatureCKernelsMatchTheSwiftLoopsBitForBit(_ name: String) throws {
+    let n = 3001
+    var seed: UInt64 = 21
+    func floats(_ scale: Double, positive: Bool = false) -> [Float] {
+      (0..<n).map { _ in
+        seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        let u = Double(seed >> 11) / Double(1 << 53) * 2 - 1
+        return Float(positive ? (abs(u) + 0.01) * scale : u * scale)
+      }
+    }
+    let isSophia = name.hasPrefix("sophiah")
+    let start = floats(1)
+    // SophiaH: m, h (some below ε = 1e-3), ĥ; AdaHessian: m, v, D.
+    let states =
+      isSophia
+      ? [floats(0.01), floats(0.02), floats(0.05)]
+      : [floats(0.01), floats(0.001, positive: true), floats(0.5, positive: true)]
+    let inPlace = Floats([start] + states)
+    let general = Floats([start, start] + states)
+    for t in 1...6 {
+      let g = Floats([floats(0.1)])
+      let tallies = (Tally(), Tally())
+      func kernel(_ tally: Tally) -> any FusedKernel {
+        if isSophia {
+          return SophiaHKernel(
+            beta1: 0.96, beta2: 0.99, negativeLearningRate: -0.06,
+            decay: name.hasSuffix("decay") ? 1 - 0.06 * 0.1 : 1, coupledWeightDecay: 0,
+            epsilon: 1e-3, clip: 0.5, maximize: false, hasEstimate: name.hasSuffix("estimate"),
+            tally: tally)
+        }
+        return AdaHessian.Kernel(
+          beta1: 0.9, beta2: 0.999, biasCorrection1: 1 - pow(0.9, Double(t)),
+          biasCorrection2Root: (1 - pow(0.999, Double(t))).squareRoot(), epsilon: 1e-4,
+          learningRate: 0.15, weightDecay: name.hasSuffix("decay") ? 0.01 : 0, hessianPower: 1)
+      }
+      let fast = FusedBuffers(
+        parameter: UnsafePointer(inPlace.pointers[0]), gradient: UnsafePointer(g.pointers[0]),
+        output: inPlace.pointers[0], storesDifference: false,
+        state: Array(inPlace.pointers.dropFirst()))
+      #expect(fast.inPlaceFloat32(0..<n) != nil)
+      kernel(tallies.0).run(fast, 0..<1000)
+      kernel(tallies.0).run(fast, 1000..<n)
+      let slow = FusedBuffers(
+        parameter: UnsafePointer(general.pointers[0]), gradient: UnsafePointer(g.pointers[0]),
+        output: general.pointers[1], storesDifference: false,
+        state: Array(general.pointers.dropFirst(2)))
+      kernel(tallies.1).run(slow, 0..<n)
+      general.pointers[0].update(from: general.pointers[1], count: n)
+      withExtendedLifetime(g) {}
+      #expect(tallies.0.value == tallies.1.value, "\(name) step \(t): unclipped counts differ")
+      if isSophia && t == 1 { #expect(tallies.0.value > 0 && tallies.0.value < n) }
+    }
+    #expect(inPlace.bits(0) == general.bits(0), "\(name): parameters differ")
+    #expect(inPlace.bits(0) != start.map(\.bitPattern), "\(name): nothing moved")
+    for s in 0..<3 {
+      #expect(inPlace.bits(1 + s) == general.bits(2 + s), "\(name): state \(s) differs")
+    }
+  }
+
+  /// A float32 model through the public driver: `apply` (the C path) and `update` (the Swift
+  /// loop, then θ + update) agree to rounding, and 1 and 2 threads give the same bits.
+  @Test(arguments: ["sophiah", "adahessian"])
+  func float32StepsAgreeAcrossPathsAndThreads(_ name: String) throws {
+    let w = Tensor((0..<140_003).map { sin(Double($0) * 0.37) }, shape: [140_003], dtype: .float32)
+    let start = ParameterTree([("w", w)])
+    let loss: @Sendable (ParameterTree) -> Tensor = { p in
+      let x = p["w"]!
+      return (x * x * x * x).sum() * 0.25 + (x * x).sum()
+    }
+    func make() throws -> any GradientTransformation {
+      name == "sophiah" ? try SophiaH(hessianUpdateInterval: 2) : try AdaHessian()
+    }
+    func run(threads: Int) throws -> ParameterTree {
+      try withThreads(threads) {
+        var p = start
+        let optimizer = Optimizer(erasing: try make(), for: p, seed: 3)
+        for _ in 0..<3 {
+          try optimizer.step(&p, gradients: grad(of: loss, at: p), lossFunction: loss)
+        }
+        return p
+      }
+    }
+    let one = try run(threads: 1)
+    #expect(one == (try run(threads: 2)))
+    #expect(one != start)
+    // The update path (Swift loop) gives the same values to float32 rounding.
+    let t = try make()
+    func viaUpdate<T: GradientTransformation>(_ t: T) throws -> ParameterTree {
+      var p = start
+      var s = t.initialState(for: p)
+      for step in 1...3 {
+        var u = grad(of: loss, at: p)
+        let context = UpdateContext(
+          step: step, parameters: p, lossFunction: loss,
+          randomSeed: Optimizer.mix(3, UInt64(step)))
+        try t.update(&u, state: &s, context: context)
+        p = p.zipMap(u) { $0 + $1 }
+      }
+      return p
+    }
+    let p = try viaUpdate(t)
+    let a = one["w"]!.scalars(as: Float.self)
+    let b = p["w"]!.scalars(as: Float.self)
+    let worst = zip(a, b).map { abs($0 - $1) }.max()!
+    #expect(worst < 1e-5, "\(name): apply and update differ by \(worst)")
   }
 
   /// SophiaH on f(w) = ½ Σ cᵢ wᵢ²: the first estimate is (1 − β₂)·u ⊙ (c ⊙ u) with the probe u

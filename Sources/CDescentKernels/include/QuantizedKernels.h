@@ -11,13 +11,15 @@
 // lower code). Dequantization is map[code] · absmax.
 //
 // The nearest code comes from `nearest`, a table with one 32-bit entry per bucket of floats that
-// share their sign, exponent and top 8 mantissa bits (exponents clamped to
-// DESCENT_Q8_MIN_EXPONENT…127, so values below 2^(MIN−127) share the lowest bucket and values of
-// magnitude ≥ 2 the highest). An entry holds, in its high 16 bits, the number of midpoints below
-// the bucket's lowest value and, in its low 15 bits, the low 15 bits of the one midpoint inside
-// the bucket (0x7FFF for none in a positive bucket, 0 in a negative one); the code is the count
-// plus one when the value lies above that midpoint. The caller builds the table and checks that
-// no bucket holds more than one midpoint (DynamicQuantizationMap).
+// share their sign, exponent and top 7 mantissa bits. Magnitudes are first clamped to
+// [2^(MIN−127), 2 − 2^−23] (DESCENT_Q8_MIN_EXPONENT = MIN), so tiny values, values ≥ 2 and NaN
+// take the end buckets. An entry holds, in its high 16 bits, the number of midpoints below the
+// bucket's lowest value and, in its low 16 bits, the key of the one midpoint inside the bucket
+// (0xFFFF for none). A value's key is the low 16 bits of its clamped magnitude, inverted when
+// negative, so that in every bucket a larger key means a larger value; the code is the count plus
+// one when the value's key exceeds the midpoint's. The caller builds the table and checks that no
+// bucket holds more than one midpoint and that no midpoint lies below 2^(MIN−127)
+// (DynamicQuantizationMap).
 //
 // Every kernel works on blocks [blockBegin, blockEnd) only, so threads may split the blocks.
 
@@ -39,10 +41,17 @@ typedef struct {
   const unsigned int *nearest;
 } descent_quantized_state;
 
-/// The lowest exponent field the nearest-code table distinguishes (2^(87−127) ≈ 9e−13).
-#define DESCENT_Q8_MIN_EXPONENT 87
-/// Buckets per sign: 41 exponents × 256 mantissa prefixes.
-#define DESCENT_Q8_BUCKETS_PER_SIGN ((127 - DESCENT_Q8_MIN_EXPONENT + 1) * 256)
+/// The lowest exponent field the nearest-code table distinguishes (2^(103−127) ≈ 6e−8, below
+/// every midpoint of the dynamic maps: 1.6e−7 is the smallest).
+#define DESCENT_Q8_MIN_EXPONENT 103
+/// Mantissa bits of a bucket's key (the low bits compared against the bucket's midpoint).
+#define DESCENT_Q8_KEY_BITS 16
+#define DESCENT_Q8_KEY_MASK 0xFFFFu
+/// Clamping bounds of magnitudes, as float bit patterns: 2^(MIN−127) and 2 − 2^−23.
+#define DESCENT_Q8_MIN_MAGNITUDE_BITS ((unsigned int)DESCENT_Q8_MIN_EXPONENT << 23)
+#define DESCENT_Q8_MAX_MAGNITUDE_BITS 0x3FFFFFFFu
+/// Buckets per sign: 25 exponents × 128 mantissa prefixes.
+#define DESCENT_Q8_BUCKETS_PER_SIGN ((127 - DESCENT_Q8_MIN_EXPONENT + 1) << (23 - DESCENT_Q8_KEY_BITS))
 
 /// Adam (and AdamW) on 8-bit block-wise state, in place, one fused pass per block: m and v are
 /// dequantized, updated as descent_adam_step_f32 updates them (g ← −g when maximize;
@@ -73,5 +82,9 @@ void descent_one_state8bit_step_f32(int kind, float *p, const float *g, descent_
                                     long n, long blockSize, long blockBegin, long blockEnd,
                                     float negLR, float mu, float keep, float eps, int firstStep,
                                     int nesterov, int decay, float wd, int maximize);
+
+/// Turns the AVX-512 path of the 8-bit steps off (0) or back on (1, the default; it runs only on
+/// x86-64-v4 CPUs). Both paths give bit-identical results; this exists so tests can compare them.
+void descent_q8_set_avx512_enabled(int enabled);
 
 #endif

@@ -1,3 +1,4 @@
+import CDescentKernels
 import RealModule
 
 // Random tensors. Every generator maps element `i` to Philox block `i / perBlock` of the key's
@@ -38,7 +39,8 @@ extension Tensor {
   /// pairs of elements: with `u₁ ∈ (0, 1)` and `u₂ ∈ [0, 1)`, `r = √(−2 ln u₁)`, elements `2j` and
   /// `2j + 1` are `mean + std·r cos 2πu₂` and `mean + std·r sin 2πu₂`. The transform runs in
   /// float64 for both dtypes; float32 takes 32-bit `u₁, u₂` (so |z| ≤ 6.77: the tail beyond
-  /// has probability 1.3·10⁻¹¹), float64 53-bit (|z| ≤ 8.66).
+  /// has probability 1.3·10⁻¹¹), float64 53-bit (|z| ≤ 8.66). ln, sin and cos are the vectorized
+  /// float64 approximations of CDescentKernels' RandomKernels.h (within 2 ulp).
   public static func normal(
     _ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float32, key: RandomKey
   ) -> Tensor {
@@ -46,15 +48,12 @@ extension Tensor {
       std >= 0 && std.isFinite, "normal: std must be finite and non-negative, got \(std)")
     switch dtype {
     case .float32:
-      return fill(shape, Float.self, perBlock: 4, key: key) { b, _ in
-        let (z0, z1) = boxMuller(Double(b.x) * 0x1p-32 + 0x1p-33, Double(b.y) * 0x1p-32)
-        let (z2, z3) = boxMuller(Double(b.z) * 0x1p-32 + 0x1p-33, Double(b.w) * 0x1p-32)
-        return SIMD4<Float>(SIMD4(z0, z1, z2, z3) * std + mean)
+      return fillFromBlocks(shape, Float.self, perBlock: 4, key: key) { words, blocks, out in
+        descent_box_muller_f32(words, blocks, mean, std, out)
       }
     case .float64:
-      return fill(shape, Double.self, perBlock: 2, key: key) { b, _ in
-        let (z0, z1) = boxMuller(unitDouble(b.x, b.y) + 0x1p-54, unitDouble(b.z, b.w))
-        return SIMD4(z0, z1, 0, 0) * std + mean
+      return fillFromBlocks(shape, Double.self, perBlock: 2, key: key) { words, blocks, out in
+        descent_box_muller_f64(words, blocks, mean, std, out)
       }
     default:
       preconditionFailure("normal: dtype must be float32 or float64, got \(dtype)")
@@ -261,6 +260,39 @@ extension Tensor {
         let end = Swift.min(range.upperBound, first + perBlock)
         for j in i..<end { p[j] = values[j - first] }
         i = end
+      }
+    }
+    return out
+  }
+
+  /// Like `fill`, for a C kernel that turns `blocks` Philox blocks (4 words each, block indices
+  /// consecutive) into `blocks · perBlock` values; Philox runs in batches of 256 blocks.
+  fileprivate static func fillFromBlocks<T: TensorScalar>(
+    _ shape: [Int], _ t: T.Type, perBlock: Int, key: RandomKey,
+    _ transform: (
+      _ words: UnsafePointer<UInt32>, _ blocks: Int, _ out: UnsafeMutablePointer<T>
+    ) -> Void
+  ) -> Tensor {
+    let out = Tensor.uninitialized(shape: shape, dtype: T.dtype)
+    let p = out.pointer(T.self)
+    let batch = 256
+    parallelChunks(count: out.count, grain: randomGrain, alignment: 16) { range in
+      withUnsafeTemporaryAllocation(of: SIMD4<UInt32>.self, capacity: batch) { words in
+        withUnsafeTemporaryAllocation(of: T.self, capacity: batch * perBlock) { values in
+          var block = range.lowerBound / perBlock
+          let endBlock = (range.upperBound + perBlock - 1) / perBlock
+          while block < endBlock {
+            let count = Swift.min(batch, endBlock - block)
+            for j in 0..<count { words[j] = key.block(UInt64(block + j)) }
+            words.baseAddress!.withMemoryRebound(to: UInt32.self, capacity: 4 * count) {
+              transform($0, count, values.baseAddress!)
+            }
+            let first = Swift.max(range.lowerBound, block * perBlock)
+            let last = Swift.min(range.upperBound, (block + count) * perBlock)
+            (p + first).update(from: values.baseAddress! + (first - block * perBlock), count: last - first)
+            block += count
+          }
+        }
       }
     }
     return out

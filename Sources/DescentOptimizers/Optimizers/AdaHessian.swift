@@ -1,3 +1,4 @@
+import CDescentKernels
 import Descent
 import Foundation
 
@@ -34,6 +35,10 @@ import Foundation
 /// them, while m and v are updated every step (the authors' `update_each`).
 ///
 /// State: the step count, m and v per parameter, and the last D (for `updateEvery` > 1).
+///
+/// Cost: apart from the HVP, one fused pass per tensor (`Kernel`; a C kernel for in-place float32
+/// with Hessian power 1, CurvatureOptimizerKernels.c) reading θ, g, m, v, D and writing θ, m, v:
+/// 32 B per float32 parameter.
 public struct AdaHessian: GradientTransformation {
   public var learningRate: Hyperparameter
   public var beta1: Double
@@ -88,15 +93,19 @@ public struct AdaHessian: GradientTransformation {
   public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
     throws
   {
-    let next = try step(context.parameters, gradients: updates, state: &state, context: context)
-    updates = withoutGradients { next.zipMap(context.parameters) { $0 - $1 } }
+    let gradients = updates
+    try estimateIfDue(at: context.parameters, state: &state, context: context)
+    step(&updates, .updates(parameters: context.parameters), gradients: gradients, state: &state)
   }
 
   public func apply(
     to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
     context: UpdateContext
   ) throws {
-    parameters = try step(parameters, gradients: gradients, state: &state, context: context)
+    // The estimate first, so that no copy of `parameters` outlives it: the fused pass then
+    // writes the parameters' storage in place (a second reference would force a copy).
+    try estimateIfDue(at: parameters, state: &state, context: context)
+    step(&parameters, .parameters, gradients: gradients, state: &state)
   }
 
   /// The seeded Rademacher probe: one key per parameter, folded from the step's seed.
@@ -112,10 +121,10 @@ public struct AdaHessian: GradientTransformation {
       })
   }
 
-  private func step(
-    _ parameters: ParameterTree, gradients: ParameterTree, state: inout State,
-    context: UpdateContext
-  ) throws -> ParameterTree {
+  /// Recomputes D on steps 1, 1 + updateEvery, … (state.step + 1 is the step being taken).
+  private func estimateIfDue(
+    at parameters: ParameterTree, state: inout State, context: UpdateContext
+  ) throws {
     if state.step % updateEvery == 0 {
       guard let lossFunction = context.lossFunction else {
         throw OptimizerError.invalidHyperparameter(
@@ -133,34 +142,65 @@ public struct AdaHessian: GradientTransformation {
         }
       }
     }
+  }
+
+  private func step(
+    _ target: inout ParameterTree, _ mode: FusedTarget, gradients: ParameterTree,
+    state: inout State
+  ) {
     state.step += 1
     let t = Double(state.step)
-    let lr = learningRate.value(atStep: state.step - 1)
-    let bc1 = 1 - pow(beta1, t)
-    let bc2Root = pow((1 - pow(beta2, t)).squareRoot(), hessianPower)
-    let k = hessianPower
-    let (b1, b2, eps, wd) = (beta1, beta2, epsilon, weightDecay)
-    return withoutGradients {
-      var next = ParameterTree()
-      var m = ParameterTree()
-      var v = ParameterTree()
-      for i in 0..<parameters.count {
-        let p = parameters[index: i]
-        let g = gradients[index: i]
-        let d = state.hessianDiagonal[index: i]
-        let mi = state.expAvg[index: i] * b1 + g * (1 - b1)
-        let vi = state.expHessianDiagSq[index: i] * b2 + d * d * (1 - b2)
-        let root = vi.sqrt()
-        let denom = (k == 1 ? root : root.pow(k)) / bc2Root + eps
-        var direction = mi / bc1 / denom
-        if wd != 0 { direction = direction + p * wd }
-        next.append(parameters.paths[i], p - direction * lr)
-        m.append(parameters.paths[i], mi)
-        v.append(parameters.paths[i], vi)
+    let kernel = Kernel(
+      beta1: beta1, beta2: beta2, biasCorrection1: 1 - pow(beta1, t),
+      biasCorrection2Root: pow((1 - pow(beta2, t)).squareRoot(), hessianPower), epsilon: epsilon,
+      learningRate: learningRate.value(atStep: state.step - 1), weightDecay: weightDecay,
+      hessianPower: hessianPower)
+    var buffers = [state.expAvg, state.expHessianDiagSq, state.hessianDiagonal]
+    state.expAvg = ParameterTree()
+    state.expHessianDiagSq = ParameterTree()
+    state.hessianDiagonal = ParameterTree()
+    runFusedKernel(
+      kernel, name: "adahessian", into: &target, mode: mode, gradients: gradients,
+      state: &buffers)
+    state.expAvg = buffers[0]
+    state.expHessianDiagSq = buffers[1]
+    state.hessianDiagonal = buffers[2]
+  }
+
+  /// One fused pass per tensor: state[0] = m, state[1] = v, state[2] = D (read only). In-place
+  /// float32 with Hessian power 1 runs `descent_adahessian_step_f32` (CurvatureOptimizerKernels.c),
+  /// the same operations in the same order.
+  struct Kernel: FusedKernel {
+    let beta1, beta2, biasCorrection1, biasCorrection2Root, epsilon, learningRate, weightDecay,
+      hessianPower: Double
+
+    func run<T: TensorFloat>(_ b: FusedBuffers<T>, _ range: Range<Int>) {
+      let m = b.state[0]
+      let v = b.state[1]
+      let d = b.state[2]
+      if hessianPower == 1, float32DecayIsExact(weightDecay), let c = b.inPlaceFloat32(range) {
+        descent_adahessian_step_f32(
+          c.parameter, c.gradient, c.state(0), c.state(1), UnsafePointer(c.state(2)), c.count,
+          Float(beta1), Float(1 - beta1), Float(beta2), Float(1 - beta2), Float(biasCorrection1),
+          Float(biasCorrection2Root), Float(epsilon), Float(learningRate), Float(weightDecay))
+        return
       }
-      state.expAvg = m
-      state.expHessianDiagSq = v
-      return next
+      let (b1, w1, b2, w2) = (T(beta1), T(1 - beta1), T(beta2), T(1 - beta2))
+      let (bc1, bc2, eps) = (T(biasCorrection1), T(biasCorrection2Root), T(epsilon))
+      let (lr, wd, k) = (T(learningRate), T(weightDecay), hessianPower)
+      for i in range {
+        let p = b.parameter[i]
+        let mNew = m[i] * b1 + b.gradient[i] * w1
+        m[i] = mNew
+        let di = d[i]
+        let vNew = v[i] * b2 + di * di * w2
+        v[i] = vNew
+        let root = vNew.vectorizableSquareRoot
+        let powered = k == 1 ? root : T(Foundation.pow(Double(root), k))
+        var direction = mNew / bc1 / (powered / bc2 + eps)
+        if weightDecay != 0 { direction = direction + p * wd }
+        b.store(p - direction * lr, at: i)
+      }
     }
   }
 }

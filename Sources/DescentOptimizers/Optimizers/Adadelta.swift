@@ -19,6 +19,11 @@ import Descent
 ///
 /// Deviations: none. (The paper has no learning rate; PyTorch's `lr` scales Δ.)
 ///
+/// 8-bit state (`stateStorage: .eightBit()`, ``StateStorage``): v and u of large float32
+/// parameters are kept block-wise quantized (both with the unsigned map); each step dequantizes,
+/// updates and requantizes them in one pass per block, and the parameter update uses the
+/// unrounded new v.
+///
 /// State: the step count, the running averages v (squared gradients) and u (squared updates).
 public struct Adadelta: FusedOptimizer {
   public var learningRate: Hyperparameter
@@ -26,16 +31,20 @@ public struct Adadelta: FusedOptimizer {
   public var epsilon: Double
   public var weightDecay: Double
   public var maximize: Bool
+  /// 32-bit or 8-bit block-wise v and u (see ``StateStorage``).
+  public var stateStorage: StateStorage = .fullPrecision
 
   public struct State: Codable, Sendable, Equatable {
     public var step: Int
     public var squareAverage: ParameterTree
     public var accumulatedDelta: ParameterTree
+    /// v and u kept in 8 bits (whose paths the two trees then omit).
+    public var quantized: QuantizedStateTree? = nil
   }
 
   public init(
     learningRate: Hyperparameter = 1.0, rho: Double = 0.9, epsilon: Double = 1e-6,
-    weightDecay: Double = 0, maximize: Bool = false
+    weightDecay: Double = 0, maximize: Bool = false, stateStorage: StateStorage = .fullPrecision
   ) throws {
     try Validate.learningRate(learningRate, in: "adadelta")
     try Validate.closedUnitInterval(rho, "rho", in: "adadelta")
@@ -46,10 +55,16 @@ public struct Adadelta: FusedOptimizer {
     self.epsilon = epsilon
     self.weightDecay = weightDecay
     self.maximize = maximize
+    self.stateStorage = stateStorage
   }
 
   public func initialState(for parameters: ParameterTree) -> State {
-    State(step: 0, squareAverage: zerosLike(parameters), accumulatedDelta: zerosLike(parameters))
+    let quantized = QuantizedStateTree.zeros(
+      for: parameters, storage: stateStorage, maps: [.dynamicUnsigned, .dynamicUnsigned])
+    let full = quantized.map { parameters.excluding(Set($0.paths)) } ?? parameters
+    return State(
+      step: 0, squareAverage: zerosLike(full), accumulatedDelta: zerosLike(full),
+      quantized: quantized)
   }
 
   /// One step as a single fused pass (``FusedOptimizer`` derives `update` and `apply` from it).
@@ -64,8 +79,15 @@ public struct Adadelta: FusedOptimizer {
     var buffers = [state.squareAverage, state.accumulatedDelta]
     state.squareAverage = ParameterTree()
     state.accumulatedDelta = ParameterTree()
-    runFusedKernel(
-      kernel, name: "adadelta", into: &target, mode: mode, gradients: gradients, state: &buffers)
+    fusedStepWithQuantizedState(
+      name: "adadelta", into: &target, mode: mode, gradients: gradients,
+      fullPrecisionState: &buffers, quantized: &state.quantized,
+      fullPrecisionStep: { target, mode, gradients, buffers in
+        runFusedKernel(
+          kernel, name: "adadelta", into: &target, mode: mode, gradients: gradients,
+          state: &buffers)
+      },
+      quantizedStep: { p, g, n, quantized in kernel.run8bit(p, g, n, &quantized) })
     state.squareAverage = buffers[0]
     state.accumulatedDelta = buffers[1]
   }

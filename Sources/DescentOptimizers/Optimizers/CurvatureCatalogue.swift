@@ -3,7 +3,7 @@ import Descent
 extension OptimizerCatalogue {
   /// `mfac`, `sophia` (SophiaG) and `sophiah`: resolved by ``info(named:)`` but kept out of
   /// ``all`` until they have entries in its parity and convergence tables (their parity evidence
-  /// is MFACTests' dense solves and SophiaTests' golden file).
+  /// is MFACTests' and SophiaTests' golden files).
   ///
   /// `sophia` runs on the plain ``Optimizer/step(_:gradients:loss:lossFunction:)`` path, but
   /// without its one extra call (``SophiaG/updateHessianEstimate(gradientOnSampledLabels:)``,
@@ -16,6 +16,13 @@ extension OptimizerCatalogue {
   {
     HyperparameterInfo(
       name: name, defaultValue: .number(value), description: text, validValues: valid)
+  }
+
+  private static func flagInfo(_ name: String, _ value: Bool, _ text: String)
+    -> HyperparameterInfo
+  {
+    HyperparameterInfo(
+      name: name, defaultValue: .boolean(value), description: text, validValues: "true|false")
   }
 
   private static func integer(_ s: OptimizerSettings, _ name: String, in optimizer: String) throws
@@ -34,13 +41,15 @@ extension OptimizerCatalogue {
     summary: "gradient preconditioned by the inverse empirical Fisher of the last m gradients",
     paper:
       "Frantar, Kurtic & Alistarh, M-FAC: Efficient Matrix-Free Approximations of Second-Order Information, NeurIPS 2021, arXiv:2107.03356",
-    reference: "IST-DASLab/M-FAC dynamic algorithm (checked against a dense solve, float64)",
+    reference:
+      "IST-DASLab/M-FAC optim.py MFAC @835320e, scripts/golden/make_mfac_golden.py (float64 parity)",
     hyperparameters: [
       numberInfo("learningRate", 1e-3, "step size (a schedule in code; a constant here)", "≥ 0"),
       numberInfo(
         "numGradients", 1024, "m, gradients in the ring buffer (memory m·d doubles)", "integer ≥ 1"),
       numberInfo("damping", 1e-5, "λ in F̂ = λI + (1/m)Σ gᵢgᵢᵀ", "> 0"),
-      numberInfo("momentum", 0, "momentum on the preconditioned update", "≥ 0"),
+      numberInfo(
+        "momentum", 0, "μ in v ← μv + (1 − μ)F̂⁻¹g, the step −learningRate·v", "[0, 1)"),
       numberInfo("weightDecay", 0, "added to the gradient before preconditioning", "≥ 0"),
     ]
   ) { s in
@@ -79,22 +88,32 @@ extension OptimizerCatalogue {
     name: "sophiah",
     summary: "Sophia with the Hutchinson estimate u ⊙ Hu of the Hessian diagonal",
     paper: sophia.paper,
-    reference: "pytorch_optimizer SophiaH's update form (defaults); unit tests on a quadratic",
+    reference:
+      "pytorch_optimizer 4.1.0 SophiaH (defaults and update; injected probes), scripts/golden/make_sophia_golden.py",
     hyperparameters: [
       numberInfo("learningRate", 6e-2, "step size (a schedule in code; a constant here)", "≥ 0"),
       numberInfo("beta1", 0.96, "decay of the gradient EMA m", "[0, 1)"),
       numberInfo("beta2", 0.99, "decay of the Hessian-estimate EMA h", "[0, 1)"),
       numberInfo("weightDecay", 0, "decoupled decay θ·(1 − lr·weightDecay)", "≥ 0"),
+      flagInfo("decoupledWeightDecay", true, "decoupled decay (false: g + weightDecay·θ)"),
+      flagInfo("fixedDecay", false, "decoupled decay θ·(1 − weightDecay), not scaled by lr"),
       numberInfo("clip", 1e-2, "the update m/max(h, ε) is clamped to [−clip, clip]", "≥ 0"),
       numberInfo(
         "hessianUpdateInterval", 10, "k: a Hutchinson estimate every k steps", "integer ≥ 1"),
+      numberInfo("samples", 1, "probes per Hutchinson estimate (averaged)", "integer ≥ 1"),
+      flagInfo("rademacher", false, "Rademacher (±1) probes instead of Gaussian"),
       numberInfo("epsilon", 1e-12, "floor of h in the ratio", "≥ 0"),
+      flagInfo("maximize", false, "ascend the objective (gradient negated first)"),
     ]
   ) { s in
     try SophiaH(
       learningRate: Hyperparameter(s.number("learningRate")), beta1: s.number("beta1"),
-      beta2: s.number("beta2"), weightDecay: s.number("weightDecay"), clip: s.number("clip"),
+      beta2: s.number("beta2"), weightDecay: s.number("weightDecay"),
+      decoupledWeightDecay: s.flag("decoupledWeightDecay"), fixedDecay: s.flag("fixedDecay"),
+      clip: s.number("clip"),
       hessianUpdateInterval: integer(s, "hessianUpdateInterval", in: "sophiah"),
-      epsilon: s.number("epsilon"))
+      samples: integer(s, "samples", in: "sophiah"),
+      probeDistribution: s.flag("rademacher") ? .rademacher : .gaussian,
+      epsilon: s.number("epsilon"), maximize: s.flag("maximize"))
   }
 }

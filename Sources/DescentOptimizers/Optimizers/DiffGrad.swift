@@ -36,6 +36,11 @@ import Foundation
 /// - `maximize` is an addition (torch-optimizer has none): the gradient is negated first.
 /// - torch-optimizer rejects learningRate = 0 (`lr <= 0`); here 0 is allowed, as in torch.optim.
 ///
+/// 8-bit state (`stateStorage: .eightBit()`, ``StateStorage``): m (signed map), v (unsigned map)
+/// and g_prev (signed map) of large float32 parameters are kept block-wise quantized; each step
+/// dequantizes, updates and requantizes them in one pass per block, and the parameter update uses
+/// the unrounded new m and v and the exact current gradient.
+///
 /// State: the step count, m, v and g_prev per parameter.
 public struct DiffGrad: FusedOptimizer {
   public var learningRate: Hyperparameter
@@ -44,17 +49,22 @@ public struct DiffGrad: FusedOptimizer {
   public var epsilon: Double
   public var weightDecay: Double
   public var maximize: Bool
+  /// 32-bit or 8-bit block-wise m, v and g_prev (see ``StateStorage``).
+  public var stateStorage: StateStorage = .fullPrecision
 
   public struct State: Codable, Sendable, Equatable {
     public var step: Int
     public var expAvg: ParameterTree
     public var expAvgSq: ParameterTree
     public var previousGradient: ParameterTree
+    /// m, v and g_prev kept in 8 bits (whose paths the three trees then omit).
+    public var quantized: QuantizedStateTree? = nil
   }
 
   public init(
     learningRate: Hyperparameter = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
-    epsilon: Double = 1e-8, weightDecay: Double = 0, maximize: Bool = false
+    epsilon: Double = 1e-8, weightDecay: Double = 0, maximize: Bool = false,
+    stateStorage: StateStorage = .fullPrecision
   ) throws {
     try Validate.learningRate(learningRate, in: "diffgrad")
     try Validate.unitInterval(beta1, "beta1", in: "diffgrad")
@@ -67,12 +77,17 @@ public struct DiffGrad: FusedOptimizer {
     self.epsilon = epsilon
     self.weightDecay = weightDecay
     self.maximize = maximize
+    self.stateStorage = stateStorage
   }
 
   public func initialState(for parameters: ParameterTree) -> State {
-    State(
-      step: 0, expAvg: zerosLike(parameters), expAvgSq: zerosLike(parameters),
-      previousGradient: zerosLike(parameters))
+    let quantized = QuantizedStateTree.zeros(
+      for: parameters, storage: stateStorage,
+      maps: [.dynamicSigned, .dynamicUnsigned, .dynamicSigned])
+    let full = quantized.map { parameters.excluding(Set($0.paths)) } ?? parameters
+    return State(
+      step: 0, expAvg: zerosLike(full), expAvgSq: zerosLike(full),
+      previousGradient: zerosLike(full), quantized: quantized)
   }
 
   /// One step as a single fused pass (``FusedOptimizer`` derives `update` and `apply` from it).
@@ -90,8 +105,15 @@ public struct DiffGrad: FusedOptimizer {
     state.expAvg = ParameterTree()
     state.expAvgSq = ParameterTree()
     state.previousGradient = ParameterTree()
-    runFusedKernel(
-      kernel, name: "diffgrad", into: &target, mode: mode, gradients: gradients, state: &buffers)
+    fusedStepWithQuantizedState(
+      name: "diffgrad", into: &target, mode: mode, gradients: gradients,
+      fullPrecisionState: &buffers, quantized: &state.quantized,
+      fullPrecisionStep: { target, mode, gradients, buffers in
+        runFusedKernel(
+          kernel, name: "diffgrad", into: &target, mode: mode, gradients: gradients,
+          state: &buffers)
+      },
+      quantizedStep: { p, g, n, quantized in kernel.run8bit(p, g, n, &quantized) })
     state.expAvg = buffers[0]
     state.expAvgSq = buffers[1]
     state.previousGradient = buffers[2]

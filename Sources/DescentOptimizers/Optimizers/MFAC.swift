@@ -7,21 +7,26 @@ import Descent
 /// g ← ∇f(θₜ₋₁) + weightDecay · θₜ₋₁                  (over all parameters, flattened)
 /// push g into the ring buffer of the last m gradients (the oldest is dropped)
 /// u ← F̂⁻¹ g,   F̂ = damping · I + (1/m) Σᵢ gᵢ gᵢᵀ      (``MFACInverseFisher``, O(dm + m²))
-/// if momentum ≠ 0:  b ← momentum · b + u;  u ← b
+/// if momentum > 0:  v ← momentum · v + (1 − momentum) · u;  u ← v      (v₀ = 0)
 /// θₜ ← θₜ₋₁ − learningRate · u
 /// ```
 ///
-/// Paper: Frantar, Kurtic & Alistarh, "M-FAC: Efficient Matrix-Free Approximations of
-/// Second-Order Information" (NeurIPS 2021, arXiv:2107.03356). Reference: IST-DASLab/M-FAC's
-/// `MFAC` optimizer (the gradient, with weight decay added, enters the buffer before it is
-/// preconditioned; momentum on the preconditioned update).
+/// The buffer starts as m zero gradients and the 1/m is always the capacity m, also while fewer
+/// than m gradients have arrived (the first step is u = g / (damping + ‖g‖²/m)).
 ///
-/// Defaults: learningRate 1e-3, numGradients 1024 (the paper's m), damping 1e-5, momentum 0,
-/// weightDecay 0.
+/// Paper: Frantar, Kurtic & Alistarh, "M-FAC: Efficient Matrix-Free Approximations of
+/// Second-Order Information" (NeurIPS 2021, arXiv:2107.03356). Reference: IST-DASLab/M-FAC
+/// `optim.py` (commit 835320e, MIT), class `MFAC` with `HInvFastUpMulti`: this type matches it step
+/// for step in float64 (MFACTests, Golden/mfac.json from scripts/golden/make_mfac_golden.py).
+///
+/// Defaults (the reference's): learningRate 1e-3, numGradients 1024 (`ngrads`), damping 1e-5
+/// (`damp`), momentum 0, weightDecay 0.
 ///
 /// Deviations: the buffer and the arithmetic are in float64 (the reference keeps float32 on the
 /// GPU); the coefficient refresh runs on the CPU. Memory is m·d doubles: lower `numGradients`
-/// for large models.
+/// for large models. Not implemented: the reference's `sparse` mask (weights that start at exactly
+/// zero stay out of the buffer). Extra, off by default: `momentumStyle: .heavyBall`
+/// (v ← momentum · v + u, Descent's earlier rule).
 ///
 /// State: the step count, the ``MFACInverseFisher`` and the momentum buffer (flat, float64).
 public struct MFAC: GradientTransformation {
@@ -30,6 +35,15 @@ public struct MFAC: GradientTransformation {
   public var damping: Double
   public var momentum: Double
   public var weightDecay: Double
+  public var momentumStyle: MomentumStyle
+
+  /// How momentum accumulates the preconditioned direction u = F̂⁻¹g (v₀ = 0 in both).
+  public enum MomentumStyle: String, Codable, Sendable, CaseIterable {
+    /// v ← momentum · v + (1 − momentum) · u: the reference `MFAC`'s rule (the default).
+    case average
+    /// v ← momentum · v + u: heavy ball without dampening, as `torch.optim.SGD`.
+    case heavyBall
+  }
 
   public struct State: Codable, Sendable, Equatable {
     public var step: Int
@@ -39,7 +53,7 @@ public struct MFAC: GradientTransformation {
 
   public init(
     learningRate: Hyperparameter = 1e-3, numGradients: Int = 1024, damping: Double = 1e-5,
-    momentum: Double = 0, weightDecay: Double = 0
+    momentum: Double = 0, weightDecay: Double = 0, momentumStyle: MomentumStyle = .average
   ) throws {
     try Validate.learningRate(learningRate, in: "mfac")
     guard numGradients >= 1 else {
@@ -50,13 +64,14 @@ public struct MFAC: GradientTransformation {
       throw OptimizerError.invalidHyperparameter(
         "mfac: damping=\(Validate.format(damping)) is invalid: must be a positive number")
     }
-    try Validate.nonNegative(momentum, "momentum", in: "mfac")
+    try Validate.unitInterval(momentum, "momentum", in: "mfac")
     try Validate.nonNegative(weightDecay, "weightDecay", in: "mfac")
     self.learningRate = learningRate
     self.numGradients = numGradients
     self.damping = damping
     self.momentum = momentum
     self.weightDecay = weightDecay
+    self.momentumStyle = momentumStyle
   }
 
   public func initialState(for parameters: ParameterTree) -> State {
@@ -72,19 +87,20 @@ public struct MFAC: GradientTransformation {
   {
     state.step += 1
     var g = flatten(updates)
-    if weightDecay != 0 {
+    if weightDecay > 0 {
       let theta = flatten(context.parameters)
       for k in g.indices { g[k] += weightDecay * theta[k] }
     }
     state.inverse.add(g)
     var direction = state.inverse.multiply(g)
-    if momentum != 0 {
+    if momentum > 0 {
       if state.momentumBuffer.isEmpty {
-        state.momentumBuffer = direction
-      } else {
-        for k in direction.indices {
-          state.momentumBuffer[k] = momentum * state.momentumBuffer[k] + direction[k]
-        }
+        state.momentumBuffer = [Double](repeating: 0, count: direction.count)
+      }
+      let decay = momentum
+      let gain = momentumStyle == .average ? 1 - momentum : 1
+      for k in direction.indices {
+        state.momentumBuffer[k] = decay * state.momentumBuffer[k] + gain * direction[k]
       }
       direction = state.momentumBuffer
     }

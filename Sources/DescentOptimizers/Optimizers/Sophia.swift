@@ -148,113 +148,86 @@ public struct SophiaG: GradientTransformation {
   public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
     throws
   {
+    let gradients = updates
+    step(&updates, .updates(parameters: context.parameters), gradients: gradients, state: &state)
+  }
+
+  public func apply(
+    to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
+    context: UpdateContext
+  ) throws {
+    step(&parameters, .parameters, gradients: gradients, state: &state)
+  }
+
+  private func step(
+    _ target: inout ParameterTree, _ mode: FusedTarget, gradients: ParameterTree,
+    state: inout State
+  ) {
     if let squares = inbox.take() {
       precondition(squares.paths == state.hessian.paths, "sophia: estimate has different paths")
-      state.hessian = state.hessian.zipMap(squares) { h, s in h * beta2 + s * (1 - beta2) }
+      state.hessian = withoutGradients {
+        state.hessian.zipMap(squares) { h, s in h * beta2 + s * (1 - beta2) }
+      }
       state.hessianUpdates += 1
     }
     state.step += 1
     let lr = learningRate.value(atStep: state.step - 1)
-    let (rho, batchSize, weightDecay) = (self.rho, self.batchSize, self.weightDecay)
-    sophiaStep(&updates, parameters: context.parameters, momentum: &state.momentum,
-      hessian: state.hessian, beta1: beta1, winRate: &state.winRate) { m, h, theta in
-      let ratio = abs(m) / (rho * batchSize * h + 1e-15)
-      let sign: Double = m > 0 ? 1 : (m < 0 ? -1 : 0)
-      // θ·(1 − lr·wd) − lr·sign·ratio, written as an update added to θ.
-      return (-lr * weightDecay * theta - lr * sign * min(ratio, 1), ratio < 1)
-    }
+    let kernel = SophiaGKernel(
+      beta1: beta1, negativeLearningRate: -lr, decay: 1 - lr * weightDecay,
+      rhoTimesBatchSize: rho * batchSize, tally: Tally())
+    var buffers = [state.momentum, state.hessian]
+    state.momentum = ParameterTree()
+    state.hessian = ParameterTree()
+    runFusedKernel(
+      kernel, name: "sophia", into: &target, mode: mode, gradients: gradients, state: &buffers)
+    state.momentum = buffers[0]
+    state.hessian = buffers[1]
+    let total = gradients.entries.reduce(0) { $0 + $1.tensor.count }
+    state.winRate = total == 0 ? 0 : Double(kernel.tally.value) / Double(total)
   }
 }
 
-/// SophiaH: Sophia with the Hutchinson estimate u ⊙ (∇²L u), u ~ N(0, I), of the Hessian diagonal,
-/// computed by the transformation itself from the update context's loss closure.
-///
-/// ```
-/// every hessianUpdateInterval steps (t = 1, k+1, 2k+1, …): draw u from context.randomSeed,
-///   h ← β₂ h + (1 − β₂) u ⊙ ∇²L(θ) u               (one Hessian-vector product)
-/// θ ← θ · (1 − learningRate · weightDecay)
-/// m ← β₁ m + (1 − β₁) g
-/// θ ← θ − learningRate · clamp(m / max(h, epsilon), −clip, clip)
-/// ```
-///
-/// Defaults (pytorch_optimizer's `SophiaH`, whose form this follows): learningRate 6e-2, beta1
-/// 0.96, beta2 0.99, weightDecay 0 (decoupled), clip 1e-2 (its `p`), hessianUpdateInterval 10,
-/// epsilon 1e-12, Gaussian probes (one sample).
-///
-/// The one call: pass `lossFunction:` to ``Optimizer/step(_:gradients:loss:lossFunction:)``
-/// (the mean loss on the current batch as a function of the parameters); it is evaluated only on
-/// estimate steps. Without it, the step throws.
-///
-/// Paper: Liu et al. (arXiv:2305.14342), Algorithm 2 (Hutchinson). ``State/winRate`` as in
-/// ``SophiaG`` (|m / max(h, ε)| < clip).
-public struct SophiaH: GradientTransformation {
-  public var learningRate: Hyperparameter
-  public var beta1: Double
-  public var beta2: Double
-  public var weightDecay: Double
-  public var clip: Double
-  public var hessianUpdateInterval: Int
-  public var epsilon: Double
+/// SophiaG's fused step over one chunk: state[0] = m, state[1] = h (read only), in the official
+/// `sophia.py`'s order.
+struct SophiaGKernel: FusedKernel {
+  let beta1, negativeLearningRate, decay, rhoTimesBatchSize: Double
+  let tally: Tally
 
-  public typealias State = SophiaG.State
-
-  public init(
-    learningRate: Hyperparameter = 6e-2, beta1: Double = 0.96, beta2: Double = 0.99,
-    weightDecay: Double = 0, clip: Double = 1e-2, hessianUpdateInterval: Int = 10,
-    epsilon: Double = 1e-12
-  ) throws {
-    try Validate.learningRate(learningRate, in: "sophiah")
-    try Validate.unitInterval(beta1, "beta1", in: "sophiah")
-    try Validate.unitInterval(beta2, "beta2", in: "sophiah")
-    try Validate.nonNegative(weightDecay, "weightDecay", in: "sophiah")
-    try Validate.nonNegative(clip, "clip", in: "sophiah")
-    try Validate.nonNegative(epsilon, "epsilon", in: "sophiah")
-    guard hessianUpdateInterval >= 1 else {
-      throw OptimizerError.invalidHyperparameter(
-        "sophiah: hessianUpdateInterval=\(hessianUpdateInterval) is invalid: must be at least 1")
+  func run<T: TensorFloat>(_ b: FusedBuffers<T>, _ range: Range<Int>) {
+    let m = b.state[0]
+    let h = b.state[1]
+    let (b1, w1) = (T(beta1), T(1 - beta1))
+    let (decay, scale, negLR) = (T(decay), T(rhoTimesBatchSize), T(negativeLearningRate))
+    let tiny = T(1e-15)
+    var kept = 0
+    for i in range {
+      let p = b.parameter[i] * decay
+      let mNew = m[i] * b1 + w1 * b.gradient[i]
+      m[i] = mNew
+      let ratio = Swift.abs(mNew) / (scale * h[i] + tiny)
+      if ratio < 1 { kept += 1 }
+      let sign: T = mNew > 0 ? 1 : (mNew < 0 ? -1 : 0)
+      b.store(p + negLR * sign * Swift.min(ratio, 1), at: i)
     }
-    self.learningRate = learningRate
-    self.beta1 = beta1
-    self.beta2 = beta2
-    self.weightDecay = weightDecay
-    self.clip = clip
-    self.hessianUpdateInterval = hessianUpdateInterval
-    self.epsilon = epsilon
+    tally.add(kept)
+  }
+}
+
+/// A count shared by the chunks of one fused step (which may run on several threads).
+final class Tally: @unchecked Sendable {
+  private let lock = NSLock()
+  private var count = 0
+
+  func add(_ n: Int) {
+    lock.lock()
+    count += n
+    lock.unlock()
   }
 
-  public func initialState(for parameters: ParameterTree) -> State {
-    let zeros = parameters.map { Tensor.zeros($0.shape, dtype: $0.dtype) }
-    return State(step: 0, momentum: zeros, hessian: zeros, hessianUpdates: 0, winRate: 0)
-  }
-
-  public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
-    throws
-  {
-    if state.step % hessianUpdateInterval == 0 {
-      guard let lossFunction = context.lossFunction else {
-        throw OptimizerError.invalidHyperparameter(
-          "sophiah: step \(state.step + 1) estimates the Hessian and needs the loss closure: pass lossFunction: to Optimizer.step"
-        )
-      }
-      let keys = RandomKey(seed: context.randomSeed).split(into: context.parameters.count)
-      var index = 0
-      let probe = context.parameters.map { p in
-        defer { index += 1 }
-        return Tensor.normal(p.shape, dtype: p.dtype, key: keys[index])
-      }
-      let hu = try valueGradAndHVP(of: lossFunction, at: context.parameters, v: probe).hvp
-      let estimate = probe.zipMap(hu) { u, hu in u * hu }
-      state.hessian = state.hessian.zipMap(estimate) { h, e in h * beta2 + e * (1 - beta2) }
-      state.hessianUpdates += 1
-    }
-    state.step += 1
-    let lr = learningRate.value(atStep: state.step - 1)
-    let (epsilon, clip, weightDecay) = (self.epsilon, self.clip, self.weightDecay)
-    sophiaStep(&updates, parameters: context.parameters, momentum: &state.momentum,
-      hessian: state.hessian, beta1: beta1, winRate: &state.winRate) { m, h, theta in
-      let ratio = m / max(h, epsilon)
-      return (-lr * weightDecay * theta - lr * min(max(ratio, -clip), clip), abs(ratio) < clip)
-    }
+  var value: Int {
+    lock.lock()
+    defer { lock.unlock() }
+    return count
   }
 }
 
@@ -275,44 +248,5 @@ private final class PendingEstimate: @unchecked Sendable {
     let value = squares
     squares = nil
     return value
-  }
-}
-
-/// Standard normal draws (Box–Muller over SplitMix64), a pure function of the seed.
-/// The shared Sophia step: m ← β₁ m + (1 − β₁) g per coordinate, then `rule(m, h, θ)` gives the
-/// update added to θ and whether the coordinate was left unclipped (for the win rate).
-private func sophiaStep(
-  _ updates: inout ParameterTree, parameters: ParameterTree, momentum: inout ParameterTree,
-  hessian: ParameterTree, beta1: Double, winRate: inout Double,
-  rule: (_ m: Double, _ h: Double, _ theta: Double) -> (step: Double, unclipped: Bool)
-) {
-  var unclipped = 0
-  var total = 0
-  for i in 0..<updates.count {
-    let dtype = updates[index: i].dtype
-    let g = doubles(updates[index: i])
-    let theta = doubles(parameters[index: i])
-    var m = doubles(momentum[index: i])
-    let h = doubles(hessian[index: i])
-    var step = [Double](repeating: 0, count: g.count)
-    for k in g.indices {
-      m[k] = m[k] * beta1 + g[k] * (1 - beta1)
-      let (value, kept) = rule(m[k], h[k], theta[k])
-      step[k] = value
-      if kept { unclipped += 1 }
-    }
-    total += g.count
-    let shape = updates[index: i].shape
-    momentum[index: i] = Tensor(m, shape: shape, dtype: dtype)
-    updates[index: i] = Tensor(step, shape: shape, dtype: dtype)
-  }
-  winRate = total == 0 ? 0 : Double(unclipped) / Double(total)
-}
-
-private func doubles(_ tensor: Tensor) -> [Double] {
-  switch tensor.dtype {
-  case .float64: tensor.scalars(as: Double.self)
-  case .float32: tensor.scalars(as: Float.self).map(Double.init)
-  default: preconditionFailure("sophia: \(tensor.dtype) parameters are not trainable")
   }
 }

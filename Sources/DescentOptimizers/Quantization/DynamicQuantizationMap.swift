@@ -45,13 +45,18 @@ public struct DynamicQuantizationMap: Sendable {
   /// The 255 midpoints, ascending.
   let bounds: [Float]
   /// The nearest-code table of the C kernels (QuantizedKernels.h): per bucket of floats sharing
-  /// sign, exponent (clamped to `minExponent`…127) and top 8 mantissa bits, the number of
-  /// midpoints below the bucket's lowest value (high 16 bits) and the low 15 bits of the one
-  /// midpoint inside it (0x7FFF for none if positive, 0 if negative).
+  /// sign, exponent (magnitudes clamped to [2^(`minExponent`−127), 2)) and top 7 mantissa bits,
+  /// the number of midpoints below the bucket's lowest value (high 16 bits) and the key of the one
+  /// midpoint inside it (low 16 bits; 0xFFFF for none). A key is the low 16 bits of the magnitude,
+  /// inverted for negative values, so a larger key is a larger value within a bucket.
   let nearest: [UInt32]
 
   static let minExponent = UInt32(DESCENT_Q8_MIN_EXPONENT)
-  static let bucketsPerSign = Int((127 - minExponent + 1) * 256)
+  static let keyBits = UInt32(DESCENT_Q8_KEY_BITS)
+  static let keyMask = UInt32(DESCENT_Q8_KEY_MASK)
+  static let minMagnitudeBits = minExponent << 23
+  static let maxMagnitudeBits = UInt32(DESCENT_Q8_MAX_MAGNITUDE_BITS)
+  static let bucketsPerSign = Int(127 - minExponent + 1) << (23 - Int(keyBits))
 
   init(kind: QuantizationMapKind, values: [Float]) {
     precondition(values.count == 256, "quantization map: needs 256 entries, got \(values.count)")
@@ -70,26 +75,29 @@ public struct DynamicQuantizationMap: Sendable {
       }
       return low
     }
-    // Every midpoint must be distinguishable: nonzero with an exponent above the clamped range.
-    let smallest = Float(sign: .plus, exponent: Int(Self.minExponent) - 127 + 1, significand: 1)
+    // Clamping magnitudes to at least 2^(minExponent − 127) must not move a value across a
+    // midpoint: every midpoint is larger in magnitude.
+    let smallest = Float(bitPattern: Self.minMagnitudeBits)
     precondition(
-      bounds.allSatisfy { abs($0) >= smallest }, "quantization map: a midpoint is too small")
+      bounds.allSatisfy { abs($0) > smallest }, "quantization map: a midpoint is too small")
+    let prefixes = UInt32(1) << (23 - Self.keyBits)
     var nearest = [UInt32](repeating: 0, count: 2 * Self.bucketsPerSign)
     for sign in 0..<2 {
       for exponent in Self.minExponent...127 {
-        for prefix in 0..<UInt32(256) {
-          let high = UInt32(sign) << 31 | exponent << 23 | prefix << 15
+        for prefix in 0..<prefixes {
+          let high = UInt32(sign) << 31 | exponent << 23 | prefix << Self.keyBits
           let first = Float(bitPattern: high)
-          let last = Float(bitPattern: high | 0x7FFF)
+          let last = Float(bitPattern: high | Self.keyMask)
           let (lowest, highest) = sign == 1 ? (last, first) : (first, last)
           let start = below(lowest)
           let inside = below(highest.nextUp) - start
           precondition(inside <= 1, "quantization map: \(inside) midpoints in one bucket")
-          let midLow: UInt32 =
-            inside == 1 ? bounds[start].bitPattern & 0x7FFF : (sign == 1 ? 0 : 0x7FFF)
+          let invert: UInt32 = sign == 1 ? Self.keyMask : 0
+          let midKey = inside == 1 ? (bounds[start].bitPattern ^ invert) & Self.keyMask : Self.keyMask
           let index =
-            sign * Self.bucketsPerSign + Int(exponent - Self.minExponent) * 256 + Int(prefix)
-          nearest[index] = UInt32(start) << 16 | midLow
+            sign * Self.bucketsPerSign + Int(exponent - Self.minExponent) * Int(prefixes)
+            + Int(prefix)
+          nearest[index] = UInt32(start) << 16 | midKey
         }
       }
     }
@@ -101,19 +109,11 @@ public struct DynamicQuantizationMap: Sendable {
   public func nearestCode(_ x: Float) -> UInt8 {
     let bits = x.bitPattern
     let sign = bits >> 31
-    var exponent = (bits >> 23) & 0xFF
-    var prefix = (bits >> 15) & 0xFF
-    let low = bits & 0x7FFF
-    if exponent < Self.minExponent {
-      (exponent, prefix) = (Self.minExponent, 0)
-    } else if exponent > 127 {
-      (exponent, prefix) = (127, 255)
-    }
+    let magnitude = min(max(bits & 0x7FFF_FFFF, Self.minMagnitudeBits), Self.maxMagnitudeBits)
     let entry = nearest[
-      Int(sign) * Self.bucketsPerSign + Int(exponent - Self.minExponent) * 256 + Int(prefix)]
-    let mid = entry & 0x7FFF
-    let above = sign == 1 ? low < mid : low > mid
-    return UInt8(entry >> 16) + (above ? 1 : 0)
+      Int(sign) * Self.bucketsPerSign + Int((magnitude - Self.minMagnitudeBits) >> Self.keyBits)]
+    let key = (magnitude ^ (sign == 1 ? Self.keyMask : 0)) & Self.keyMask
+    return UInt8(entry >> 16) + (key > entry & Self.keyMask ? 1 : 0)
   }
 
   /// bitsandbytes' `create_dynamic_map(signed=True)`.

@@ -100,6 +100,12 @@ public struct QuantizedTensor: Codable, Sendable, Equatable {
     return out
   }
 
+  /// Turns the AVX-512 path of the 8-bit optimizer steps off or back on (it runs by default on
+  /// x86-64-v4 CPUs). Both paths give bit-identical results; tests use this to compare them.
+  static func setVectorizedStepsEnabled(_ enabled: Bool) {
+    descent_q8_set_avx512_enabled(enabled ? 1 : 0)
+  }
+
   /// Runs `body` on ranges of block indices, in parallel for large tensors (about 64 Ki values
   /// per range at least).
   static func forEachBlockRange(blocks: Int, blockSize: Int, _ body: (Range<Int>) -> Void) {

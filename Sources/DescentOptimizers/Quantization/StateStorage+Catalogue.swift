@@ -18,8 +18,8 @@ extension StateStorage {
     ]
   }
 
-  /// The storage that catalogue settings describe; throws when a value is not an integer or is
-  /// out of range.
+  /// The storage that catalogue settings describe, with the settings' full-precision paths opted
+  /// out; throws when a value is not an integer or is out of range.
   init(settings: OptimizerSettings, optimizer: String) throws {
     func integer(_ name: String) throws -> Int {
       let x = settings.number(name)
@@ -31,5 +31,6 @@ extension StateStorage {
     try self.init(
       bits: integer("stateBits"), blockSize: integer("blockSize"),
       minQuantizedSize: integer("minQuantizedSize"), optimizer: optimizer)
+    self = keepingFullPrecision(settings.fullPrecisionStatePaths)
   }
 }

@@ -54,6 +54,18 @@ public struct StateStorage: Sendable {
       keepsFullPrecision: keepsFullPrecision)
   }
 
+  /// This storage with the parameters at `paths` opted out as well (32-bit state), e.g. a model's
+  /// `StableEmbedding` weights:
+  /// `try StateStorage.eightBit().keepingFullPrecision(model.fullPrecisionStatePaths)`.
+  public func keepingFullPrecision(_ paths: some Sequence<String>) -> StateStorage {
+    let pinned = Set(paths)
+    if pinned.isEmpty { return self }
+    let previous = keepsFullPrecision
+    return try! StateStorage(
+      bits: bits, blockSize: blockSize, minQuantizedSize: minQuantizedSize,
+      keepsFullPrecision: { pinned.contains($0) || previous($0) })
+  }
+
   /// Whether the state of parameter `path` is quantized.
   public func quantizes(_ path: String, _ parameter: Tensor) -> Bool {
     bits == 8 && parameter.dtype == .float32 && parameter.count >= minQuantizedSize
