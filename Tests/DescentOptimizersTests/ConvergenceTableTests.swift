@@ -160,9 +160,10 @@ struct ConvexProblem: Sendable, CustomTestStringConvertible {
     // The empirical Fisher of the last m gradients is not the Hessian and vanishes at the
     // minimum, so with the default damping 1e-5 F̂⁻¹g does not shrink with g and M-FAC stalls here
     // (0.9–1.2 of the gap left after 2000 steps at lr 1e-3, m 32). With damping 1 it ends in the
-    // damping-dominated regime, heavy-ball descent with step lr/λ = 0.05.
+    // damping-dominated regime: with the reference's momentum v ← μv + (1 − μ)F̂⁻¹g, heavy-ball
+    // descent with step (1 − μ)·lr/λ = 0.05 and momentum 0.9.
     "mfac": Row(
-      learningRate: 0.05, settings: ["numGradients": "8", "damping": "1", "momentum": "0.9"],
+      learningRate: 0.5, settings: ["numGradients": "8", "damping": "1", "momentum": "0.9"],
       steps: 1000, gapFraction: 1e-14),
   ]
 

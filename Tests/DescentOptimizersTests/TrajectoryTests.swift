@@ -230,7 +230,7 @@ import Testing
     let runs: [(optimizer: String, lr: String?, settings: [String], bound: Double)] = [
       ("adahessian", nil, [], 1e-5),
       ("sophiah", "1", ["clip=0.1"], 0.2),
-      ("mfac", "0.05", ["numGradients=8", "damping=1", "momentum=0.9"], 0.01),
+      ("mfac", "0.5", ["numGradients=8", "damping=1", "momentum=0.9"], 0.01),
     ]
     for run in runs {
       for dtype in ["float64", "float32"] {
