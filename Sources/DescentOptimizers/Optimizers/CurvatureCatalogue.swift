@@ -2,8 +2,11 @@ import Descent
 
 extension OptimizerCatalogue {
   /// `mfac`, `sophia` (SophiaG) and `sophiah`: resolved by ``info(named:)`` but kept out of
-  /// ``all`` until they have entries in its parity and convergence tables (their parity evidence
-  /// is MFACTests' and SophiaTests' golden files).
+  /// ``all``, whose entries share the gradient-only golden parity table and are `descent
+  /// compare`'s default set. Their parity evidence is MFACTests' and SophiaTests' golden files
+  /// (IST-DASLab M-FAC, the official Sophia equations, pytorch_optimizer's SophiaH); `mfac` and
+  /// `sophiah` have rows in the shared convergence table (ConvergenceTableTests), `sophia` cannot
+  /// (it needs labels sampled from a model's softmax).
   ///
   /// `sophia` runs on the plain ``Optimizer/step(_:gradients:loss:lossFunction:)`` path, but
   /// without its one extra call (``SophiaG/updateHessianEstimate(gradientOnSampledLabels:)``,
