@@ -17,6 +17,60 @@ ALWAYS_INLINE double bits_double(uint64_t b) {
   return x;
 }
 
+// One Philox4x32-10 evaluation per lane, over `lanes` consecutive blocks held as four word arrays
+// (structure of arrays, so the rounds vectorize: 64-bit products of 32-bit words).
+ALWAYS_INLINE void philox_lanes(uint64_t first, int lanes, uint32_t extra, uint32_t domain,
+                                uint32_t key0, uint32_t key1, uint32_t *restrict out) {
+  enum { LANES = 16 };
+  uint32_t c0[LANES], c1[LANES], c2[LANES], c3[LANES];
+  for (int l = 0; l < LANES; l++) {
+    uint64_t index = first + (uint64_t)l;
+    c0[l] = (uint32_t)index;
+    c1[l] = (uint32_t)(index >> 32);
+    c2[l] = extra;
+    c3[l] = domain;
+  }
+  uint32_t k0 = key0, k1 = key1;
+  for (int round = 0; round < 10; round++) {
+    for (int l = 0; l < LANES; l++) {
+      uint64_t p0 = (uint64_t)0xD2511F53u * c0[l];
+      uint64_t p1 = (uint64_t)0xCD9E8D57u * c2[l];
+      uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1[l] ^ k0;
+      uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3[l] ^ k1;
+      c1[l] = (uint32_t)p1;
+      c3[l] = (uint32_t)p0;
+      c0[l] = n0;
+      c2[l] = n2;
+    }
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  if (lanes == LANES) {
+    for (int l = 0; l < LANES; l++) {
+      out[4 * l] = c0[l];
+      out[4 * l + 1] = c1[l];
+      out[4 * l + 2] = c2[l];
+      out[4 * l + 3] = c3[l];
+    }
+    return;
+  }
+  for (int l = 0; l < lanes; l++) {
+    out[4 * l] = c0[l];
+    out[4 * l + 1] = c1[l];
+    out[4 * l + 2] = c2[l];
+    out[4 * l + 3] = c3[l];
+  }
+}
+
+DESCENT_CLONES void descent_philox4x32_blocks(uint64_t first, long count, uint32_t extra,
+                                              uint32_t domain, uint32_t key0, uint32_t key1,
+                                              uint32_t *restrict out) {
+  for (long i = 0; i < count; i += 16) {
+    int lanes = count - i < 16 ? (int)(count - i) : 16;
+    philox_lanes(first + (uint64_t)i, lanes, extra, domain, key0, key1, out + 4 * i);
+  }
+}
+
 // ln x for positive normal x: x = m·2^e with m in [√½, √2), f = m − 1 (exact), s = f/(2 + f),
 // ln(1 + f) = 2 atanh s = f − s·(f − R) with R = Σₖ 2s²ᵏ/(2k + 1) (k = 1…11: |s| ≤ 0.172, so
 // the first omitted term is below 2⁻⁶⁰ of the result), plus e·ln 2 in two parts (hi has 32

@@ -3,6 +3,13 @@
 
 #include <stdint.h>
 
+/// Philox4x32-10 blocks `first … first + count − 1` of one stream: block i has the counter
+/// (low 32 bits of i, high 32 bits of i, extra, domain) under key (key0, key1), and its four output
+/// words go to out[4(i − first) … 4(i − first) + 3]. The same function as
+/// Sources/Descent/Random/Philox.swift (Random123's philox4x32_R(10, …)), vectorized over blocks.
+void descent_philox4x32_blocks(uint64_t first, long count, uint32_t extra, uint32_t domain,
+                               uint32_t key0, uint32_t key1, uint32_t *out);
+
 // Box–Muller normals from Philox output (Sources/Descent/Random/RandomTensors.swift), vectorized:
 // with u₁ ∈ (0, 1] and u₂ ∈ [0, 1), r = √(−2 ln u₁), θ = 2π·u₂, the pair is (r cos θ, r sin θ),
 // scaled as value·std + mean, all in float64. ln, sin and cos are Descent's own branch-free

@@ -1,11 +1,13 @@
+import CDescentKernels
 import Foundation
 import Testing
 
 @testable import Descent
 
-/// `Tensor.normal` runs Box–Muller with Descent's own vectorized float64 ln, sin and cos
-/// (CDescentKernels/RandomKernels.c); here against the same transform through the C library's.
-@Suite struct NormalSamplerTests {
+/// The random tensors' C kernels (CDescentKernels/RandomKernels.c): Philox blocks generated in
+/// batches must equal `Philox4x32.block`, and `Tensor.normal`'s Box–Muller with Descent's own
+/// vectorized float64 ln, sin and cos must agree with the same transform through the C library's.
+@Suite struct RandomKernelTests {
   static let count = 1 << 16
 
   /// The Box–Muller pair of one (u₁, u₂) with the C library's log, cos and sin.
@@ -13,6 +15,26 @@ import Testing
     let r = (-2 * Foundation.log(u1)).squareRoot()
     let theta = 2 * Double.pi * u2
     return (r * Foundation.cos(theta), r * Foundation.sin(theta))
+  }
+
+  @Test func batchedPhiloxBlocksEqualTheSwiftPhilox() {
+    // Several batches of 256 blocks, a partial last block, and a key with both words set.
+    let key = RandomKey(seed: 0xDEAD_BEEF_1234)
+    let count = 4 * 700 + 3
+    let values = Tensor.uniform([count], key: key).scalars(as: Float.self)
+    for i in 0..<count {
+      let bits = key.block(UInt64(i / 4))[i % 4]
+      #expect(values[i] == Float(bits >> 8) * 0x1p-24, "element \(i)")
+      if values[i] != Float(bits >> 8) * 0x1p-24 { break }
+    }
+    // Block indices crossing 2³² (counter word 1), straight through the C kernel.
+    let first = (UInt64(1) << 32) - 9
+    var words = [UInt32](repeating: 0, count: 4 * 20)
+    descent_philox4x32_blocks(first, 20, 0, 0, key.philoxKey.x, key.philoxKey.y, &words)
+    for j in 0..<20 {
+      let expected = key.block(first + UInt64(j))
+      #expect(Array(words[4 * j..<4 * j + 4]) == [expected.x, expected.y, expected.z, expected.w])
+    }
   }
 
   @Test func float64ValuesMatchTheLibmTransformWithinAFewUlps() {
