@@ -87,7 +87,7 @@ public struct Adadelta: FusedOptimizer {
           kernel, name: "adadelta", into: &target, mode: mode, gradients: gradients,
           state: &buffers)
       },
-      quantizedStep: { p, g, n, quantized in kernel.run8bit(p, g, n, &quantized) })
+      quantizedStep: { p, g, n, quantized in kernel.bind8bit(p, g, n, &quantized) })
     state.squareAverage = buffers[0]
     state.accumulatedDelta = buffers[1]
   }

@@ -87,7 +87,7 @@ public struct Adagrad: FusedOptimizer {
         runFusedKernel(
           kernel, name: "adagrad", into: &target, mode: mode, gradients: gradients, state: &buffers)
       },
-      quantizedStep: { p, g, n, quantized in eightBit.run(p, g, n, &quantized) })
+      quantizedStep: { p, g, n, quantized in eightBit.bind(p, g, n, &quantized) })
     state.sum = buffers[0]
   }
 

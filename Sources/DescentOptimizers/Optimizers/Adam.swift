@@ -121,7 +121,7 @@ public struct Adam: FusedOptimizer {
           kernel, name: name, into: &target, mode: mode, gradients: gradients, state: &buffers)
       },
       quantizedStep: { p, g, n, quantized in
-        kernel.run8bit(p, g, n, &quantized)
+        kernel.bind8bit(p, g, n, &quantized)
       })
     state.expAvg = buffers[0]
     state.expAvgSq = buffers[1]

@@ -113,7 +113,7 @@ public struct DiffGrad: FusedOptimizer {
           kernel, name: "diffgrad", into: &target, mode: mode, gradients: gradients,
           state: &buffers)
       },
-      quantizedStep: { p, g, n, quantized in kernel.run8bit(p, g, n, &quantized) })
+      quantizedStep: { p, g, n, quantized in kernel.bind8bit(p, g, n, &quantized) })
     state.expAvg = buffers[0]
     state.expAvgSq = buffers[1]
     state.previousGradient = buffers[2]

@@ -103,7 +103,7 @@ public struct RMSprop: FusedOptimizer {
         runFusedKernel(
           kernel, name: "rmsprop", into: &target, mode: mode, gradients: gradients, state: &buffers)
       },
-      quantizedStep: { p, g, n, quantized in eightBit.run(p, g, n, &quantized) })
+      quantizedStep: { p, g, n, quantized in eightBit.bind(p, g, n, &quantized) })
     state.squareAverage = buffers[0]
     if centered { state.gradientAverage = buffers[1] }
     if momentum > 0 { state.momentumBuffer = buffers[centered ? 2 : 1] }

@@ -95,7 +95,7 @@ public struct SGD: FusedOptimizer {
         runFusedKernel(
           kernel, name: "sgd", into: &target, mode: mode, gradients: gradients, state: &buffers)
       },
-      quantizedStep: { p, g, n, quantized in eightBit.run(p, g, n, &quantized) })
+      quantizedStep: { p, g, n, quantized in eightBit.bind(p, g, n, &quantized) })
     if momentum != 0 { state.momentumBuffer = buffers[0] }
   }
 

@@ -5,8 +5,12 @@ import Descent
 /// The parameters without 8-bit state go, as one sub-tree, through `fullPrecisionStep` (the
 /// optimizer's ordinary ``fusedStep`` over `fullPrecisionState`, whose trees hold exactly those
 /// paths). Each parameter with 8-bit state goes through `quantizedStep`, which receives the float32
-/// parameter (read and written in place), the gradient and the parameter's quantized buffers.
-/// In `.updates` mode the step runs on a copy of the parameter and the output is `new − old`.
+/// parameter (read and written in place), the gradient and the parameter's quantized buffers and
+/// returns the step bound to them as a closure over ranges of blocks; the ranges of all 8-bit
+/// parameters (about 64 Ki values each) are then spread over the threads at once, so a model of
+/// many tensors keeps every core busy (each block depends only on itself, so the result does not
+/// depend on the assignment). In `.updates` mode the step runs on a copy of the parameter and the
+/// output is `new − old`.
 func fusedStepWithQuantizedState(
   name: String, into target: inout ParameterTree, mode: FusedTarget, gradients: ParameterTree,
   fullPrecisionState: inout [ParameterTree], quantized: inout QuantizedStateTree?,
@@ -15,7 +19,7 @@ func fusedStepWithQuantizedState(
   quantizedStep: (
     _ parameter: UnsafeMutablePointer<Float>, _ gradient: UnsafePointer<Float>, _ count: Int,
     _ buffers: inout [QuantizedTensor]
-  ) -> Void
+  ) -> (_ blocks: Range<Int>) -> Void
 ) {
   guard var tree = quantized else {
     fullPrecisionStep(&target, mode, gradients, &fullPrecisionState)
@@ -50,7 +54,9 @@ func fusedStepWithQuantizedState(
   fullPrecisionStep(&subTarget, subMode, subGradients, &fullPrecisionState)
   for (k, i) in moved.enumerated() { target[index: i] = subTarget[index: k] }
 
-  // 8-bit parameters, one at a time (each step is parallel over its blocks).
+  // 8-bit parameters: bind each step to its buffers (kept alive in `prepared`), then run all
+  // block ranges of all of them spread over the threads.
+  var prepared: [PreparedQuantizedParameter] = []
   for e in tree.entries.indices {
     let path = tree.entries[e].path
     guard let i = position[path] else {
@@ -66,27 +72,67 @@ func fusedStepWithQuantizedState(
         && buffers.allSatisfy { $0.shape == output.shape },
       "\(name): \(path) is \(output.dtype) \(output.shape), gradient \(gradient.dtype) \(gradient.shape), 8-bit state \(buffers.map(\.shape))"
     )
-    func run(_ parameter: inout Tensor) {
-      let count = parameter.count
-      gradient.withUnsafeBufferPointer(as: Float.self) { g in
-        parameter.withUnsafeMutableBufferPointer(as: Float.self) { p in
-          if count > 0 { quantizedStep(p.baseAddress!, g.baseAddress!, count, &buffers) }
-        }
-      }
-    }
+    var old: Tensor? = nil
     switch mode {
-    case .parameters:
-      run(&output)
+    case .parameters: break
     case .updates(let parameters):
-      let old = parameters[index: i]
-      var new = old
-      run(&new)
-      output = withoutGradients { new - old }
+      old = parameters[index: i]
+      output = parameters[index: i]  // stepped in place after being made unique below
     case .values:
       preconditionFailure("\(name): 8-bit state is for optimizers, not transforms of the updates")
     }
-    target[index: i] = output
-    tree.entries[e].buffers = buffers
+    let count = output.count
+    var body: ((Range<Int>) -> Void)? = nil
+    if count > 0 {
+      let p = output.withUnsafeMutableBufferPointer(as: Float.self) { $0.baseAddress! }
+      let g = gradient.withUnsafeBufferPointer(as: Float.self) { $0.baseAddress! }
+      body = quantizedStep(p, g, count, &buffers)
+    }
+    prepared.append(
+      PreparedQuantizedParameter(
+        entry: e, index: i, output: output, old: old, gradient: gradient, buffers: buffers,
+        blocks: buffers.first?.blockCount ?? 0, blocksPerItem: QuantizedTensor.blocksPerWorkItem(
+          blockSize: buffers.first?.blockSize ?? 256), body: body))
+  }
+  var items: [(parameter: Int, blocks: Range<Int>)] = []
+  for (k, parameter) in prepared.enumerated() where parameter.body != nil {
+    var start = 0
+    while start < parameter.blocks {
+      let end = min(parameter.blocks, start + parameter.blocksPerItem)
+      items.append((k, start..<end))
+      start = end
+    }
+  }
+  withExtendedLifetime(prepared) {
+    if items.count < 2 {
+      for item in items { prepared[item.parameter].body!(item.blocks) }
+    } else {
+      Parallelism.forEachChunk(count: items.count, grain: 1) { range in
+        for item in items[range] { prepared[item.parameter].body!(item.blocks) }
+      }
+    }
+  }
+  for parameter in prepared {
+    var output = parameter.output
+    if let old = parameter.old { output = withoutGradients { output - old } }
+    target[index: parameter.index] = output
+    tree.entries[parameter.entry].buffers = parameter.buffers
   }
   quantized = tree
+}
+
+/// One 8-bit parameter of a step, taken out of its tree, with the step bound to its buffers.
+private struct PreparedQuantizedParameter {
+  let entry: Int
+  let index: Int
+  /// The parameter stepped in place (a unique copy of it in `.updates` mode).
+  var output: Tensor
+  /// The parameter before the step, in `.updates` mode.
+  let old: Tensor?
+  let gradient: Tensor
+  var buffers: [QuantizedTensor]
+  let blocks: Int
+  let blocksPerItem: Int
+  /// The step on a range of blocks; nil for an empty parameter.
+  let body: ((Range<Int>) -> Void)?
 }

@@ -112,22 +112,21 @@ public struct QuantizedTensor: Codable, Sendable, Equatable {
     Parallelism.forEachChunk(count: blocks, grain: max(1, (1 << 16) / blockSize), body)
   }
 
-  /// Pointers to this tensor's buffers and its map's tables for a C kernel, valid inside `body`.
-  mutating func withKernelState<R>(_ body: (descent_quantized_state) -> R) -> R {
+  /// Pointers to this tensor's buffers (made unique first) and its map's tables for C kernels
+  /// that run after this call: valid while this value is kept alive and not mutated or copied in
+  /// the meantime (the caller keeps it, as ``fusedStepWithQuantizedState`` does). The maps are
+  /// static, so their tables live as long as the process.
+  mutating func retainedKernelState() -> descent_quantized_state {
     let m = mapKind.map
-    return codes.withUnsafeMutableBufferPointer(as: UInt8.self) { q in
-      absmax.withUnsafeMutableBufferPointer(as: Float.self) { a in
-        m.values.withUnsafeBufferPointer { v in
-          m.nearest.withUnsafeBufferPointer { nearest in
-            body(
-              descent_quantized_state(
-                codes: q.baseAddress, absmax: a.baseAddress, map: v.baseAddress,
-                nearest: nearest.baseAddress))
-          }
-        }
-      }
-    }
+    let q = codes.withUnsafeMutableBufferPointer(as: UInt8.self) { $0.baseAddress }
+    let a = absmax.withUnsafeMutableBufferPointer(as: Float.self) { $0.baseAddress }
+    let v = m.values.withUnsafeBufferPointer { $0.baseAddress }
+    let nearest = m.nearest.withUnsafeBufferPointer { $0.baseAddress }
+    return descent_quantized_state(codes: q, absmax: a, map: v, nearest: nearest)
   }
+
+  /// Values per parallel work item of the 8-bit steps: about 64 Ki values.
+  static func blocksPerWorkItem(blockSize: Int) -> Int { max(1, (1 << 16) / blockSize) }
 
   public static func == (lhs: QuantizedTensor, rhs: QuantizedTensor) -> Bool {
     lhs.mapKind == rhs.mapKind && lhs.blockSize == rhs.blockSize && lhs.shape == rhs.shape
