@@ -173,39 +173,8 @@ struct QuantizationDiffGradAdadeltaTests {
 
   @Test("update() gives apply()'s step; results do not depend on the thread count")
   func updateModeAndThreads() throws {
-    let p = ParameterTree([("w", Self.tensor([300_000], seed: 9))])
-    let g = ParameterTree([("w", Self.tensor([300_000], seed: 10, scale: 0.1))])
-    func check<O: FusedOptimizer>(_ optimizer: O) throws where O.State: Equatable {
-      func threaded(_ threads: Int) throws -> (ParameterTree, O.State) {
-        try withThreads(threads) {
-          var q = p
-          var s = optimizer.initialState(for: p)
-          for step in 1...3 {
-            try optimizer.apply(
-              to: &q, gradients: g, state: &s,
-              context: UpdateContext(step: step, parameters: ParameterTree()))
-          }
-          return (q, s)
-        }
-      }
-      let (one, s1) = try threaded(1)
-      let (two, s2) = try threaded(2)
-      #expect(one == two && s1 == s2, "\(O.self)")
-      var viaUpdate = p
-      var s = optimizer.initialState(for: p)
-      for step in 1...3 {
-        var updates = g
-        try optimizer.update(
-          &updates, state: &s, context: UpdateContext(step: step, parameters: viaUpdate))
-        viaUpdate.addInPlace(updates)
-      }
-      let a = Self.floats(one["w"]!)
-      let b = Self.floats(viaUpdate["w"]!)
-      #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($0)) }, "\(O.self)")
-      #expect(s == s1, "\(O.self): update() and apply() leave the same state")
-    }
-    try check(DiffGrad(learningRate: 1e-2, stateStorage: Self.eightBit))
-    try check(Adadelta(stateStorage: Self.eightBit))
+    try checkUpdateModeAndThreads(DiffGrad(learningRate: 1e-2, stateStorage: Self.eightBit))
+    try checkUpdateModeAndThreads(Adadelta(stateStorage: Self.eightBit))
   }
 
   @Test("8-bit diffGrad and AdaDelta state checkpoints: save, restore, continue identically")

@@ -113,45 +113,8 @@ struct QuantizedOptimizerTests {
 
   @Test("update() gives the same step as apply(); results do not depend on the thread count")
   func updateModeAndThreads() throws {
-    let adam = try Adam(learningRate: 1e-2, stateStorage: .eightBit(minQuantizedSize: 0))
-    let p = ParameterTree([("w", Self.tensor([300_000], seed: 9))])
-    let g = ParameterTree([("w", Self.tensor([300_000], seed: 10, scale: 0.1))])
-    var applied = p
-    var state1 = adam.initialState(for: p)
-    try adam.apply(
-      to: &applied, gradients: g, state: &state1,
-      context: UpdateContext(step: 1, parameters: ParameterTree()))
-    try adam.apply(
-      to: &applied, gradients: g, state: &state1,
-      context: UpdateContext(step: 2, parameters: ParameterTree()))
-    var viaUpdate = p
-    var state2 = adam.initialState(for: p)
-    for step in 1...2 {
-      var updates = g
-      try adam.update(
-        &updates, state: &state2, context: UpdateContext(step: step, parameters: viaUpdate))
-      viaUpdate.addInPlace(updates)
-    }
-    let a = applied["w"]!.scalars(as: Float.self)
-    let b = viaUpdate["w"]!.scalars(as: Float.self)
-    #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($0)) })
-    #expect(state1.quantized == state2.quantized)
-
-    func threaded(_ threads: Int) throws -> (ParameterTree, Adam.State) {
-      try withThreads(threads) {
-        var q = p
-        var s = adam.initialState(for: p)
-        for step in 1...3 {
-          try adam.apply(
-            to: &q, gradients: g, state: &s,
-            context: UpdateContext(step: step, parameters: ParameterTree()))
-        }
-        return (q, s)
-      }
-    }
-    let (one, s1) = try threaded(1)
-    let (two, s2) = try threaded(2)
-    #expect(one == two && s1 == s2)
+    try checkUpdateModeAndThreads(
+      Adam(learningRate: 1e-2, stateStorage: .eightBit(minQuantizedSize: 0)))
   }
 
   @Test("8-bit state checkpoints: save, restore, continue identically")
@@ -276,4 +239,39 @@ struct QuantizedOptimizerTests {
       }
     }
   }
+}
+
+/// Three steps of `optimizer` (8-bit state) on one 300 000-value float32 parameter: `apply` on 1
+/// and on 2 threads gives the same parameters and state bit for bit, and `update` (the step as a
+/// difference, added back) gives `apply`'s parameters to rounding and the same state.
+func checkUpdateModeAndThreads<O: FusedOptimizer>(_ optimizer: O) throws where O.State: Equatable {
+  let p = ParameterTree([("w", QuantizedOptimizerTests.tensor([300_000], seed: 9))])
+  let g = ParameterTree([("w", QuantizedOptimizerTests.tensor([300_000], seed: 10, scale: 0.1))])
+  func threaded(_ threads: Int) throws -> (ParameterTree, O.State) {
+    try withThreads(threads) {
+      var q = p
+      var s = optimizer.initialState(for: p)
+      for step in 1...3 {
+        try optimizer.apply(
+          to: &q, gradients: g, state: &s,
+          context: UpdateContext(step: step, parameters: ParameterTree()))
+      }
+      return (q, s)
+    }
+  }
+  let (one, s1) = try threaded(1)
+  let (two, s2) = try threaded(2)
+  #expect(one == two && s1 == s2, "\(O.self): 1 and 2 threads differ")
+  var viaUpdate = p
+  var s = optimizer.initialState(for: p)
+  for step in 1...3 {
+    var updates = g
+    try optimizer.update(
+      &updates, state: &s, context: UpdateContext(step: step, parameters: viaUpdate))
+    viaUpdate.addInPlace(updates)
+  }
+  let a = one["w"]!.scalars(as: Float.self)
+  let b = viaUpdate["w"]!.scalars(as: Float.self)
+  #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($0)) }, "\(O.self)")
+  #expect(s == s1, "\(O.self): update() and apply() leave different states")
 }
