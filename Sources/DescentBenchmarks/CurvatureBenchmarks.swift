@@ -15,9 +15,12 @@ import DescentOptimizers
 /// - `curvature.gradient`, `curvature.hvp` (value, gradient and HVP by double backpropagation),
 ///   `curvature.hvpOverGradient` (the HVP's time as a multiple of the gradient's).
 /// - `curvature.adahessian.step`, `curvature.sophiah.step`: what one training step costs with
-///   each: the loss and gradient (`valueAndGrad`), then `Optimizer.step(…, lossFunction:)`, which
-///   draws the probe, computes the HVP and updates (SophiaH with `hessianUpdateInterval` 1, so
-///   every step estimates: the PyTorch side uses `update_period=1`).
+///   each, as `descent train` takes it: the loss and gradient with the graph kept
+///   (`valueGradAndCurvature`, since the optimizer asks for Hessian-vector products), then
+///   `Optimizer.step(…, curvature:)`, which draws the probe, computes the HVP through the kept
+///   graph and updates (SophiaH with `hessianUpdateInterval` 1, so every step estimates: the
+///   PyTorch side uses `update_period=1`). `….step.separateHVP`: the same step with the gradient
+///   from `valueAndGrad` and the HVP from the loss closure (a second forward and backward pass).
 /// - `curvature.adahessian.update`, `curvature.sophiah.update`: the optimizer step alone, on a
 ///   step without a Hessian estimate (`updateEvery`/`hessianUpdateInterval` 10⁹, after the first
 ///   step), `fractionOfLimit` = bytes moved (AdaHessian 32 B/param: reads θ, g, m, v, D, writes θ,
@@ -135,12 +138,24 @@ public struct CurvatureBenchmarks: Sendable {
         let optimizer = Optimizer(erasing: transformation, for: parameters)
         let seconds = Timing.median(warmup: 2, repetitions: repetitions) {
           do {
+            let curvature = valueGradAndCurvature(of: loss, at: parameters)
+            try optimizer.step(&parameters, gradients: curvature.gradient, curvature: curvature)
+          } catch { failure = error }
+        }
+        if let failure { throw failure }
+        record(name, seconds)
+      }
+      for (name, transformation) in full.prefix(2) {
+        var parameters = workload.parameters
+        let optimizer = Optimizer(erasing: transformation, for: parameters)
+        let seconds = Timing.median(warmup: 2, repetitions: repetitions) {
+          do {
             let gradients = valueAndGrad(of: loss, at: parameters).1
             try optimizer.step(&parameters, gradients: gradients, lossFunction: loss)
           } catch { failure = error }
         }
         if let failure { throw failure }
-        record(name, seconds)
+        record(name + ".separateHVP", seconds)
       }
 
       let gradients = valueAndGrad(of: loss, at: workload.parameters).1

@@ -40,6 +40,14 @@ public final class Optimizer {
     self.init(transformation, for: parameters, seed: seed)
   }
 
+  /// Whether the next step computes Hessian-vector products (see ``HessianVectorProductUser``):
+  /// a training loop then computes its gradient with ``valueGradAndCurvature(of:at:)`` and passes
+  /// the result as `curvature:`.
+  public var usesHessianVectorProductsOnNextStep: Bool {
+    (transformation as? any HessianVectorProductUser)?.usesHessianVectorProducts(
+      afterCompletedSteps: stepCount) ?? false
+  }
+
   /// The transformation being run.
   public var transformation: any GradientTransformation { box.transformation }
 
@@ -53,11 +61,12 @@ public final class Optimizer {
   ///   - lossFunction: re-evaluates the loss (line searches, curvature estimates).
   public func step(
     _ parameters: inout ParameterTree, gradients: ParameterTree, loss: Double? = nil,
-    lossFunction: (@Sendable (ParameterTree) throws -> Tensor)? = nil
+    lossFunction: (@Sendable (ParameterTree) throws -> Tensor)? = nil,
+    curvature: CurvatureAtPoint? = nil
   ) throws {
     let context = UpdateContext(
       step: stepCount + 1, parameters: ParameterTree(), loss: loss, lossFunction: lossFunction,
-      randomSeed: Self.mix(seed, UInt64(stepCount + 1)))
+      curvature: curvature, randomSeed: Self.mix(seed, UInt64(stepCount + 1)))
     try box.apply(to: &parameters, gradients: gradients, context: context)
     stepCount += 1
   }

@@ -299,14 +299,20 @@ public final class Trainer {
       key: RandomKey(seed: configuration.seed).folded(in: UInt64(step)))
     let model = self.model
     var logits = Tensor.zeros([])
-    let (value, gradients) = valueAndGrad(
-      of: { p in
-        var out = model.with(parameters: p)(x, context: context)
-        // A language model's [B, T, V] logits: one prediction per position.
-        if out.rank == 3 { out = out.reshaped([labels.count, out.shape[2]]) }
-        logits = out.detached()
-        return crossEntropy(logits: out, labels: labels)
-      }, at: parameters)
+    let batchLoss: (ParameterTree) -> Tensor = { p in
+      var out = model.with(parameters: p)(x, context: context)
+      // A language model's [B, T, V] logits: one prediction per position.
+      if out.rank == 3 { out = out.reshaped([labels.count, out.shape[2]]) }
+      logits = out.detached()
+      return crossEntropy(logits: out, labels: labels)
+    }
+    // An optimizer that takes Hessian-vector products on this step (AdaHessian, SophiaH) gets
+    // them from the gradient's own graph, which saves it a forward and a backward pass.
+    let curvature =
+      optimizer.usesHessianVectorProductsOnNextStep
+      ? valueGradAndCurvature(of: batchLoss, at: parameters) : nil
+    let (value, gradients) =
+      curvature.map { ($0.value, $0.gradient) } ?? valueAndGrad(of: batchLoss, at: parameters)
     let loss = Double(value.cast(to: .float64).scalars(as: Double.self)[0])
     let learningRate = schedule.value(atStep: step)
     let nonFinite = gradients.entries.first { !allFinite($0.tensor) }?.path
@@ -328,7 +334,8 @@ public final class Trainer {
         return crossEntropy(logits: out, labels: labels)
       }
       try optimizer.step(
-        &parameters, gradients: gradients, loss: loss, lossFunction: lossFunction)
+        &parameters, gradients: gradients, loss: loss, lossFunction: lossFunction,
+        curvature: curvature)
       // A finite but huge update can still overflow a parameter. The step cannot be undone
       // without a copy of every parameter and moment per step, so this stops under both policies.
       if let path = parameters.entries.first(where: { !allFinite($0.tensor) })?.path {

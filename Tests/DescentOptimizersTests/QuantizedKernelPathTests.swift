@@ -40,7 +40,8 @@ struct QuantizedKernelPathTests {
     var eightBit = settings
     eightBit["stateBits"] = "8"
     var p = parameters()
-    let optimizer = Optimizer(erasing: try OptimizerCatalogue.make(name, settings: eightBit), for: p)
+    let optimizer = Optimizer(
+      erasing: try OptimizerCatalogue.make(name, settings: eightBit), for: p)
     for s in 0..<6 { try optimizer.step(&p, gradients: gradients(s)) }
     let archive = TensorArchive()
     _ = try optimizer.stateDictionary(archive: archive)
@@ -64,7 +65,9 @@ struct QuantizedKernelPathTests {
     let (vectorP, vectorState) = try Self.run(name, settings, vectorized: true)
     let (portableP, portableState) = try Self.run(name, settings, vectorized: false)
     #expect(vectorState.contains { $0.dtype == .uint8 }, "\(name): no 8-bit state found")
-    #expect(vectorState.map(\.bytes) == portableState.map(\.bytes), "\(name) \(settings): 8-bit state differs")
+    #expect(
+      vectorState.map(\.bytes) == portableState.map(\.bytes),
+      "\(name) \(settings): 8-bit state differs")
     for path in vectorP.paths {
       #expect(
         vectorP[path]!.scalars(as: Float.self).map(\.bitPattern)

@@ -18,9 +18,11 @@ public func gradients(
 /// The gradient of `Σᵢ ⟨outputsᵢ, seedsᵢ⟩` with respect to each of `variables`, in one backward
 /// pass over the union of the outputs' graphs (a `nil` seed means ones). Seeding several outputs
 /// at once spares building the weighted sum as ops: `valueGradAndHVP` seeds the gradients
-/// themselves with the direction `v`.
+/// themselves with the direction `v`. `retainGraph: true` keeps the graph for another pass without
+/// recording this one (PyTorch's `retain_graph=True`; implied by `createGraph`).
 public func gradients(
-  of outputs: [Tensor], seeds: [Tensor?], withRespectTo variables: [Tensor], createGraph: Bool = false
+  of outputs: [Tensor], seeds: [Tensor?], withRespectTo variables: [Tensor], createGraph: Bool = false,
+  retainGraph: Bool = false
 ) -> [Tensor] {
   precondition(
     outputs.count == seeds.count, "gradients(of:seeds:): \(seeds.count) seeds for \(outputs.count) outputs")
@@ -39,7 +41,9 @@ public func gradients(
     if let node = output.gradNode { roots.append((node, seed)) }
   }
   if roots.isEmpty { return variables.map { .zeros($0.shape, dtype: $0.dtype) } }
-  let run = { backpropagate(roots: roots, targets: targets, keepGraph: createGraph) }
+  let run = {
+    backpropagate(roots: roots, targets: targets, keepGraph: createGraph || retainGraph)
+  }
   let found = createGraph ? withGradients(run) : withoutGradients(run)
   return zip(variables, found).map { variable, gradient in
     gradient ?? .zeros(variable.shape, dtype: variable.dtype)

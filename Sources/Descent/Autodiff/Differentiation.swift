@@ -1,3 +1,5 @@
+import Foundation
+
 // Functional differentiation in the style of JAX, with PyTorch's `create_graph` semantics
 // underneath: inside an enclosing differentiation the results stay differentiable, so the
 // functions below nest to any order (`hvp` is `grad` of a `grad`).
@@ -121,6 +123,63 @@ public func valueGradAndHVP(of f: ([Tensor]) throws -> Tensor, at xs: [Tensor], 
     let keep: (Tensor) -> Tensor = { nested ? $0 : $0.detached() }
     return (keep(value), first.map(keep), second)
   }
+}
+
+/// The value and gradient of a loss at one point, with the graph of the gradient kept so that
+/// Hessian-vector products there cost one backward pass each: no second forward pass and first
+/// backward pass, as separate ``valueGradAndHVP(of:at:v:)`` calls would need. A training step whose
+/// optimizer estimates curvature (AdaHessian, SophiaH) takes its gradient from here and hands this
+/// to the optimizer (`UpdateContext.curvature`). The graph lives as long as this object.
+public final class CurvatureAtPoint: @unchecked Sendable {
+  /// The loss (detached).
+  public let value: Tensor
+  /// The gradient (detached), equal to ``valueAndGrad(of:at:)``'s.
+  public let gradient: ParameterTree
+  private let variables: [Tensor]
+  private let tracked: [Tensor]
+  private let lock = NSLock()
+
+  fileprivate init(value: Tensor, gradient: [Tensor], variables: [Tensor], paths: [String]) {
+    self.value = value.detached()
+    self.gradient = ParameterTree(Array(zip(paths, gradient.map { $0.detached() })))
+    self.variables = variables
+    self.tracked = gradient
+  }
+
+  /// H·v at the point, for `v` with the gradient's paths and shapes (as
+  /// ``valueGradAndHVP(of:at:v:)``'s `hvp`, bit for bit). May be called any number of times.
+  public func hessianVectorProduct(_ v: ParameterTree) -> ParameterTree {
+    precondition(
+      v.paths == gradient.paths, "hessianVectorProduct: direction paths \(v.paths) differ from the parameters' \(gradient.paths)")
+    for (g, d) in zip(gradient.tensors, v.tensors) {
+      precondition(
+        g.shape == d.shape, "hessianVectorProduct: direction shape \(d.shape) differs from \(g.shape)")
+    }
+    let product = lock.withLock {
+      withoutGradients {
+        gradients(
+          of: tracked, seeds: v.tensors.map { $0.detached() }, withRespectTo: variables,
+          retainGraph: true)
+      }
+    }
+    return ParameterTree(Array(zip(gradient.paths, product)))
+  }
+}
+
+/// `f`'s value and gradient at `tree`, keeping the gradient's graph for Hessian-vector products at
+/// the same point (see ``CurvatureAtPoint``). Not for use inside another differentiation.
+public func valueGradAndCurvature(
+  of f: (ParameterTree) throws -> Tensor, at tree: ParameterTree
+) rethrows -> CurvatureAtPoint {
+  let paths = tree.paths
+  let (variables, value, _) = try trace(tree.tensors) {
+    try f(ParameterTree(Array(zip(paths, $0))))
+  }
+  checkScalar(value, "valueGradAndCurvature")
+  let first = withGradients {
+    gradients(of: value, withRespectTo: variables, createGraph: true)
+  }
+  return CurvatureAtPoint(value: value, gradient: first, variables: variables, paths: paths)
 }
 
 /// The Hessian-vector product over a parameter tree: `v` has the tree's paths.

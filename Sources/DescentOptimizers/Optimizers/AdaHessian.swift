@@ -24,11 +24,12 @@ import Foundation
 /// weightDecay 0 (decoupled: θ scaled by 1 − learningRate·weightDecay, as both references),
 /// hessianPower 1, updateEvery 1.
 ///
-/// Hz: computed from ``UpdateContext/lossFunction`` by double backpropagation
-/// (`valueGradAndHVP`) at the parameters being updated; the step throws when the caller passes
-/// no loss function (``Optimizer/step(_:gradients:loss:lossFunction:)``'s `lossFunction`;
-/// `Trainer` and `descent optimize` pass one). One Hessian-vector product costs about two
-/// gradient evaluations.
+/// Hz: through ``UpdateContext/curvature`` when the training loop computed its gradient with the
+/// graph kept (`valueGradAndCurvature`: `Trainer` does so on estimate steps, as
+/// ``HessianVectorProductUser`` tells it; one more backward pass), else from
+/// ``UpdateContext/lossFunction`` by double backpropagation (`valueGradAndHVP`: a second forward
+/// and backward pass besides); the step throws when it gets neither (`descent optimize` passes
+/// the loss function). Both give the same bits.
 ///
 /// Deviations: the probe is one Rademacher draw per step (n_samples = 1, as the paper's runs).
 /// With `updateEvery` > 1, D is recomputed on steps 1, 1 + updateEvery, … and reused between
@@ -126,15 +127,11 @@ public struct AdaHessian: GradientTransformation {
     at parameters: ParameterTree, state: inout State, context: UpdateContext
   ) throws {
     if state.step % updateEvery == 0 {
-      guard let lossFunction = context.lossFunction else {
-        throw OptimizerError.invalidHyperparameter(
-          "adahessian needs the loss function for its Hessian-vector products: pass "
-            + "lossFunction to Optimizer.step (descent train and descent optimize do)")
-      }
       let z =
         probeProvider?(state.step + 1, parameters)
         ?? Self.rademacherProbe(for: parameters, seed: context.randomSeed)
-      let hz = try valueGradAndHVP(of: lossFunction, at: parameters, v: z).hvp
+      let hz = try hessianVectorProduct(
+        at: parameters, v: z, context: context, name: "adahessian")
       state.hessianDiagonal = withoutGradients {
         z.zipMap(hz) { zi, hzi in
           let d = (zi * hzi.detached()).abs()
@@ -202,5 +199,12 @@ public struct AdaHessian: GradientTransformation {
         b.store(p - direction * lr, at: i)
       }
     }
+  }
+}
+
+extension AdaHessian: HessianVectorProductUser {
+  /// Steps 1, 1 + updateEvery, … estimate D.
+  public func usesHessianVectorProducts(afterCompletedSteps completedSteps: Int) -> Bool {
+    completedSteps % updateEvery == 0
   }
 }

@@ -8,7 +8,7 @@ extension OptimizerCatalogue {
   /// `sophiah` have rows in the shared convergence table (ConvergenceTableTests), `sophia` cannot
   /// (it needs labels sampled from a model's softmax).
   ///
-  /// `sophia` runs on the plain ``Optimizer/step(_:gradients:loss:lossFunction:)`` path, but
+  /// `sophia` runs on the plain ``Optimizer/step(_:gradients:loss:lossFunction:curvature:)`` path, but
   /// without its one extra call (``SophiaG/updateHessianEstimate(gradientOnSampledLabels:)``,
   /// reached through `optimizer.transformation as? SophiaG`) h stays zero and every step is the
   /// clipped sign step `−learningRate·sign(m)`. `sophiah` needs `lossFunction:` on every step.

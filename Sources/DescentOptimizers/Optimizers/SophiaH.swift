@@ -28,10 +28,12 @@ import Foundation
 /// Parity: float64 trajectories of pytorch_optimizer's SophiaH with the same injected probes
 /// (scripts/golden/make_sophia_golden.py, Golden/sophiah.json) to 1e-9.
 ///
-/// The one call: pass `lossFunction:` to ``Optimizer/step(_:gradients:loss:lossFunction:)``
+/// The one call: pass `lossFunction:` to ``Optimizer/step(_:gradients:loss:lossFunction:curvature:)``
 /// (the mean loss on the current batch as a function of the parameters); it is evaluated only on
-/// estimate steps (one Hessian-vector product per probe, by double backpropagation). Without it,
-/// an estimate step throws.
+/// estimate steps (one Hessian-vector product per probe, by double backpropagation). A training
+/// loop that computed its gradient with `valueGradAndCurvature` on estimate steps (`Trainer` does,
+/// asking ``HessianVectorProductUser``) passes `curvature:` instead, and the products go through
+/// the kept graph: one backward pass each, same bits. Without either, an estimate step throws.
 ///
 /// Deviations: probes come from the step's seed (``UpdateContext/randomSeed``), not from torch's
 /// global generator; `step(hessian=...)` (an external estimate) is not offered. ``State/winRate``
@@ -163,18 +165,14 @@ public struct SophiaH: GradientTransformation {
   func hutchinsonEstimate(at parameters: ParameterTree, step: Int, context: UpdateContext) throws
     -> ParameterTree
   {
-    guard let lossFunction = context.lossFunction else {
-      throw OptimizerError.invalidHyperparameter(
-        "sophiah: step \(step) estimates the Hessian and needs the loss closure: pass lossFunction: to Optimizer.step"
-      )
-    }
     var estimate = zerosLike(parameters)
     let scale = 1 / Double(samples)
     for s in 0..<samples {
       let probe =
         probeProvider?(step, s, parameters)
         ?? seededProbe(for: parameters, seed: context.randomSeed, sample: s)
-      let hu = try valueGradAndHVP(of: lossFunction, at: parameters, v: probe).hvp
+      let hu = try hessianVectorProduct(
+        at: parameters, v: probe, context: context, name: "sophiah (step \(step))")
       let terms = withoutGradients { hu.zipMap(probe) { hu, u in hu.detached() * scale * u } }
       estimate = withoutGradients { estimate.zipMap(terms) { $0 + $1 } }
     }
@@ -255,5 +253,12 @@ struct SophiaHKernel: FusedKernel {
       b.store(p + negLR * Swift.min(Swift.max(ratio, -c), c), at: i)
     }
     tally.add(kept)
+  }
+}
+
+extension SophiaH: HessianVectorProductUser {
+  /// Steps 1, 1 + hessianUpdateInterval, … estimate the Hessian diagonal.
+  public func usesHessianVectorProducts(afterCompletedSteps completedSteps: Int) -> Bool {
+    completedSteps % hessianUpdateInterval == 0
   }
 }

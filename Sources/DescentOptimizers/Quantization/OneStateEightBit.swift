@@ -19,7 +19,8 @@ struct OneStateEightBitStep {
     let blockSize = quantized[0].blockSize
     precondition(
       quantized[0].count == count && QuantizedTensor.isValidOptimizerBlockSize(blockSize),
-      "8-bit step: state of \(quantized[0].count) values in blocks of \(blockSize), parameter \(count)")
+      "8-bit step: state of \(quantized[0].count) values in blocks of \(blockSize), parameter \(count)"
+    )
     let decay: Int32 = weightDecay != 0 ? 1 : 0
     let state = quantized[0].retainedKernelState()
     let (first, isNesterov, isMaximizing) = (

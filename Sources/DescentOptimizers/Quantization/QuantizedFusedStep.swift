@@ -91,7 +91,8 @@ func fusedStepWithQuantizedState(
     prepared.append(
       PreparedQuantizedParameter(
         entry: e, index: i, output: output, old: old, gradient: gradient, buffers: buffers,
-        blocks: buffers.first?.blockCount ?? 0, blocksPerItem: QuantizedTensor.blocksPerWorkItem(
+        blocks: buffers.first?.blockCount ?? 0,
+        blocksPerItem: QuantizedTensor.blocksPerWorkItem(
           blockSize: buffers.first?.blockSize ?? 256), body: body))
   }
   var items: [(parameter: Int, blocks: Range<Int>)] = []
