@@ -59,6 +59,9 @@ public final class Optimizer {
   /// - Parameters:
   ///   - loss: the loss at `parameters`, for transformations that use it.
   ///   - lossFunction: re-evaluates the loss (line searches, curvature estimates).
+  ///   - curvature: the loss's gradient with its graph kept, from `valueGradAndCurvature` at
+  ///     `parameters`, when ``usesHessianVectorProductsOnNextStep``: Hessian-vector products then
+  ///     cost one backward pass each instead of a new forward and two backward passes.
   public func step(
     _ parameters: inout ParameterTree, gradients: ParameterTree, loss: Double? = nil,
     lossFunction: (@Sendable (ParameterTree) throws -> Tensor)? = nil,
