@@ -109,7 +109,8 @@ public struct QuantizedTensor: Codable, Sendable, Equatable {
   /// Runs `body` on ranges of block indices, in parallel for large tensors (about 64 Ki values
   /// per range at least).
   static func forEachBlockRange(blocks: Int, blockSize: Int, _ body: (Range<Int>) -> Void) {
-    Parallelism.forEachChunk(count: blocks, grain: max(1, (1 << 16) / blockSize), body)
+    Parallelism.forEachChunk(
+      count: blocks, grain: blocksPerWorkItem(blockSize: blockSize), body)
   }
 
   /// Pointers to this tensor's buffers (made unique first) and its map's tables for C kernels
