@@ -56,10 +56,7 @@ public struct MFAC: GradientTransformation {
     momentum: Double = 0, weightDecay: Double = 0, momentumStyle: MomentumStyle = .average
   ) throws {
     try Validate.learningRate(learningRate, in: "mfac")
-    guard numGradients >= 1 else {
-      throw OptimizerError.invalidHyperparameter(
-        "mfac: numGradients=\(numGradients) is invalid: must be at least 1")
-    }
+    try Validate.atLeastOne(numGradients, "numGradients", in: "mfac")
     guard damping > 0, damping.isFinite else {
       throw OptimizerError.invalidHyperparameter(
         "mfac: damping=\(Validate.format(damping)) is invalid: must be a positive number")

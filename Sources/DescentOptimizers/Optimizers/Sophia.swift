@@ -80,10 +80,7 @@ public struct SophiaG: GradientTransformation {
       throw OptimizerError.invalidHyperparameter(
         "sophia: batchSize=\(Validate.format(batchSize)) is invalid: must be positive")
     }
-    guard hessianUpdateInterval >= 1 else {
-      throw OptimizerError.invalidHyperparameter(
-        "sophia: hessianUpdateInterval=\(hessianUpdateInterval) is invalid: must be at least 1")
-    }
+    try Validate.atLeastOne(hessianUpdateInterval, "hessianUpdateInterval", in: "sophia")
     self.learningRate = learningRate
     self.beta1 = beta1
     self.beta2 = beta2

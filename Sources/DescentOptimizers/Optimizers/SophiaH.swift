@@ -88,14 +88,8 @@ public struct SophiaH: GradientTransformation {
     try Validate.nonNegative(weightDecay, "weightDecay", in: "sophiah")
     try Validate.nonNegative(clip, "clip", in: "sophiah")
     try Validate.nonNegative(epsilon, "epsilon", in: "sophiah")
-    guard hessianUpdateInterval >= 1 else {
-      throw OptimizerError.invalidHyperparameter(
-        "sophiah: hessianUpdateInterval=\(hessianUpdateInterval) is invalid: must be at least 1")
-    }
-    guard samples >= 1 else {
-      throw OptimizerError.invalidHyperparameter(
-        "sophiah: samples=\(samples) is invalid: must be at least 1")
-    }
+    try Validate.atLeastOne(hessianUpdateInterval, "hessianUpdateInterval", in: "sophiah")
+    try Validate.atLeastOne(samples, "samples", in: "sophiah")
     self.learningRate = learningRate
     self.beta1 = beta1
     self.beta2 = beta2

@@ -49,6 +49,14 @@ enum Validate {
     }
   }
 
+  /// A count of at least 1 (steps between estimates, samples, stored gradients).
+  static func atLeastOne(_ value: Int, _ name: String, in optimizer: String) throws {
+    guard value >= 1 else {
+      throw OptimizerError.invalidHyperparameter(
+        "\(optimizer): \(name)=\(value) is invalid: must be at least 1")
+    }
+  }
+
   /// A learning rate: non-negative when constant; a schedule is checked at its first step.
   static func learningRate(_ value: Hyperparameter, in optimizer: String) throws {
     try nonNegative(value.value(atStep: 0), "learningRate", in: optimizer)
