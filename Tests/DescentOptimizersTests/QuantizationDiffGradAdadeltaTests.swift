@@ -160,12 +160,7 @@ struct QuantizationDiffGradAdadeltaTests {
     let a = Self.floats(p["big"]!)
     let b = Self.floats(q["big"]!)
     let start = Self.floats(QuantizedOptimizerTests.parameters()["big"]!)
-    var moved = 0.0
-    var gap = 0.0
-    for i in a.indices {
-      moved += Double(abs(a[i] - start[i]))
-      gap += Double(abs(a[i] - b[i]))
-    }
+    let (gap, moved) = gapAndDistanceMoved(a, b, start: start)
     #expect(gap / moved < 0.05, "\(name) \(settings): gap \(gap / moved) of the distance moved")
     #expect(gap > 0)
     #expect(p["small"]!.bytes == q["small"]!.bytes)

@@ -80,12 +80,7 @@ struct QuantizedOptimizerTests {
       let b = try Self.run(eight, steps: 50)["big"]!.scalars(as: Float.self)
       let start = Self.parameters()["big"]!.scalars(as: Float.self)
       // Relative to how far the parameters moved (50 steps of ≤ 1e-2 each).
-      var moved = 0.0
-      var gap = 0.0
-      for i in a.indices {
-        moved += Double(abs(a[i] - start[i]))
-        gap += Double(abs(a[i] - b[i]))
-      }
+      let (gap, moved) = gapAndDistanceMoved(a, b, start: start)
       #expect(gap / moved < 0.05, "\(type(of: full)): gap \(gap / moved) of the distance moved")
       #expect(gap > 0, "8-bit state should round somewhere")
     }
@@ -214,12 +209,7 @@ struct QuantizedOptimizerTests {
     let a = p["big"]!.scalars(as: Float.self)
     let b = q["big"]!.scalars(as: Float.self)
     let start = Self.parameters()["big"]!.scalars(as: Float.self)
-    var moved = 0.0
-    var gap = 0.0
-    for i in a.indices {
-      moved += Double(abs(a[i] - start[i]))
-      gap += Double(abs(a[i] - b[i]))
-    }
+    let (gap, moved) = gapAndDistanceMoved(a, b, start: start)
     #expect(gap / moved < 0.05, "\(name) \(settings): gap \(gap / moved) of the distance moved")
     #expect(gap > 0)
     // About 1 byte per value instead of 4 for the quantized tensor's state.
@@ -274,4 +264,17 @@ func checkUpdateModeAndThreads<O: FusedOptimizer>(_ optimizer: O) throws where O
   let b = viaUpdate["w"]!.scalars(as: Float.self)
   #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($0)) }, "\(O.self)")
   #expect(s == s1, "\(O.self): update() and apply() leave different states")
+}
+
+/// Σ|a − b| (how far an 8-bit trajectory ended from the 32-bit one `a`) and Σ|a − start| (how
+/// far the 32-bit trajectory moved), for the "gap relative to the distance moved" checks.
+func gapAndDistanceMoved(_ a: [Float], _ b: [Float], start: [Float]) -> (gap: Double, moved: Double)
+{
+  var moved = 0.0
+  var gap = 0.0
+  for i in a.indices {
+    moved += Double(abs(a[i] - start[i]))
+    gap += Double(abs(a[i] - b[i]))
+  }
+  return (gap, moved)
 }
