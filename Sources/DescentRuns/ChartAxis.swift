@@ -28,11 +28,16 @@ struct ChartAxis: Equatable {
         low -= pad
         high += pad
       }
-      let step = Self.niceNumber((high - low) / Double(max(targetTicks - 1, 1)), round: true)
-      let first = (low / step).rounded(.down) * step
-      let last = (high / step).rounded(.up) * step
-      let count = Int(((last - first) / step).rounded()) + 1
-      let values = (0..<count).map { first + Double($0) * step }
+      // Divided before subtracting, so that a range wider than Double's (−1e308 to 1e308, from a
+      // diverged run) still has a finite step; the tick count is then a small, safe integer.
+      let intervals = Double(max(targetTicks - 1, 1))
+      let step = Self.niceNumber(high / intervals - low / intervals, round: true)
+      let firstIndex = (low / step).rounded(.down)
+      let lastIndex = (high / step).rounded(.up)
+      let count = Int(min(max(lastIndex - firstIndex, 0), 1000).rounded()) + 1
+      let first = max(firstIndex * step, -Double.greatestFiniteMagnitude)
+      let last = min(lastIndex * step, Double.greatestFiniteMagnitude)
+      let values = (0..<count).map { min(first + Double($0) * step, last) }
       lower = first
       upper = last
       ticks = values
@@ -64,7 +69,10 @@ struct ChartAxis: Equatable {
     guard value.isFinite else { return nil }
     switch scale {
     case .linear:
-      return (value - lower) / (upper - lower)
+      // Halved first where the span itself overflows (an axis from −1e308 to 1e308).
+      let span = upper - lower
+      return span.isFinite
+        ? (value - lower) / span : (value / 2 - lower / 2) / (upper / 2 - lower / 2)
     case .log:
       guard value > 0 else { return nil }
       return (Foundation.log10(value) - Foundation.log10(lower))

@@ -91,7 +91,7 @@ public final class RunStore: Sendable {
         // Read back: the stored date has millisecond precision.
         let row = try Row.fetchOne(
           db, sql: "SELECT * FROM runGroups WHERE id = ?", arguments: [group.id])!
-        return Self.runGroup(row)
+        return try Self.runGroup(row, path: path)
       }
       preconditionFailure("RunStore.createGroup: 8 random ids in a row already taken")
     }
@@ -100,8 +100,9 @@ public final class RunStore: Sendable {
   /// All groups, newest first.
   public func listGroups() throws -> [RunGroup] {
     try read { db in
-      try Row.fetchAll(db, sql: "SELECT * FROM runGroups ORDER BY createdAt DESC, id").map(
-        Self.runGroup)
+      try Row.fetchAll(db, sql: "SELECT * FROM runGroups ORDER BY createdAt DESC, id").map {
+        try Self.runGroup($0, path: path)
+      }
     }
   }
 
@@ -131,7 +132,7 @@ public final class RunStore: Sendable {
           new.groupID, new.codeVersion, new.machine.hostname, new.machine.cores,
           new.machine.cpuModel, new.processID, new.processStartTime, startedAt,
         ])
-      return try Self.fetchRun(db, id: id)!
+      return try Self.fetchRun(db, id: id, path: path)!
     }
   }
 
@@ -235,7 +236,20 @@ public final class RunStore: Sendable {
   }
 
   /// Runs, newest first, optionally only those with `status` or in group `groupID`.
+  ///
+  /// - Throws: `RunStoreError.unreadableCell` for the first run with a mistyped cell;
+  ///   `listReadableRuns` lists the others and names the unreadable ones instead.
   public func listRuns(status: RunStatus? = nil, groupID: String? = nil) throws -> [RunRecord] {
+    let listing = try listReadableRuns(status: status, groupID: groupID)
+    if let first = listing.unreadable.first { throw first }
+    return listing.runs
+  }
+
+  /// The runs that can be read, newest first, and one error per run that cannot (a cell of the
+  /// wrong type, an unknown status), so that one damaged row does not hide the others.
+  public func listReadableRuns(status: RunStatus? = nil, groupID: String? = nil) throws -> (
+    runs: [RunRecord], unreadable: [RunStoreError]
+  ) {
     try read { db in
       var conditions: [String] = []
       var arguments: StatementArguments = []
@@ -248,9 +262,18 @@ public final class RunStore: Sendable {
         arguments += [groupID]
       }
       let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-      return try Row.fetchAll(
-        db, sql: "SELECT * FROM runs \(filter) ORDER BY startedAt DESC, id", arguments: arguments
-      ).map(Self.runRecord)
+      var runs: [RunRecord] = []
+      var unreadable: [RunStoreError] = []
+      let rows = try Row.fetchAll(
+        db, sql: "SELECT * FROM runs \(filter) ORDER BY startedAt DESC, id", arguments: arguments)
+      for row in rows {
+        do {
+          runs.append(try Self.runRecord(row, path: path))
+        } catch let error as RunStoreError {
+          unreadable.append(error)
+        }
+      }
+      return (runs, unreadable)
     }
   }
 
@@ -267,13 +290,10 @@ public final class RunStore: Sendable {
       let run = try Self.resolveRun(db, id: id, path: path)
       let metrics = try Row.fetchAll(
         db, sql: "SELECT * FROM metrics WHERE runID = ? ORDER BY step", arguments: [run.id]
-      ).map(Self.metricPoint)
+      ).map { try Self.metricPoint($0, path: path) }
       let evaluations = try Row.fetchAll(
         db, sql: "SELECT * FROM evaluations WHERE runID = ? ORDER BY step", arguments: [run.id]
-      ).map {
-        EvaluationPoint(
-          step: $0["step"], loss: $0["loss"] as Double? ?? .nan, accuracy: $0["accuracy"])
-      }
+      ).map { try Self.evaluationPoint($0, path: path) }
       return RunData(run: run, metrics: metrics, evaluations: evaluations)
     }
   }
@@ -281,8 +301,8 @@ public final class RunStore: Sendable {
   /// Deletes the run with its metrics and evaluations (foreign keys cascade).
   public func deleteRun(id: String) throws {
     try write { db in
-      let run = try Self.resolveRun(db, id: id, path: path)
-      try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [run.id])
+      let runID = try Self.resolveRunID(db, id: id, path: path)
+      try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [runID])
     }
   }
 
@@ -301,8 +321,14 @@ public final class RunStore: Sendable {
           "SELECT id, processID, processStartTime FROM runs WHERE status = 'running' AND hostname = ?",
         arguments: [hostname])
       var stale: [String] = []
-      for row in candidates where !isAlive(row["processID"], row["processStartTime"]) {
-        let id: String = row["id"]
+      for row in candidates {
+        // A mistyped cell is left for `runs show` to report; it cannot be checked here.
+        let cell = StoredRowDecoder(row, path: path, table: "runs")
+        let startTime: Int64?
+        do { startTime = try cell.optional("processStartTime") } catch { continue }
+        guard let id: String = try? cell("id"), let processID: Int32 = try? cell("processID")
+        else { continue }
+        if isAlive(processID, startTime) { continue }
         try db.execute(
           sql: """
             UPDATE runs SET status = 'interrupted', endedAt = ?,
@@ -340,12 +366,16 @@ public final class RunStore: Sendable {
     }
   }
 
-  static func fetchRun(_ db: Database, id: String) throws -> RunRecord? {
-    try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(runRecord)
+  static func fetchRun(_ db: Database, id: String, path: String) throws -> RunRecord? {
+    try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map {
+      try runRecord($0, path: path)
+    }
   }
 
-  static func resolveRun(_ db: Database, id: String, path: String) throws -> RunRecord {
-    if let run = try fetchRun(db, id: id) { return run }
+  /// The id of the run whose id is `id`, or of the only run whose id starts with `id`; reads no
+  /// other cell, so that a run with a damaged row can still be deleted.
+  static func resolveRunID(_ db: Database, id: String, path: String) throws -> String {
+    if try idExists(db, table: "runs", id: id) { return id }
     let escaped = id.replacingOccurrences(of: "\\", with: "\\\\")
       .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
     let matches = try String.fetchAll(
@@ -357,40 +387,66 @@ public final class RunStore: Sendable {
     if matches.count > 1 {
       throw RunStoreError.ambiguousRun(prefix: id, matches: matches, path: path)
     }
-    return try fetchRun(db, id: first)!
+    return first
   }
 
-  static func runRecord(_ row: Row) -> RunRecord {
-    RunRecord(
-      id: row["id"], name: row["name"], task: row["task"], optimizer: row["optimizer"],
-      hyperparametersJSON: row["hyperparametersJSON"], configJSON: row["configJSON"],
-      seed: row["seed"], groupID: row["groupID"], codeVersion: row["codeVersion"],
+  static func resolveRun(_ db: Database, id: String, path: String) throws -> RunRecord {
+    try fetchRun(db, id: try resolveRunID(db, id: id, path: path), path: path)!
+  }
+
+  static func runRecord(_ row: Row, path: String) throws -> RunRecord {
+    let cell = StoredRowDecoder(row, path: path, table: "runs")
+    let statusText: String = try cell("status")
+    guard let status = RunStatus(rawValue: statusText) else {
+      throw cell.unreadable(
+        "status",
+        detail: "'\(statusText.prefix(40))' is not one of "
+          + RunStatus.allCases.map(\.rawValue).joined(separator: ", "))
+    }
+    return RunRecord(
+      id: try cell("id"), name: try cell("name"), task: try cell("task"),
+      optimizer: try cell("optimizer"), hyperparametersJSON: try cell("hyperparametersJSON"),
+      configJSON: try cell("configJSON"), seed: try cell("seed"),
+      groupID: try cell.optional("groupID"), codeVersion: try cell("codeVersion"),
       machine: MachineInfo(
-        hostname: row["hostname"], cores: row["cpuCores"], cpuModel: row["cpuModel"]),
-      processID: row["processID"], processStartTime: row["processStartTime"],
-      startedAt: row["startedAt"], endedAt: row["endedAt"],
-      status: RunStatus(rawValue: row["status"]) ?? .failed, failureMessage: row["failureMessage"],
-      checkpointPath: row["checkpointPath"],
+        hostname: try cell("hostname"), cores: try cell("cpuCores"),
+        cpuModel: try cell("cpuModel")),
+      processID: try cell("processID"), processStartTime: try cell.optional("processStartTime"),
+      startedAt: try cell("startedAt"), endedAt: try cell.optional("endedAt"),
+      status: status, failureMessage: try cell.optional("failureMessage"),
+      checkpointPath: try cell.optional("checkpointPath"),
       summary: RunSummary(
-        finalLoss: row["finalLoss"], bestLoss: row["bestLoss"], finalAccuracy: row["finalAccuracy"],
-        bestAccuracy: row["bestAccuracy"], steps: row["steps"], seconds: row["seconds"],
-        optimizerStateBytes: row["optimizerStateBytes"]))
+        finalLoss: try cell.optional("finalLoss"), bestLoss: try cell.optional("bestLoss"),
+        finalAccuracy: try cell.optional("finalAccuracy"),
+        bestAccuracy: try cell.optional("bestAccuracy"), steps: try cell.optional("steps"),
+        seconds: try cell.optional("seconds"),
+        optimizerStateBytes: try cell.optional("optimizerStateBytes")))
   }
 
-  static func runGroup(_ row: Row) -> RunGroup {
-    RunGroup(
-      id: row["id"], name: row["name"], configJSON: row["configJSON"], createdAt: row["createdAt"])
+  static func runGroup(_ row: Row, path: String) throws -> RunGroup {
+    let cell = StoredRowDecoder(row, path: path, table: "runGroups")
+    return RunGroup(
+      id: try cell("id"), name: try cell("name"), configJSON: try cell("configJSON"),
+      createdAt: try cell("createdAt"))
   }
 
-  static func metricPoint(_ row: Row) -> MetricPoint {
+  static func metricPoint(_ row: Row, path: String) throws -> MetricPoint {
+    let cell = StoredRowDecoder(row, path: path, table: "metrics")
     var extra: [String: Double] = [:]
-    if let json: String = row["extraJSON"], let data = json.data(using: .utf8) {
+    if let json: String = try cell.optional("extraJSON"), let data = json.data(using: .utf8) {
       extra = (try? JSONDecoder().decode([String: Double].self, from: data)) ?? [:]
     }
     return MetricPoint(
-      step: row["step"], epoch: row["epoch"], seconds: row["seconds"],
-      trainLoss: row["trainLoss"] as Double? ?? .nan, learningRate: row["learningRate"],
-      extra: extra)
+      step: try cell("step"), epoch: try cell("epoch"), seconds: try cell("seconds"),
+      trainLoss: try cell.optional("trainLoss") ?? .nan,
+      learningRate: try cell("learningRate"), extra: extra)
+  }
+
+  static func evaluationPoint(_ row: Row, path: String) throws -> EvaluationPoint {
+    let cell = StoredRowDecoder(row, path: path, table: "evaluations")
+    return EvaluationPoint(
+      step: try cell("step"), loss: try cell.optional("loss") ?? .nan,
+      accuracy: try cell.optional("accuracy"))
   }
 
   static func encodeJSON(_ value: some Encodable) -> String {

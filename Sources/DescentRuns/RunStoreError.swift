@@ -18,6 +18,8 @@ public enum RunStoreError: Error, Equatable, CustomStringConvertible, LocalizedE
   case ambiguousRun(prefix: String, matches: [String], path: String)
   /// The file could not be opened or written for another reason (permissions, missing folder).
   case cannotOpen(path: String, detail: String)
+  /// A stored cell has the wrong type for its column (written by another tool or by hand).
+  case unreadableCell(path: String, table: String, runID: String, column: String, detail: String)
 
   public var description: String {
     switch self {
@@ -40,6 +42,9 @@ public enum RunStoreError: Error, Equatable, CustomStringConvertible, LocalizedE
         + "(\(matches.prefix(4).joined(separator: ", "))): give more characters"
     case .cannotOpen(let path, let detail):
       return "cannot open run store \(path) (\(detail)): check the folder exists and is writable"
+    case .unreadableCell(let path, let table, let runID, let column, let detail):
+      return "run store \(path): run \(runID) has an unreadable \(table).\(column) (\(detail)): "
+        + "fix the cell with sqlite3, or `descent runs delete \(runID) --store \(path)`"
     }
   }
 

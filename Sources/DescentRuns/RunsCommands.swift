@@ -38,7 +38,7 @@ public enum RunsCommandError: Error, Equatable, CustomStringConvertible, Localiz
       }
     case let error as RunStoreError:
       switch error {
-      case .notADatabase, .notARunStore, .corrupt, .schemaTooNew: return 65
+      case .notADatabase, .notARunStore, .corrupt, .schemaTooNew, .unreadableCell: return 65
       case .unknownRun, .ambiguousRun: return 64
       case .cannotOpen: return 1
       }
@@ -74,14 +74,17 @@ public enum RunsCommands {
   /// `descent runs list`: first marks interrupted the runs of this host whose process is gone
   /// (`RunStore.markStaleRunsInterrupted`), then lists the runs, newest first, optionally only
   /// those with `status`. An empty table is one line saying so; empty JSON is `[]`.
-  /// `hostname` and `isAlive` are for tests.
+  /// A run with a mistyped cell is left out of the listing and named through `warn` (standard
+  /// error by default), one line each. `hostname` and `isAlive` are for tests.
   public static func list(
     store: RunStore, status: RunStatus? = nil, format: RunListingFormat = .table,
     hostname: String = MachineInfo.current.hostname,
-    isAlive: (_ pid: Int32, _ startTime: Int64?) -> Bool = isRunProcessAlive
+    isAlive: (_ pid: Int32, _ startTime: Int64?) -> Bool = isRunProcessAlive,
+    warn: (String) -> Void = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
   ) throws -> String {
     try store.markStaleRunsInterrupted(hostname: hostname, isAlive: isAlive)
-    let runs = try store.listRuns(status: status)
+    let (runs, unreadable) = try store.listReadableRuns(status: status)
+    for problem in unreadable { warn("\(problem) (left out of the list)") }
     switch format {
     case .json:
       return RunFormatting.json(runs)
@@ -125,10 +128,16 @@ public enum RunsCommands {
 
   /// `descent runs delete RUN`: deletes the run with its metrics and evaluations and returns one
   /// line naming it.
+  /// A run whose row cannot be read (a mistyped cell) is deleted all the same, named by its id.
   public static func delete(store: RunStore, id: String) throws -> String {
-    let run = try store.run(id: id)
-    try store.deleteRun(id: run.id)
-    return "deleted run \(run.id) (\(run.name), \(run.status.rawValue))\n"
+    do {
+      let run = try store.run(id: id)
+      try store.deleteRun(id: run.id)
+      return "deleted run \(run.id) (\(run.name), \(run.status.rawValue))\n"
+    } catch RunStoreError.unreadableCell(_, _, let runID, _, _) {
+      try store.deleteRun(id: runID)
+      return "deleted run \(runID) (its row was unreadable)\n"
+    }
   }
 
   /// `descent report RUN... --output FILE`: charts the runs together (`ReportBuilder`, one line

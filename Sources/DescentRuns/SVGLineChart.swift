@@ -215,8 +215,11 @@ private func dash(_ series: ChartSeries) -> String {
 }
 
 /// A coordinate with one decimal: enough for a screen, short in the file.
+/// Positions far outside the plot (a diverged run's 1e30 on a clipped axis) are clamped to
+/// ±1e7, where the clip path hides them just as well, so that they always fit an `Int`.
 private func f(_ value: Double) -> String {
-  let rounded = (value * 10).rounded() / 10
+  let bounded = value.isNaN ? 0 : min(max(value, -1e7), 1e7)
+  let rounded = (bounded * 10).rounded() / 10
   return rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%.1f", rounded)
 }
 
