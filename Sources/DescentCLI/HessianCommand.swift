@@ -1,4 +1,5 @@
 import ArgumentParser
+import Descent
 import DescentCurvature
 import DescentTraining
 import Foundation
@@ -41,6 +42,9 @@ struct HessianCommand: ParsableCommand {
       CommandFailure(command: "hessian", message: message, status: 64).report()
     }
     guard top >= 0 else { throw usage("--top \(top): must be ≥ 0") }
+    guard top > 0 || trace || density != nil else {
+      throw usage("--top 0 with neither --trace nor --density asks for nothing: give --top N ≥ 1")
+    }
     guard samples >= 1 else { throw usage("--samples \(samples): must be ≥ 1") }
     let loss: FullBatchLoss
     do {
@@ -61,6 +65,19 @@ struct HessianCommand: ParsableCommand {
     } catch let error as TrainingError {
       throw CommandFailure(command: "hessian", message: error.description, status: error.exitStatus)
         .report()
+    }
+    let dimension = loss.parameters.scalarCount
+    if top > dimension {
+      throw usage(
+        "--top \(top): the Hessian of \(loss.model) is \(dimension) × \(dimension), "
+          + "so it has at most \(dimension) eigenvalues: give --top ≤ \(dimension)")
+    }
+    // Lanczos keeps every basis vector (full reorthogonalization): refuse what cannot fit.
+    let lanczosVectors = min(dimension, max(2 * top + 20, 40))
+    if top > 0, let excess = MemoryBudget.excess(Double(lanczosVectors) * Double(dimension) * 8) {
+      throw usage(
+        "--top \(top): Lanczos would keep \(lanczosVectors) vectors of \(dimension) numbers "
+          + "(\(excess)): ask for fewer eigenvalues")
     }
     var options = HessianReport.Options()
     options.top = top

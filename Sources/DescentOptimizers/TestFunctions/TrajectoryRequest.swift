@@ -38,6 +38,10 @@ public struct TrajectoryRequest: Sendable {
   ///   - start: the start point; `nil` takes the function's default start.
   /// - Throws: ``TrajectoryError/invalidArgument(_:)`` for unknown names, invalid hyperparameters,
   ///   a negative step count, non-finite start values or a start point of the wrong dimension.
+  /// Bytes a trajectory row takes beyond its coordinates (step, loss, the array's header and the
+  /// allocator's rounding), for the memory estimate.
+  static let rowOverheadBytes = 96
+
   public init(
     function: String, optimizer: String, learningRate: Double? = nil,
     settings: [String: String] = [:], steps: Int, start: [Double]? = nil,
@@ -80,6 +84,14 @@ public struct TrajectoryRequest: Sendable {
       try self.function.checkDimension(point.count)
     } catch let error as TestFunctionError {
       throw TrajectoryError.invalidArgument("--start: \(error)")
+    }
+    // Every row is kept (the trajectory is printed at the end): refuse what cannot fit.
+    let rowBytes = Double(8 * point.count + Self.rowOverheadBytes)
+    if let excess = MemoryBudget.excess(Double(steps + 1) * rowBytes) {
+      let most = Int(MemoryBudget.bytes / rowBytes) - 1
+      throw TrajectoryError.invalidArgument(
+        "--steps: \(steps) steps keep \(steps + 1) rows in memory (\(excess)): "
+          + "use at most \(most) steps")
     }
     self.learningRate = learningRate
     self.settings = settings

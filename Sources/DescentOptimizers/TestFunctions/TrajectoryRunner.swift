@@ -127,7 +127,7 @@ public enum TrajectoryRunner {
     let function = request.function
     var parameters = ParameterTree([("x", Tensor(request.start, dtype: request.dtype))])
     let driver = Optimizer(erasing: transformation, for: parameters)
-    trajectory.rows.reserveCapacity(request.steps + 1)
+    trajectory.rows.reserveCapacity(min(request.steps, 1 << 16) + 1)
     for step in 0...request.steps {
       let (value, gradient) = valueAndGrad(of: { function.value($0) }, at: parameters[index: 0])
       let loss = value.item
