@@ -40,6 +40,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
   case incompatibleLoaderState(detail: String)
   /// A bundled data file has other contents than expected (a damaged build).
   case unexpectedContents(file: String, detail: String)
+  /// The data parsed but has a shape a model cannot be trained on (no features, no examples).
+  case unexpectedShape(file: String, detail: String, fix: String)
 
   public var description: String {
     switch self {
@@ -105,6 +107,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
         + "setting the checkpoint was made with"
     case .unexpectedContents(let file, let detail):
       return "\(file): \(detail); the bundled copy is damaged, rebuild the package"
+    case .unexpectedShape(let file, let detail, let fix):
+      return "\(file): \(detail); \(fix)"
     }
   }
 }

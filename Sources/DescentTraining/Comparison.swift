@@ -109,7 +109,7 @@ public struct Comparison: Sendable {
         steps = try Trainer(configuration: base).totalSteps
       } else {
         let count = try DataSource.load(base.data).count
-        let trainCount = count - Int((Double(count) * base.testFraction).rounded())
+        let trainCount = count - Int((Double(count) * base.testFraction).rounded(.up))
         steps = base.steps ?? base.epochs * ((trainCount + base.batchSize - 1) / base.batchSize)
       }
       base.evalEvery = max(1, steps / evaluationsPerRun)

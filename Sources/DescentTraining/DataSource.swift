@@ -13,6 +13,12 @@ public enum DataSource {
   /// Loads the dataset; a missing or unusable file throws ``TrainingError/data(_:)``, an
   /// unknown name ``TrainingError/usage(_:)``.
   public static func load(_ spec: String) throws -> TensorDataset {
+    let dataset = try loadUnchecked(spec)
+    try wrap { try ClassificationChecks.checkShape(dataset, file: spec) }
+    return dataset
+  }
+
+  static func loadUnchecked(_ spec: String) throws -> TensorDataset {
     if EmbeddedDataset(rawValue: spec) != nil { return try wrap { try loadDataset(named: spec) } }
     let paths = spec.split(separator: ",").map { String($0) }
     for path in paths where !FileManager.default.fileExists(atPath: path) {
@@ -35,8 +41,8 @@ public enum DataSource {
         }
         return TensorDataset(
           name: url.deletingPathExtension().lastPathComponent,
-          features: features.dtype == .float32 ? features : features.cast(to: .float32),
-          labels: labels.dtype == .int32 ? labels : labels.cast(to: .int32))
+          features: try ClassificationChecks.finiteFeatures(features, file: url.path),
+          labels: try ClassificationChecks.classLabels(labels, file: paths[1]))
       }
     }
     var isDirectory: ObjCBool = false

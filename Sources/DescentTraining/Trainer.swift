@@ -79,6 +79,13 @@ public final class Trainer {
       throw TrainingError.data(
         "--data \(configuration.data): \(full.count) example(s); need at least 2")
     }
+    let testCount = Int((configuration.testFraction * Double(full.count)).rounded(.up))
+    guard testCount < full.count else {
+      throw TrainingError.usage(
+        "--test-fraction \(configuration.testFraction): holds out all \(full.count) examples of "
+          + "\(configuration.data), leaving none to train on; use at most "
+          + String(format: "%.3f", (Double(full.count - 1) / Double(full.count) * 1000).rounded(.down) / 1000))
+    }
     var (train, test) = trainTestSplit(
       full, testFraction: configuration.testFraction, seed: configuration.seed)
     if configuration.standardize {
