@@ -12,13 +12,16 @@ import Foundation
 public enum DataSource {
   /// Loads the dataset; a missing or unusable file throws ``TrainingError/data(_:)``, an
   /// unknown name ``TrainingError/usage(_:)``.
-  public static func load(_ spec: String) throws -> TensorDataset {
-    let dataset = try loadUnchecked(spec)
+  /// NaN and infinite features are refused unless `allowNonFiniteFeatures`.
+  public static func load(_ spec: String, allowNonFiniteFeatures: Bool = false) throws
+    -> TensorDataset
+  {
+    let dataset = try loadUnchecked(spec, allowNonFiniteFeatures: allowNonFiniteFeatures)
     try wrap { try ClassificationChecks.checkShape(dataset, file: spec) }
     return dataset
   }
 
-  static func loadUnchecked(_ spec: String) throws -> TensorDataset {
+  static func loadUnchecked(_ spec: String, allowNonFiniteFeatures: Bool) throws -> TensorDataset {
     if EmbeddedDataset(rawValue: spec) != nil { return try wrap { try loadDataset(named: spec) } }
     let paths = spec.split(separator: ",").map { String($0) }
     for path in paths where !FileManager.default.fileExists(atPath: path) {
@@ -41,7 +44,9 @@ public enum DataSource {
         }
         return TensorDataset(
           name: url.deletingPathExtension().lastPathComponent,
-          features: try ClassificationChecks.finiteFeatures(features, file: url.path),
+          features: allowNonFiniteFeatures
+            ? features.cast(to: .float32)
+            : try ClassificationChecks.finiteFeatures(features, file: url.path),
           labels: try ClassificationChecks.classLabels(labels, file: paths[1]))
       }
     }
@@ -60,7 +65,7 @@ public enum DataSource {
     }
     let name = url.lastPathComponent.lowercased()
     if name.hasSuffix(".csv") || name.hasSuffix(".csv.gz") {
-      return try wrap { try CSVReader.read(contentsOf: url) }
+      return try wrap { try CSVReader.read(contentsOf: url, allowNaN: allowNonFiniteFeatures) }
     }
     if name.hasSuffix(".bin") { return try wrap { try CIFARReader.read(contentsOf: [url]) } }
     if name.contains("idx3") {

@@ -85,9 +85,11 @@ public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
       if explicit { body = body.dropFirst() }
       let pieces = body.split(separator: "-", omittingEmptySubsequences: false)
       var widths: [Int] = []
-      for piece in pieces {
+      for (index, piece) in pieces.enumerated() {
         guard let w = Int(piece), w > 0 else {
-          throw fail("width '\(piece)' is not a positive integer")
+          // `-` also separates widths: "mlp:-3" and "mlp:8--3" split into an empty piece, "3".
+          let shown = piece.isEmpty && index + 1 < pieces.count ? "-\(pieces[index + 1])" : piece
+          throw fail("width '\(shown)' is not a positive integer")
         }
         widths.append(w)
       }
@@ -178,6 +180,10 @@ public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
 
   /// Builds the model for data of `inputShape` (from ``inputShape(featureShape:dataName:)``)
   /// and `classCount` classes, initialized from `key`.
+  /// Float32 copies of the parameters a training run holds at once (weights, gradients, two
+  /// optimizer-state tensors), for the memory estimate before a model is built.
+  static let trainingCopies = 4.0
+
   func build(inputShape: [Int], classCount: Int, key: RandomKey) throws -> any Layer {
     switch self {
     case .mlp(let widths, let activation):
@@ -191,6 +197,16 @@ public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
         }
         all = w
       case .hidden(let w): all = [inputShape[0]] + w + [classCount]
+      }
+      // In Double: widths such as 3000000000 overflow Int when multiplied.
+      let parameterCount = zip(all, all.dropFirst()).reduce(0.0) {
+        $0 + Double($1.0) * Double($1.1) + Double($1.1)
+      }
+      // Parameters, gradients and up to two optimizer-state tensors, float32.
+      if let excess = MemoryBudget.excess(parameterCount * 4 * Self.trainingCopies) {
+        throw TrainingError.usage(
+          "--model \(description): training its \(String(format: "%.3g", parameterCount)) "
+            + "parameters needs \(excess): choose smaller widths")
       }
       return MLP(widths: all, activation: Self.activations[activation]!, key: key)
     case .cnn(let o):

@@ -74,7 +74,8 @@ public final class Trainer {
       totalSteps = configuration.steps ?? configuration.epochs * task.stepsPerEpoch
     } else {
     languageModel = nil
-    let full = try DataSource.load(configuration.data)
+    let full = try DataSource.load(
+      configuration.data, allowNonFiniteFeatures: configuration.allowNonFiniteFeatures ?? false)
     guard full.count >= 2 else {
       throw TrainingError.data(
         "--data \(configuration.data): \(full.count) example(s); need at least 2")

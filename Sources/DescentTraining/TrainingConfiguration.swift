@@ -20,6 +20,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
   public var model = "mlp"
   public var data = "digits"
   public var testFraction = 0.2
+  /// Accept NaN and infinite feature values (every reader refuses them otherwise, see
+  /// `ClassificationChecks`): for studying what non-finite data do to a run. Library only;
+  /// optional so that checkpoints written before it existed still load.
+  public var allowNonFiniteFeatures: Bool? = nil
   public var standardize = true
   public var optimizer = "adam"
   public var learningRate: Double? = nil

@@ -173,6 +173,7 @@ import Testing
     var c = TrainingConfiguration()
     c.model = "mlp:8"
     c.data = data
+    c.allowNonFiniteFeatures = true
     c.standardize = false
     c.testFraction = 0.1
     c.batchSize = 6

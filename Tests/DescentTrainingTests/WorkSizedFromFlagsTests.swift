@@ -31,4 +31,22 @@ struct WorkSizedFromFlagsTests {
     #expect(nothing.status == 64)
     #expect(nothing.stderr.contains("asks for nothing"), "\(nothing.stderr)")
   }
+
+  @Test(arguments: ["mlp:3000000000", "mlp:3000000000-3000000000", "mlp:=64-9223372036854775807-10"])
+  func modelsThatCannotFitInMemoryAreRefusedWithTheFigure(spec: String) throws {
+    let output = try DescentExecutable.run([
+      "train", "--model", spec, "--steps", "1", "--store",
+      FileManager.default.temporaryDirectory.appendingPathComponent(
+        "descent-sized-\(UUID().uuidString).sqlite").path,
+    ])
+    #expect(output.status == 64, "\(output)")
+    #expect(output.stderr.contains("parameters needs about"), "\(output.stderr)")
+    #expect(output.stderr.contains("choose smaller widths"))
+  }
+
+  @Test func negativeWidthsAreQuoted() throws {
+    let output = try DescentExecutable.run(["train", "--model", "mlp:-3", "--steps", "1"])
+    #expect(output.status == 64)
+    #expect(output.stderr.contains("width '-3' is not a positive integer"), "\(output.stderr)")
+  }
 }
