@@ -66,6 +66,8 @@ struct CompareCommand: ParsableCommand {
   }
 
   private func execute() throws {
+    try OutputChecks(files: [("--report", report)], folders: [("--checkpoint-dir", checkpointDir)])
+      .verify(command: "compare")
     var base = Comparison.defaultBase
     if let model { base.model = model }
     if let data { base.data = data }

@@ -46,6 +46,7 @@ struct HessianCommand: ParsableCommand {
       throw usage("--top 0 with neither --trace nor --density asks for nothing: give --top N ≥ 1")
     }
     guard samples >= 1 else { throw usage("--samples \(samples): must be ≥ 1") }
+    try OutputChecks(files: [("--density", density)]).verify(command: "hessian")
     let loss: FullBatchLoss
     do {
       if let checkpoint {
@@ -92,7 +93,7 @@ struct HessianCommand: ParsableCommand {
         try Data(svg.utf8).write(to: URL(fileURLWithPath: density), options: .atomic)
       } catch {
         throw CommandFailure(
-          command: "hessian", message: "--density \(density): cannot write: \(error)", status: 65
+          command: "hessian", message: "--density \(density): cannot write: \(error.localizedDescription)", status: 1
         ).report()
       }
     }

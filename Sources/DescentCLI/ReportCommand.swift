@@ -51,6 +51,7 @@ struct ReportCommand: ParsableCommand {
   var targetLoss: Double?
 
   func run() throws {
+    try OutputChecks(files: [("--output", output)]).verify(command: "report")
     try storeOptions.withStore(command: "report") { store in
       try RunsCommands.report(
         store: store, runIDs: runs, output: output, lossScale: logScale.axisScale,

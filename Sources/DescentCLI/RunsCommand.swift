@@ -118,6 +118,7 @@ struct RunsExportCommand: ParsableCommand {
   var output: String?
 
   func run() throws {
+    try OutputChecks(files: [("--output", output)]).verify(command: "runs export")
     try storeOptions.withStore(command: "runs export") { store in
       try RunsCommands.export(store: store, id: runID, format: format, output: output)
     }

@@ -127,6 +127,7 @@ struct TrainCommand: ParsableCommand {
   }
 
   private func execute() throws {
+    try OutputChecks(files: [("--checkpoint", checkpoint), ("--log", log)]).verify(command: "train")
     let runStore: RunStore?
     do {
       runStore = noStore ? nil : try RunStore(path: store)
