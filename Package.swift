@@ -74,6 +74,7 @@ let package = Package(
     .executableTarget(
       name: "DescentCLI",
       dependencies: [
+        "CDescentKernels",
         "Descent",
         "DescentOptimizers",
         "DescentBenchmarks",
