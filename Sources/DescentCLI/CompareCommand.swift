@@ -54,10 +54,19 @@ struct CompareCommand: ParsableCommand {
     }
   }
 
-  private func list<T>(_ text: String?, _ flag: String, _ parse: (String) -> T?) throws -> [T]? {
+  /// The comma-separated values of `flag`; a repeated value is refused (`adam,adam` or `0,0`
+  /// would be reported as independent runs).
+  private func list<T: Hashable>(_ text: String?, _ flag: String, _ parse: (String) -> T?) throws
+    -> [T]?
+  {
     guard let text else { return nil }
     let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    var seen: Set<T> = []
     return try items.map { item in
+      if let value = parse(item), !seen.insert(value).inserted {
+        throw TrainingError.usage(
+          "--\(flag) \(text): '\(item)' is given twice; list each value once")
+      }
       guard let value = parse(item) else {
         throw TrainingError.usage("--\(flag) \(text): '\(item)' is not valid; give a comma-separated list")
       }

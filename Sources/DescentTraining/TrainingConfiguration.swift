@@ -44,6 +44,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
   public var onNonFinite = NonFinitePolicy.stop
   /// Kernel threads (nil: all cores). Results do not depend on it.
   public var threads: Int? = nil
+  /// The most kernel threads a run may ask for (more only adds thread start-up cost).
+  public static let maximumThreads = 1024
 
   public init() {}
 
@@ -60,7 +62,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     try check(warmup >= 0, "--warmup \(warmup): must be ≥ 0")
     try check(evalEvery >= 0, "--eval-every \(evalEvery): must be ≥ 0")
     try check(checkpointEvery >= 0, "--checkpoint-every \(checkpointEvery): must be ≥ 0")
-    try check((threads ?? 1) >= 1, "--threads \(threads ?? 0): must be at least 1")
+    try check(
+      (1...Self.maximumThreads).contains(threads ?? 1),
+      "--threads \(threads ?? 0): must be from 1 to \(Self.maximumThreads)")
     if let learningRate {
       try check(
         learningRate.isFinite && learningRate >= 0,
