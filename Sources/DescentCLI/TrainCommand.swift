@@ -187,9 +187,17 @@ struct TrainCommand: ParsableCommand {
         positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
       print(String(decoding: try encoder.encode(summary), as: UTF8.self))
     } else {
+      let skipped = summary.skippedSteps > 0 ? "; \(summary.skippedSteps) steps skipped" : ""
       print(
-        "eval loss \(summary.evalLoss) accuracy \(summary.evalAccuracy); parameters SHA-256 "
-          + summary.finalParametersSHA256)
+        "eval loss \(plainNumber(summary.evalLoss)) accuracy \(plainNumber(summary.evalAccuracy))"
+          + "\(skipped); parameters SHA-256 " + summary.finalParametersSHA256)
     }
   }
+}
+
+/// A number as Swift prints it, but `nan` for every NaN (never `-nan`) and `inf`/`-inf`.
+func plainNumber(_ value: Double) -> String {
+  if value.isNaN { return "nan" }
+  if value.isInfinite { return value > 0 ? "inf" : "-inf" }
+  return "\(value)"
 }

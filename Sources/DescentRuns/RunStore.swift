@@ -60,7 +60,10 @@ public final class RunStore: Sendable {
       }
       let tables = try String.fetchAll(
         db,
-        sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        // GRDB creates its `grdb_migrations` table before the first migration commits: a store
+        // that another process is creating right now has that table alone.
+        sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+          + "AND name != 'grdb_migrations'")
       if applied.isEmpty && !tables.isEmpty { throw RunStoreError.notARunStore(path: path) }
     }
     try migrator.migrate(pool)
