@@ -28,15 +28,7 @@ import Testing
     c.model = "mlp:8"
     c.data = data
     c.testFraction = testFraction
-    do {
-      _ = try Trainer(configuration: c)
-      return nil
-    } catch let error as TrainingError {
-      return error
-    } catch {
-      Issue.record("not a TrainingError: \(error)")
-      return nil
-    }
+    return trainingError { _ = try Trainer(configuration: c) }
   }
 
   static let badLabels: [([Double], String)] = [

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Runs the built `descent` executable in a child process (beside the test bundle, or
 /// `.build/debug/descent` of this package), for tests of the command line as a user sees it.
@@ -52,5 +53,21 @@ enum DescentExecutable {
       status: process.terminationStatus,
       stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
       stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+  }
+}
+
+extension DescentExecutable {
+  /// Runs `descent arguments` and returns whether it failed as the contract says: exit `status`,
+  /// one line on stderr containing `expected`, nothing on stdout; records an issue otherwise.
+  @discardableResult
+  static func expectOneLineError(
+    _ arguments: [String], status: Int32, containing expected: String
+  ) throws -> Output {
+    let output = try run(arguments)
+    #expect(output.status == status, "\(arguments): \(output)")
+    #expect(output.stderr.contains(expected), "\(arguments): \(output.stderr)")
+    #expect(output.stderr.split(separator: "\n").count == 1, "\(output.stderr)")
+    #expect(output.stdout.isEmpty, "\(output.stdout)")
+    return output
   }
 }

@@ -15,9 +15,6 @@ struct FlagRangeTests {
   @Test(arguments: cases.indices)
   func badValueIsAUsageError(index: Int) throws {
     let (arguments, expected) = Self.cases[index]
-    let output = try DescentExecutable.run(arguments)
-    #expect(output.status == 64, "\(arguments): \(output)")
-    #expect(output.stderr.contains(expected), "\(output.stderr)")
-    #expect(output.stderr.split(separator: "\n").count == 1)
+    try DescentExecutable.expectOneLineError(arguments, status: 64, containing: expected)
   }
 }

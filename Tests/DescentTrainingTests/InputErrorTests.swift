@@ -6,17 +6,7 @@ import Testing
 
 /// Everything a user can get wrong gives a one-line error with the exit status of the contract.
 @Suite struct InputErrorTests {
-  func error(_ body: () throws -> Void) -> TrainingError? {
-    do {
-      try body()
-      return nil
-    } catch let error as TrainingError {
-      return error
-    } catch {
-      Issue.record("not a TrainingError: \(error)")
-      return nil
-    }
-  }
+  func error(_ body: () throws -> Void) -> TrainingError? { trainingError(body) }
 
   func train(_ change: (inout TrainingConfiguration) -> Void) -> TrainingError? {
     var c = TrainingConfiguration()
@@ -112,5 +102,19 @@ import Testing
     let mismatch = error { _ = try Trainer(resumingFrom: url) }
     #expect(mismatch?.exitStatus == 65)
     #expect(mismatch?.description.contains("0.weight") == true)
+  }
+}
+
+/// The `TrainingError` that `body` throws, nil when it throws none; any other error is recorded
+/// as an issue.
+func trainingError(_ body: () throws -> Void) -> TrainingError? {
+  do {
+    try body()
+    return nil
+  } catch let error as TrainingError {
+    return error
+  } catch {
+    Issue.record("not a TrainingError: \(error)")
+    return nil
   }
 }

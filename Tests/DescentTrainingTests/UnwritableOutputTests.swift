@@ -25,12 +25,8 @@ struct UnwritableOutputTests {
   @Test(arguments: cases.indices)
   func unwritableOutputFailsFirstWithStatusOne(index: Int) throws {
     let (arguments, expected) = Self.cases[index]
-    let output = try DescentExecutable.run(arguments)
-    #expect(output.status == 1, "\(arguments): \(output)")
-    #expect(output.stderr.contains(expected), "\(output.stderr)")
-    #expect(output.stderr.split(separator: "\n").count == 1, "\(output.stderr)")
+    let output = try DescentExecutable.expectOneLineError(
+      arguments, status: 1, containing: expected)
     #expect(!output.stderr.contains("NSCocoaErrorDomain"))
-    // Refused before anything ran: nothing printed on standard output.
-    #expect(output.stdout.isEmpty, "\(output.stdout)")
   }
 }
