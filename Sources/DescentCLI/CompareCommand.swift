@@ -33,16 +33,16 @@ struct CompareCommand: ParsableCommand {
     name: .customLong("set"), parsing: .unconditionalSingleValue,
     help: ArgumentHelp("A hyperparameter for every optimizer, key=value (repeatable).", valueName: "key=value"))
   var settings: [String] = []
-  @Option(help: "Batch size (default 32).") var batchSize: Int?
-  @Option(help: "Epochs (default 20).") var epochs: Int?
-  @Option(help: "Optimizer steps per run (overrides --epochs).") var steps: Int?
-  @Option(help: "Evaluate every N steps (default: 1/10 of the run).") var evalEvery: Int?
+  @Option(parsing: .unconditional, help: "Batch size (default 32).") var batchSize: Int?
+  @Option(parsing: .unconditional, help: "Epochs (default 20).") var epochs: Int?
+  @Option(parsing: .unconditional, help: "Optimizer steps per run (overrides --epochs).") var steps: Int?
+  @Option(parsing: .unconditional, help: "Evaluate every N steps (default: 1/10 of the run).") var evalEvery: Int?
   @Option(help: "Run store (default ./descent-runs.sqlite).") var store: String = "descent-runs.sqlite"
   @Option(help: "Report file (default ./descent-report.html).") var report: String = "descent-report.html"
   @Option(help: "Checkpoint folder (default ./descent-checkpoints).")
   var checkpointDir: String = "descent-checkpoints"
-  @Option(help: "Loss level for the 'to target' column (default: automatic).") var targetLoss: Double?
-  @Option(help: "Kernel threads (default: all cores).") var threads: Int?
+  @Option(parsing: .unconditional, help: "Loss level for the 'to target' column (default: automatic).") var targetLoss: Double?
+  @Option(parsing: .unconditional, help: "Kernel threads (default: all cores).") var threads: Int?
   @Option(help: "Output: text or json.") var format: Format = .text
 
   func run() throws {

@@ -29,12 +29,12 @@ struct HessianCommand: ParsableCommand {
   @Option(help: "Weights file (.safetensors).") var weights: String?
   @Option(help: "Embedded dataset name or data path.") var data: String?
   @Flag(help: "Standardize features with the data's own statistics.") var standardize = false
-  @Option(help: "How many of the largest eigenvalues.") var top = 5
+  @Option(parsing: .unconditional, help: "How many of the largest eigenvalues.") var top = 5
   @Flag(help: "Estimate the trace (Hutchinson).") var trace = false
   @Option(help: "Write the spectral density (SLQ) as an SVG chart to this file.")
   var density: String?
-  @Option(help: "Hutchinson probe vectors for the trace.") var samples = 100
-  @Option(help: "Seed of the random probe vectors.") var seed: UInt64 = 0
+  @Option(parsing: .unconditional, help: "Hutchinson probe vectors for the trace.") var samples = 100
+  @Option(parsing: .unconditional, help: "Seed of the random probe vectors.") var seed: UInt64 = 0
   @Option(help: "Output: table or json.") var format: Format = .table
 
   func run() throws {

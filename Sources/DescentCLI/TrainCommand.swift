@@ -42,32 +42,32 @@ struct TrainCommand: ParsableCommand {
   var settings: [String] = []
   @Option(help: "Learning-rate schedule: constant (default), cosine, linear, step, onecycle.")
   var schedule: String?
-  @Option(help: "Linear warm-up steps (default 0).") var warmup: Int?
-  @Option(help: "Batch size (default 32).") var batchSize: Int?
-  @Option(help: "Epochs when --steps is not given (default 5).") var epochs: Int?
-  @Option(help: "Optimizer steps (overrides --epochs).") var steps: Int?
-  @Option(help: "Seed of the split, initialization, data order and dropout (default 0).")
+  @Option(parsing: .unconditional, help: "Linear warm-up steps (default 0).") var warmup: Int?
+  @Option(parsing: .unconditional, help: "Batch size (default 32).") var batchSize: Int?
+  @Option(parsing: .unconditional, help: "Epochs when --steps is not given (default 5).") var epochs: Int?
+  @Option(parsing: .unconditional, help: "Optimizer steps (overrides --epochs).") var steps: Int?
+  @Option(parsing: .unconditional, help: "Seed of the split, initialization, data order and dropout (default 0).")
   var seed: UInt64?
-  @Option(help: "Fraction of the data held out for evaluation (default 0.2).")
+  @Option(parsing: .unconditional, help: "Fraction of the data held out for evaluation (default 0.2).")
   var testFraction: Double?
   @Flag(
     inversion: .prefixedNo,
     help: "Standardize features with the training split's statistics (default on).")
   var standardize: Bool?
-  @Option(help: "Evaluate every N steps (default 0: at the end only).") var evalEvery: Int?
-  @Option(help: "Checkpoint every N steps (default 0: at the end and on interruption only).")
+  @Option(parsing: .unconditional, help: "Evaluate every N steps (default 0: at the end only).") var evalEvery: Int?
+  @Option(parsing: .unconditional, help: "Checkpoint every N steps (default 0: at the end and on interruption only).")
   var checkpointEvery: Int?
   @Option(help: "Checkpoint file (default descent-checkpoint.safetensors).") var checkpoint: String?
   @Option(help: "Continue the run saved in this checkpoint (or run id), with its configuration.")
   var resume: String?
   @Option(help: "On a non-finite loss or gradient: stop (default) or skip-step.")
   var onNonfinite: String?
-  @Option(help: "Kernel threads (default: all cores).") var threads: Int?
+  @Option(parsing: .unconditional, help: "Kernel threads (default: all cores).") var threads: Int?
   @Option(help: "Run store (SQLite) to record the run in (default descent-runs.sqlite).")
   var store: String = RunStore.defaultPath
   @Flag(help: "Do not record the run in a run store.") var noStore = false
   @Option(help: "Also write every event as JSON lines to this file.") var log: String?
-  @Option(help: "Plain progress line every N steps when stdout is not a terminal.")
+  @Option(parsing: .unconditional, help: "Plain progress line every N steps when stdout is not a terminal.")
   var printEvery: Int = 50
   @Option(help: "Output: text or json.") var format: Format = .text
 

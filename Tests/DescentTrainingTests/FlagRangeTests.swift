@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-/// Hardening (issue 19): repeated list values and out-of-range thread counts are usage errors
+/// Hardening (issue 19): repeated list values, out-of-range thread counts and negative numbers
+/// after flags are usage errors
 /// (64) with one line naming the flag, never duplicate "independent" runs or a thread storm.
 @Suite("Flag ranges", .serialized)
 struct FlagRangeTests {
@@ -10,6 +11,12 @@ struct FlagRangeTests {
     (["compare", "--seeds", "0,0", "--epochs", "1"], "'0' is given twice"),
     (["train", "--threads", "100000", "--steps", "1", "--no-store"], "--threads 100000: must be from 1 to 1024"),
     (["compare", "--threads", "0", "--epochs", "1"], "--threads 0: must be from 1 to 1024"),
+    // Negative numbers after flags are values, not "missing value" (every numeric option).
+    (["train", "--steps", "-1", "--no-store"], "--steps -1: must be at least 1"),
+    (["train", "--batch-size", "-3", "--no-store"], "--batch-size -3: must be at least 1"),
+    (["compare", "--epochs", "-2"], "--epochs -2: must be at least 1"),
+    (["hessian", "--top", "-1", "--model", "mlp", "--weights", "w", "--data", "digits"],
+      "--top -1: must be ≥ 0"),
   ]
 
   @Test(arguments: cases.indices)
