@@ -63,9 +63,11 @@ public enum ClassificationChecks {
     let labels = dataset.labels.scalars(as: Int32.self)
     let distinct = Set(labels).count
     if dataset.classCount > sparseClassCountLimit && distinct * 2 < dataset.classCount {
+      // The largest label occurring (the class count may also have been given explicitly).
+      let largest = labels.max() ?? 0
       throw DataError.invalidLabel(
-        file: file, position: "example \(labels.firstIndex(of: Int32(dataset.classCount - 1))!)",
-        value: "\(dataset.classCount - 1)",
+        file: file, position: "example \(labels.firstIndex(of: largest) ?? 0)",
+        value: "\(largest)",
         detail: "would make a \(dataset.classCount)-class model while only \(distinct) distinct "
           + "labels occur")
     }

@@ -87,10 +87,11 @@ public struct TrajectoryRequest: Sendable {
     }
     // Every row is kept (the trajectory is printed at the end): refuse what cannot fit.
     let rowBytes = Double(8 * point.count + Self.rowOverheadBytes)
-    if let excess = MemoryBudget.excess(Double(steps + 1) * rowBytes) {
+    // In Double: `--steps 9223372036854775807` must not overflow `steps + 1`.
+    if let excess = MemoryBudget.excess((Double(steps) + 1) * rowBytes) {
       let most = Int(MemoryBudget.bytes / rowBytes) - 1
       throw TrajectoryError.invalidArgument(
-        "--steps: \(steps) steps keep \(steps + 1) rows in memory (\(excess)): "
+        "--steps: \(steps) steps keep \(steps) + 1 rows in memory (\(excess)): "
           + "use at most \(most) steps")
     }
     self.learningRate = learningRate
