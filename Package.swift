@@ -12,6 +12,7 @@ let package = Package(
     .library(name: "DescentTraining", targets: ["DescentTraining"]),
     .library(name: "DescentCurvature", targets: ["DescentCurvature"]),
     .library(name: "DescentRuns", targets: ["DescentRuns"]),
+    .library(name: "DescentExperiments", targets: ["DescentExperiments"]),
     .library(name: "DescentTestSupport", targets: ["DescentTestSupport"]),
     .executable(name: "descent", targets: ["DescentCLI"]),
   ],
@@ -67,6 +68,15 @@ let package = Package(
       name: "DescentRuns",
       dependencies: ["Descent", .product(name: "GRDB", package: "GRDB.swift")]
     ),
+    // `descent reproduce`: one file per paper, its headline experiment and criteria
+    // (docs/reproduce.md), on the public APIs of the other modules.
+    .target(
+      name: "DescentExperiments",
+      dependencies: [
+        "Descent", "DescentNN", "DescentData", "DescentOptimizers", "DescentTraining",
+        "DescentCurvature", "DescentRuns",
+      ]
+    ),
     .target(
       name: "DescentTestSupport",
       dependencies: ["Descent"]
@@ -83,6 +93,7 @@ let package = Package(
         "DescentNN",
         "DescentRuns",
         "DescentCurvature",
+        "DescentExperiments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -115,6 +126,10 @@ let package = Package(
     .testTarget(
       name: "DescentCurvatureTests",
       dependencies: ["Descent", "DescentCurvature", "DescentTestSupport"]
+    ),
+    .testTarget(
+      name: "DescentExperimentsTests",
+      dependencies: ["DescentExperiments", "DescentRuns", "DescentData", "DescentOptimizers"]
     ),
     .testTarget(
       name: "DescentRunsTests",

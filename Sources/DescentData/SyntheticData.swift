@@ -115,3 +115,69 @@ public enum SyntheticData {
       weights: [], bias: 0)
   }
 }
+
+extension SyntheticData {
+  /// Image classification data shaped like CIFAR-10 (`[count, channels, size, size]`), for
+  /// experiments when the real images are not prepared — a stand-in, declared as such wherever
+  /// it is used, not a substitute for the real benchmark.
+  ///
+  /// Each class has a template: per channel, the sum of three plane waves
+  /// `cos(2π(fx·x + fy·y)/size + φ)` with integer frequencies in 1…3 and random phases, scaled to
+  /// unit RMS. Example `i` is of class `i mod classCount`: its template circularly shifted by up
+  /// to `maxShift` pixels in each direction (so that translation-equivariant features help),
+  /// times a contrast in [0.5, 1.5], plus `N(0, noise²)` per pixel.
+  public static func patternImages(
+    count: Int, channels: Int = 3, size: Int = 32, classCount: Int = 10, noise: Double = 1,
+    maxShift: Int = 4, seed: UInt64
+  ) -> TensorDataset {
+    precondition(count >= 0 && channels > 0 && size > 0 && classCount > 0, "patternImages: invalid sizes")
+    var rng = RandomGenerator(seed: seed)
+    let plane = size * size
+    var templates = [Double](repeating: 0, count: classCount * channels * plane)
+    for c in 0..<classCount {
+      for ch in 0..<channels {
+        let base = (c * channels + ch) * plane
+        for _ in 0..<3 {
+          let fx = Double(1 + Int(rng.nextUnit() * 3)), fy = Double(1 + Int(rng.nextUnit() * 3))
+          let sx = rng.nextUnit() < 0.5 ? -1.0 : 1.0
+          let phase = 2 * Double.pi * rng.nextUnit()
+          for y in 0..<size {
+            for x in 0..<size {
+              templates[base + y * size + x] += cos(
+                2 * Double.pi * (sx * fx * Double(x) + fy * Double(y)) / Double(size) + phase)
+            }
+          }
+        }
+        let rms = (templates[base..<(base + plane)].reduce(0) { $0 + $1 * $1 } / Double(plane))
+          .squareRoot()
+        for k in base..<(base + plane) { templates[k] /= max(rms, 1e-12) }
+      }
+    }
+    var values = [Float](repeating: 0, count: count * channels * plane)
+    var labels: [Int32] = []
+    labels.reserveCapacity(count)
+    for i in 0..<count {
+      let c = i % classCount
+      labels.append(Int32(c))
+      let span = 2 * maxShift + 1
+      let dx = Int(rng.nextUnit() * Double(span)) - maxShift
+      let dy = Int(rng.nextUnit() * Double(span)) - maxShift
+      let contrast = 0.5 + rng.nextUnit()
+      for ch in 0..<channels {
+        let source = (c * channels + ch) * plane
+        let target = (i * channels + ch) * plane
+        for y in 0..<size {
+          let sy = ((y - dy) % size + size) % size
+          for x in 0..<size {
+            let sx = ((x - dx) % size + size) % size
+            values[target + y * size + x] = Float(
+              contrast * templates[source + sy * size + sx] + noise * rng.nextNormal())
+          }
+        }
+      }
+    }
+    return TensorDataset(
+      name: "pattern-images", features: Tensor(scalars: values, shape: [count, channels, size, size]),
+      labels: Tensor(scalars: labels, shape: [count]), classCount: classCount)
+  }
+}

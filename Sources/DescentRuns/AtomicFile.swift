@@ -61,3 +61,12 @@ func writeAtomically(_ data: Data, to path: String) throws {
   guard rename(temporary, path) == 0 else { throw failure("renaming the temporary file") }
   ok = true
 }
+
+/// Atomic file writes for other modules (reports of `descent reproduce`).
+public enum AtomicFile {
+  /// Writes `text` (UTF-8) to `path` through a temporary file and a rename; throws
+  /// ``ReportWriteError/cannotWrite(path:detail:)``.
+  public static func write(_ text: String, to path: String) throws {
+    try writeAtomically(Data(text.utf8), to: path)
+  }
+}

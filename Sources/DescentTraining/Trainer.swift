@@ -54,7 +54,23 @@ public final class Trainer {
 
   /// Prepares a run: loads and splits the data, builds the model and the optimizer. Throws a
   /// one-line ``TrainingError`` for anything the configuration gets wrong.
-  public init(configuration: TrainingConfiguration, runId: String? = nil) throws {
+  public convenience init(configuration: TrainingConfiguration, runId: String? = nil) throws {
+    try self.init(configuration: configuration, dataset: nil, runId: runId)
+  }
+
+  /// Prepares a run on `dataset`, held in memory (generated data, a dataset built in code),
+  /// instead of loading `configuration.data`, which then only names the data in summaries and
+  /// the run store. A checkpoint of such a run cannot be resumed by `descent train --resume`,
+  /// which would look for the data by that name.
+  public convenience init(
+    configuration: TrainingConfiguration, dataset: TensorDataset, runId: String? = nil
+  ) throws {
+    try self.init(configuration: configuration, dataset: .some(dataset), runId: runId)
+  }
+
+  private init(
+    configuration: TrainingConfiguration, dataset: TensorDataset?, runId: String?
+  ) throws {
     try configuration.validate()
     self.configuration = configuration
     self.runId = runId ?? UUID().uuidString.lowercased()
@@ -74,7 +90,7 @@ public final class Trainer {
       totalSteps = configuration.steps ?? configuration.epochs * task.stepsPerEpoch
     } else {
     languageModel = nil
-    let full = try DataSource.load(
+    let full = try dataset ?? DataSource.load(
       configuration.data, allowNonFiniteFeatures: configuration.allowNonFiniteFeatures ?? false)
     guard full.count >= 2 else {
       throw TrainingError.data(
