@@ -23,8 +23,10 @@ struct ReproduceCommand: ParsableCommand {
 
   @Argument(help: "A paper id (see --list), or 'all'.") var id: String?
   @Flag(help: "List the papers, their ids and status.") var list = false
-  @Option(parsing: .unconditional, help: "The seed of every random draw (default 0).")
-  var seed: UInt64 = 0
+  @Option(
+    name: .customLong("seed"), parsing: .unconditional,
+    help: ArgumentHelp("The seed of every random draw (default 0).", valueName: "seed"))
+  var seedText: String = "0"
   @Flag(help: "Run the small version of the experiment (same criteria, documented looser targets).")
   var quick = false
   @Option(help: "Output: table or json.") var format: Format = .table
@@ -67,6 +69,12 @@ struct ReproduceCommand: ParsableCommand {
         ).report()
       }
       ids = [id]
+    }
+    guard let seed = UInt64(seedText) else {
+      throw CommandFailure(
+        command: "reproduce",
+        message: "--seed \(seedText): must be a whole number from 0 to \(UInt64.max)", status: 64
+      ).report()
     }
     try OutputChecks(files: [("--report", report), ("--store", store)]).verify(command: "reproduce")
     let runStore: RunStore

@@ -7,7 +7,7 @@ import Testing
   static let commands: [[String]] = [
     [], ["optimize"], ["optimizers"], ["functions"], ["bench"], ["train"], ["evaluate"],
     ["compare"], ["runs"], ["runs", "list"], ["runs", "show"], ["runs", "export"],
-    ["runs", "delete"], ["report"], ["hessian"],
+    ["runs", "delete"], ["report"], ["hessian"], ["reproduce"],
   ]
 
   static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
