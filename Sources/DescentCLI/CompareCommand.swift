@@ -43,6 +43,12 @@ struct CompareCommand: ParsableCommand {
   var checkpointDir: String = "descent-checkpoints"
   @Option(parsing: .unconditional, help: "Loss level for the 'to target' column (default: automatic).") var targetLoss: Double?
   @Option(parsing: .unconditional, help: "Kernel threads (default: all cores).") var threads: Int?
+  @Option(
+    help: ArgumentHelp(
+      "Tune each optimizer's learning rate on a validation split first: lr (±2 octaves around "
+        + "its rate), lr=LO:HI or lr=LO:HI:PER_OCTAVE (default 4 per octave).",
+      valueName: "lr[=LO:HI[:N]]"))
+  var tune: String?
   @Option(help: "Output: text or json.") var format: Format = .text
 
   func run() throws {
@@ -95,6 +101,7 @@ struct CompareCommand: ParsableCommand {
     }
     if let seeds = try list(seeds, "seeds", { UInt64($0) }) { comparison.seeds = seeds }
     if evalEvery == nil { comparison.evaluationsPerRun = 10 }
+    if let tune { comparison.tuning = try LearningRateGrid.parse(tune) }
     let stop = StopRequest()
     let sources = stop.installSignalHandlers()
     defer { withExtendedLifetime(sources) {} }
@@ -114,13 +121,20 @@ struct CompareCommand: ParsableCommand {
         var report: String?
         var seconds: Double
         var rows: [DescentRuns.ComparisonTable.Row]
+        var tuning: [LearningRateTuning]
       }
       let output = Output(
         groupId: result.groupID, runIds: result.runIDs, store: result.storePath,
-        report: result.reportPath, seconds: seconds, rows: result.table.rows)
+        report: result.reportPath, seconds: seconds, rows: result.table.rows, tuning: result.tuned)
       print(String(decoding: try encoder.encode(output), as: UTF8.self))
     } else {
       print(result.table.text)
+      if !result.tuned.isEmpty {
+        print(
+          "tuned learning rates (validation split, seed \(comparison.seeds[0])): "
+            + result.tuned.map { "\($0.optimizer) \(String(format: "%g", $0.best))" }
+            .joined(separator: ", "))
+      }
       print(
         "\(result.runIDs.count) runs in \(String(format: "%.1f", seconds)) s; run store: \(result.storePath) "
           + "(group \(result.groupID)); report: \(result.reportPath ?? "none")")

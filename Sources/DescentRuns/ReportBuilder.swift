@@ -11,11 +11,14 @@ public struct ReportOptions: Sendable {
   public var targetLoss: Double?
   /// Points per line at most (lines are thinned evenly beyond that, keeping the last point).
   public var maxPointsPerLine: Int
+  /// Paragraphs shown under the title (how the runs were set up, e.g. tuned learning rates).
+  public var notes: [String]
 
   public init(
     title: String = "Descent: optimizer comparison", lossScale: AxisScale? = nil,
-    targetLoss: Double? = nil, maxPointsPerLine: Int = 400
+    targetLoss: Double? = nil, maxPointsPerLine: Int = 400, notes: [String] = []
   ) {
+    self.notes = notes
     precondition(maxPointsPerLine >= 2, "ReportOptions: maxPointsPerLine must be ≥ 2")
     self.title = title
     self.lossScale = lossScale
@@ -150,6 +153,7 @@ public struct ReportBuilder: Sendable {
       <p class="meta">\(escapeHTML(metaLine(groups: groups)))</p>
 
       """
+    for note in options.notes { page += "<p class=\"note\">\(escapeHTML(note))</p>\n" }
     page += "<h2>Summary</h2>\n" + summaryTable(groups: groups)
     page += "<h2>Charts</h2>\n<div class=\"charts\">\n"
     for chart in charts { page += "<figure>\(chart.svg())</figure>\n" }

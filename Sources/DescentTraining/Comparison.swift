@@ -1,3 +1,4 @@
+import DescentData
 import DescentOptimizers
 import DescentRuns
 import Foundation
@@ -26,6 +27,11 @@ public struct Comparison: Sendable {
   /// When the base configuration sets no evaluation interval: evaluations per run, spread evenly
   /// (for the report's accuracy chart).
   public var evaluationsPerRun = 10
+  /// Tune each optimizer's learning rate on this grid before the seeds run (`--tune`): every rate
+  /// trains with the first seed on a validation split carved out of the training split (the
+  /// held-out test split is never seen), and each optimizer then runs at the rate with the lowest
+  /// validation loss. nil: no tuning.
+  public var tuning: LearningRateGrid?
 
   /// Learning rates of the default job, one per catalogue optimizer, chosen for a small MLP on
   /// standardized tabular data (the usual starting points: 0.05 for SGD with momentum 0.9, 1e-3
@@ -69,6 +75,8 @@ public struct Comparison: Sendable {
     public var table: ComparisonTable
     public var storePath: String
     public var reportPath: String?
+    /// The learning-rate tuning per optimizer, when ``Comparison/tuning`` was set.
+    public var tuned: [LearningRateTuning] = []
   }
 
   /// The configuration of one (optimizer, seed) run.
@@ -85,6 +93,16 @@ public struct Comparison: Sendable {
   public func validate() throws {
     guard !optimizers.isEmpty else { throw TrainingError.usage("--optimizers: give at least one optimizer") }
     guard !seeds.isEmpty else { throw TrainingError.usage("--seeds: give at least one seed") }
+    if tuning != nil {
+      guard base.learningRate == nil else {
+        throw TrainingError.usage("--tune and --lr: give one (--tune chooses each optimizer's rate)")
+      }
+      if case .gptChar = try ModelSpec.parse(base.model) {
+        throw TrainingError.usage(
+          "--tune: tuning needs a classification dataset with a validation split; \(base.model) "
+            + "is a language model (give rates with --lr)")
+      }
+    }
     for name in optimizers {
       do {
         _ = try OptimizerCatalogue.info(named: name)
@@ -116,10 +134,95 @@ public struct Comparison: Sendable {
     }
     var comparison = self
     comparison.base = base
-    return try comparison.runGrid(stopRequest: stopRequest, progress: progress)
+    var tuned: [LearningRateTuning] = []
+    if let tuning {
+      tuned = try tune(on: tuning, stopRequest: stopRequest, progress: progress)
+      for outcome in tuned { comparison.learningRates[outcome.optimizer] = outcome.best }
+      if stopRequest?.isRequested == true {
+        throw TrainingError.usage("interrupted while tuning learning rates; nothing compared")
+      }
+    }
+    var result = try comparison.runGrid(stopRequest: stopRequest, progress: progress, tuned: tuned)
+    result.tuned = tuned
+    return result
   }
 
-  private func runGrid(stopRequest: StopRequest?, progress: (String) -> Void) throws -> Result {
+  /// The learning rate each optimizer starts from: the comparison's, else the catalogue default.
+  func centerRate(of optimizer: String) throws -> Double {
+    if let rate = learningRates[optimizer] { return rate }
+    let info = try OptimizerCatalogue.info(named: optimizer)
+    guard case .number(let rate)? = info.hyperparameters.first(where: { $0.name == "learningRate" })?
+      .defaultValue
+    else { throw TrainingError.usage("--tune: \(optimizer) has no learning rate") }
+    return rate
+  }
+
+  /// Trains every rate of the grid for every optimizer with the first seed on the validation
+  /// split, recorded in the store under a group of its own.
+  private func tune(
+    on grid: LearningRateGrid, stopRequest: StopRequest?, progress: (String) -> Void
+  ) throws -> [LearningRateTuning] {
+    let seed = seeds[0]
+    let full = try DataSource.load(
+      base.data, allowNonFiniteFeatures: base.allowNonFiniteFeatures ?? false)
+    let development = trainTestSplit(full, testFraction: base.testFraction, seed: seed).train
+    guard development.count >= 4 else {
+      throw TrainingError.data(
+        "--tune: \(base.data) leaves \(development.count) training examples; too few to hold out "
+          + "a validation split")
+    }
+    let store = try RunStore(path: storePath)
+    let group = try store.createGroup(
+      name: "tune lr for compare \(base.model) on \(base.data)",
+      configJSON: #"{"grid":"\#(grid.description)"}"#)
+    var outcomes: [LearningRateTuning] = []
+    for optimizer in optimizers {
+      let rates = grid.rates(around: try centerRate(of: optimizer))
+      var losses: [Double?] = []
+      var runIDs: [String] = []
+      for rate in rates {
+        if stopRequest?.isRequested == true { return outcomes }
+        var configuration = configuration(optimizer: optimizer, seed: seed)
+        configuration.learningRate = rate
+        configuration.evalEvery = 0
+        configuration.checkpointPath = nil
+        configuration.data = "\(base.data) (validation split for tuning)"
+        let runID = try RunStoreObserver.createRun(
+          in: store, configuration: configuration, groupID: group.id)
+        runIDs.append(runID)
+        let observer = RunStoreObserver(store: store, runID: runID)
+        do {
+          let trainer = try Trainer(configuration: configuration, dataset: development, runId: runID)
+          trainer.observers = [observer]
+          let summary = try trainer.run(stopRequest: stopRequest)
+          losses.append(summary.evalLoss.isFinite ? summary.evalLoss : nil)
+        } catch let error as TrainingError {
+          if case .usage = error { throw error }
+          try? store.failRun(id: runID, message: "\(error)")
+          losses.append(nil)
+        }
+        if let storeError = observer.storeError { throw storeError }
+      }
+      let finite = zip(rates, losses).compactMap { rate, loss in loss.map { (rate, $0) } }
+      guard let best = finite.min(by: { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }) else {
+        throw TrainingError.data(
+          "--tune: every rate of \(optimizer) failed or diverged on the validation split "
+            + "(\(grid.description)); try a lower range")
+      }
+      progress(
+        "\(optimizer): tuned learning rate \(String(format: "%g", best.0)) (validation loss "
+          + "\(String(format: "%.4f", best.1)), \(rates.count) rates)")
+      outcomes.append(
+        LearningRateTuning(
+          optimizer: optimizer, rates: rates, validationLosses: losses, best: best.0,
+          runIDs: runIDs))
+    }
+    return outcomes
+  }
+
+  private func runGrid(
+    stopRequest: StopRequest?, progress: (String) -> Void, tuned: [LearningRateTuning]
+  ) throws -> Result {
     let store = try RunStore(path: storePath)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
@@ -165,7 +268,14 @@ public struct Comparison: Sendable {
         runs: runs,
         options: ReportOptions(
           title: "Descent: \(optimizers.count) optimizers × \(seeds.count) seeds, \(base.model) on \(base.data)",
-          targetLoss: targetLoss)
+          targetLoss: targetLoss,
+          notes: tuned.isEmpty
+            ? []
+            : [
+              "Learning rates tuned on a validation split (\(tuning?.description ?? "")), first "
+                + "seed: " + tuned.map { "\($0.optimizer) \(String(format: "%g", $0.best))" }
+                .joined(separator: ", ") + "."
+            ])
       ).write(to: reportPath)
     }
     return Result(
