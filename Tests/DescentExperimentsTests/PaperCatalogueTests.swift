@@ -46,4 +46,25 @@ import Testing
       try ExperimentCatalogue.run(id: absent.id, context: ExperimentContext(quick: true))
     }
   }
+
+  /// docs/reproduce.md lists every paper with its current status, and every reproduced paper has
+  /// its page.
+  @Test func docsListEveryPaperWithItsStatus() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
+    let docs = try String(
+      contentsOf: root.appendingPathComponent("docs/reproduce.md"), encoding: .utf8)
+    for paper in PaperCatalogue.papers {
+      let row = docs.split(separator: "\n").first { $0.hasPrefix("| `\(paper.id)` |") }
+      #expect(
+        row?.contains("| \(paper.status.rawValue) |") == true,
+        "docs/reproduce.md: no row for \(paper.id) with status \(paper.status.rawValue)")
+      if paper.status == .reproduced {
+        #expect(
+          FileManager.default.fileExists(
+            atPath: root.appendingPathComponent("docs/reproduce/\(paper.id).md").path),
+          "docs/reproduce/\(paper.id).md is missing")
+      }
+    }
+  }
 }
