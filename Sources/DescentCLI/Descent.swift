@@ -23,9 +23,32 @@ struct DescentCommand: ParsableCommand {
       try command.run()
     } catch {
       finishStandardOutput()
+      let status = exitCode(for: error)
+      // A bad flag or value is one line (what, where, how to fix it), like every other error;
+      // `--help`, `--version` and the commands' own failures keep their output.
+      if status == .validationFailure, !(error is ExitCode) {
+        let message = message(for: error).split(separator: "\n").first.map(String.init) ?? ""
+        let help = (["descent"] + commandPath(CommandLine.arguments.dropFirst()) + ["--help"])
+          .joined(separator: " ")
+        FileHandle.standardError.write(
+          Data("descent: \(message) (see `\(help)`)\n".utf8))
+        Foundation.exit(status.rawValue)
+      }
       exit(withError: error)
     }
     finishStandardOutput()
+  }
+
+  /// The subcommand names at the start of `arguments` (`runs show`), for the help hint.
+  static func commandPath(_ arguments: ArraySlice<String>) -> [String] {
+    var path: [String] = []
+    var commands = configuration.subcommands
+    for argument in arguments {
+      guard let command = commands.first(where: { $0._commandName == argument }) else { break }
+      path.append(argument)
+      commands = command.configuration.subcommands
+    }
+    return path
   }
 
   static func finishStandardOutput() {

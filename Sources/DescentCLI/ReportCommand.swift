@@ -51,6 +51,12 @@ struct ReportCommand: ParsableCommand {
   var targetLoss: Double?
 
   func run() throws {
+    if let targetLoss, !targetLoss.isFinite {
+      throw CommandFailure(
+        command: "report", message: "--target-loss \(targetLoss): must be a finite number",
+        status: 64
+      ).report()
+    }
     try OutputChecks(files: [("--output", output)]).verify(command: "report")
     try storeOptions.withStore(command: "report") { store in
       try RunsCommands.report(

@@ -93,6 +93,9 @@ public struct Comparison: Sendable {
   public func validate() throws {
     guard !optimizers.isEmpty else { throw TrainingError.usage("--optimizers: give at least one optimizer") }
     guard !seeds.isEmpty else { throw TrainingError.usage("--seeds: give at least one seed") }
+    if let targetLoss, !targetLoss.isFinite {
+      throw TrainingError.usage("--target-loss \(targetLoss): must be a finite number")
+    }
     if tuning != nil {
       guard base.learningRate == nil else {
         throw TrainingError.usage("--tune and --lr: give one (--tune chooses each optimizer's rate)")

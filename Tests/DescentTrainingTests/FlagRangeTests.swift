@@ -25,3 +25,23 @@ struct FlagRangeTests {
     try DescentExecutable.expectOneLineError(arguments, status: 64, containing: expected)
   }
 }
+
+/// ArgumentParser's own errors (a value that does not parse, an unknown option, a missing
+/// argument) are one line naming the flag, with the help command to read, and exit 64.
+@Suite(.enabled(if: DescentExecutable.url != nil, "the descent executable is built"))
+struct ParserErrorTests {
+  @Test(arguments: [
+    (["train", "--seed", "-1"], "'--seed <seed>'", "descent train --help"),
+    (["bench", "core", "--threads", "-2"], "--threads", "descent bench --help"),
+    (["runs", "show"], "'<run>'", "descent runs show --help"),
+    (["runs", "list", "--status", "done"], "--status", "descent runs list --help"),
+    (["frobnicate"], "frobnicate", "descent --help"),
+    (["compare", "--target-loss", "nan"], "--target-loss nan: must be a finite number", "compare"),
+    (["report", "r1", "--output", "/tmp/r.html", "--target-loss", "inf"], "--target-loss inf", "report"),
+  ])
+  func parserErrorsAreOneLine(arguments: [String], flag: String, help: String) throws {
+    _ = try DescentExecutable.expectOneLineError(arguments, status: 64, containing: flag)
+    let output = try DescentExecutable.run(arguments)
+    #expect(output.stderr.contains(help), "\(output.stderr)")
+  }
+}
