@@ -56,7 +56,8 @@ public struct LearningRateBatchSizeExperiment: Experiment {
     + "size for SGD and as its square root for Adam."
   public let method =
     "Logistic regression (d = 40, feature scales 3e^(-j/8)): top eigenvalue of batch Hessians at "
-    + "w = 0 by Lanczos on HVPs for B = 4..256; then sgd and adam for 3 epochs at B = 4..128 over a "
+    + "w = 0 by Lanczos on HVPs for B = 4..256; then sgd and adam for 3 epochs at B = 4..128 "
+    + "over a "
     + "sqrt(2) learning-rate grid, the best and the max usable (final loss <= 1.5x best) learning "
     + "rate per B, and their log-log slopes against B."
   public let quickDifferences: String? =
@@ -109,7 +110,10 @@ public struct LearningRateBatchSizeExperiment: Experiment {
         title: "Top eigenvalue of the batch Hessian at w = 0", xLabel: "log10 batch size",
         yLabel: "λmax", yScale: .log,
         lines: [
-          ("mean λmax(H_B)", Self.spectrumBatchSizes.map { log10(Double($0)) }, spectrum.batchMeans),
+          (
+            "mean λmax(H_B)", Self.spectrumBatchSizes.map { log10(Double($0)) },
+            spectrum.batchMeans
+          ),
           (
             "λmax(H) (full batch)", Self.spectrumBatchSizes.map { log10(Double($0)) },
             Self.spectrumBatchSizes.map { _ in spectrum.full }
