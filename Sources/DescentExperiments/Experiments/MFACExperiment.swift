@@ -24,9 +24,9 @@ import Foundation
 /// m) each train for the same epochs with the reference's schedule (`main_optim.py`: the rate
 /// ×0.1 at 50 % and 75 % of the epochs, as at epochs 82 and 123 of 164), each over a grid of the
 /// same size: its reference default (SGD 0.1, Adam 1e-3, M-FAC 1e-3) times {1/10, 1/3, 1, 3, 10}
-/// (quick: {1/3, 1, 3}). Each optimizer's rate is chosen by the final validation loss; the criterion,
-/// from the digest ("M-FAC reaches within 5 % of Adam's final loss for the same epochs") as the
-/// issue sharpens it: M-FAC's final test loss ≤ 1.05 × the smaller of tuned SGD's and tuned
+/// (quick: {1/3, 1, 3}). Each optimizer's rate is chosen by the final validation loss; the
+/// criterion, from the digest ("M-FAC reaches within 5 % of Adam's final loss for the same
+/// epochs") as the issue sharpens it: M-FAC's final test loss ≤ 1.05 × the smaller of tuned SGD's and tuned
 /// Adam's.
 ///
 /// Part 2 (pruning; the issue, after the paper's §5 one-shot comparisons): the tuned Adam model
@@ -40,7 +40,8 @@ import Foundation
 /// ρ without the update) is measured and reported as a note, not judged.
 ///
 /// Deviations: a 2-layer MLP on digits instead of ResNets on CIFAR-10/ImageNet (CPU scale); the
-/// optimizer runs use no weight decay and no momentum for M-FAC (the reference's defaults); m = 64 instead of the paper's 1024 (the digest's target); the pruner is the
+/// optimizer runs use no weight decay and no momentum for M-FAC (the reference's defaults);
+/// m = 64 instead of the paper's 1024 (the digest's target); the pruner is the
 /// reference's full version, not its default block-diagonal one (blocks of 128).
 public struct MFACExperiment: Experiment {
   public init() {}
@@ -174,20 +175,23 @@ public struct MFACExperiment: Experiment {
         xLabel: "sparsity of the weight matrices (%)", yLabel: "test accuracy (%)",
         lines: [
           ("magnitude", xs, ([adam.testAccuracy] + accuracies["magnitude"]!).map { 100 * $0 }),
-          ("M-FAC OBS (with update)", xs, ([adam.testAccuracy] + accuracies["obs"]!).map { 100 * $0 }),
+          (
+            "M-FAC OBS (with update)", xs,
+            ([adam.testAccuracy] + accuracies["obs"]!).map { 100 * $0 }
+          ),
           ("M-FAC scores only", xs, ([adam.testAccuracy] + accuracies["scores"]!).map { 100 * $0 }),
         ],
         caption: "The tuned Adam model, global ranking over both weight matrices (biases kept); "
           + "M-FAC: λ = 1e-5, \(recomputations) recomputations of \(gradientCount) mini-batch "
           + "gradients (batch 32).",
         identifier: "mfac-pruning"))
+    func percentages(_ name: String) -> String {
+      accuracies[name]!.map { String(format: "%.1f%%", 100 * $0) }.joined(separator: " / ")
+    }
     notes.append(
-      "Pruning (test accuracy at 50/70/90%): magnitude "
-        + accuracies["magnitude"]!.map { String(format: "%.1f%%", 100 * $0) }.joined(separator: " / ")
-        + "; M-FAC OBS with the compensating update "
-        + accuracies["obs"]!.map { String(format: "%.1f%%", 100 * $0) }.joined(separator: " / ")
-        + "; M-FAC scores only (no update, not judged) "
-        + accuracies["scores"]!.map { String(format: "%.1f%%", 100 * $0) }.joined(separator: " / ")
+      "Pruning (test accuracy at 50/70/90%): magnitude " + percentages("magnitude")
+        + "; M-FAC OBS with the compensating update " + percentages("obs")
+        + "; M-FAC scores only (no update, not judged) " + percentages("scores")
         + String(format: "; dense %.1f%%.", 100 * adam.testAccuracy))
     return ExperimentFindings(criteria: criteria, figures: figures, notes: notes)
   }
@@ -240,7 +244,9 @@ public struct MFACExperiment: Experiment {
     }
     var losses: [Double] = []
     var validation = [evaluate(data.validation)]
-    var evaluations = [EvaluationPoint(step: 0, loss: validation[0].loss, accuracy: validation[0].accuracy)]
+    var evaluations = [
+      EvaluationPoint(step: 0, loss: validation[0].loss, accuracy: validation[0].accuracy)
+    ]
     for _ in 0..<epochs {
       for _ in 0..<loader.batchesPerEpoch {
         let batch = loader.next()
