@@ -26,8 +26,8 @@ import Foundation
 /// same size: its reference default (SGD 0.1, Adam 1e-3, M-FAC 1e-3) times {1/10, 1/3, 1, 3, 10}
 /// (quick: {1/3, 1, 3}). Each optimizer's rate is chosen by the final validation loss; the
 /// criterion, from the digest ("M-FAC reaches within 5 % of Adam's final loss for the same
-/// epochs") as the issue sharpens it: M-FAC's final test loss ≤ 1.05 × the smaller of tuned SGD's and tuned
-/// Adam's.
+/// epochs") as the issue sharpens it: M-FAC's final test loss ≤ 1.05 × the smaller of tuned
+/// SGD's and tuned Adam's.
 ///
 /// Part 2 (pruning; the issue, after the paper's §5 one-shot comparisons): the tuned Adam model
 /// is pruned, without retraining, to 50 %, 70 % and 90 % sparsity of its two weight matrices
