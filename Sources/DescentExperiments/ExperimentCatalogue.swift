@@ -8,6 +8,7 @@ public enum ExperimentCatalogue {
     let all: [any Experiment] = [
       DiffGradExperiment(),
       LearningRateBatchSizeExperiment(),
+      MFACExperiment(),
     ]
     return PaperCatalogue.ids.compactMap { id in all.first { $0.id == id } }
   }
