@@ -9,6 +9,7 @@ public enum ExperimentCatalogue {
       DiffGradExperiment(),
       LearningRateBatchSizeExperiment(),
       MFACExperiment(),
+      StabilityExperiment(),
     ]
     return PaperCatalogue.ids.compactMap { id in all.first { $0.id == id } }
   }
