@@ -10,6 +10,7 @@ public enum ExperimentCatalogue {
       LearningRateBatchSizeExperiment(),
       MFACExperiment(),
       StabilityExperiment(),
+      AdaHessianExperiment(),
     ]
     return PaperCatalogue.ids.compactMap { id in all.first { $0.id == id } }
   }
