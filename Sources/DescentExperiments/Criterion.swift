@@ -66,6 +66,6 @@ public struct Criterion: Sendable, Equatable, Codable {
     name = try c.decode(String.self, forKey: .name)
     measured = try c.decodeIfPresent(Double.self, forKey: .measured) ?? .nan
     target = try c.decode(String.self, forKey: .target)
-    passed = try c.decode(Bool.self, forKey: .passed)
+    passed = try c.decode(Bool.self, forKey: .passed) && measured.isFinite
   }
 }

@@ -13,8 +13,7 @@ public protocol Experiment: Sendable {
   var id: String { get }
   /// The paper's claim, in its own words (corrected where the project's digest says so).
   var claim: String { get }
-  /// What is run and measured, in a few sentences (shown by `--list --format json` and in the
-  /// docs).
+  /// What is run and measured, in a few sentences (in the result's JSON and the report).
   var method: String { get }
   /// What `--quick` changes (smaller problem, fewer steps, looser targets), or nil.
   var quickDifferences: String? { get }
@@ -46,6 +45,27 @@ public struct ExperimentContext: Sendable {
 
   /// `quick` when the context is quick, else `full`.
   public func size<T>(full: T, quick: T) -> T { self.quick ? quick : full }
+
+  /// The seed of one named random stream of the experiment (its data, a split, an
+  /// initialization): the context's seed and the name mixed by SplitMix64, so that different
+  /// seeds never share a stream (as `seed + offset` would) and streams stay independent.
+  public func stream(_ name: String) -> UInt64 {
+    var z = seed
+    for byte in name.utf8 { z = Self.splitMix(z ^ UInt64(byte)) }
+    return Self.splitMix(z)
+  }
+
+  /// The seed of stream `name` number `index` (one per batch size, per run, ...).
+  public func stream(_ name: String, _ index: Int) -> UInt64 {
+    Self.splitMix(stream(name) ^ UInt64(bitPattern: Int64(index)))
+  }
+
+  static func splitMix(_ x: UInt64) -> UInt64 {
+    var z = x &+ 0x9E37_79B9_7F4A_7C15
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
 }
 
 /// What an experiment measured: its criteria, the figures that re-create the paper's, and notes

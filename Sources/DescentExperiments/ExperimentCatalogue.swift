@@ -32,7 +32,8 @@ public enum ExperimentCatalogue {
     let findings = try experiment.run(context)
     let seconds = Date().timeIntervalSince(started)
     var result = ExperimentResult(
-      id: id, title: paper.title, claim: experiment.claim, seed: context.seed,
+      id: id, title: paper.title, claim: experiment.claim, method: experiment.method,
+      quickDifferences: context.quick ? experiment.quickDifferences : nil, seed: context.seed,
       quick: context.quick, seconds: seconds, criteria: findings.criteria,
       accepted: !findings.criteria.isEmpty && findings.criteria.allSatisfy(\.passed),
       notes: findings.notes, runIds: context.recorder?.runIDs ?? [])
@@ -49,9 +50,15 @@ public enum ExperimentError: Error, CustomStringConvertible, Equatable {
   public var description: String {
     switch self {
     case .unknownPaper(let id):
-      let suggestion = PaperCatalogue.ids.min {
-        editDistance($0, id) < editDistance($1, id)
-      }.flatMap { editDistance($0, id) <= 3 ? " (did you mean '\($0)'?)" : nil } ?? ""
+      let typed = id.lowercased()
+      let candidates = PaperCatalogue.ids + ["all"]
+      let nearest = candidates.min { editDistance($0, typed) < editDistance($1, typed) }
+      let suggestion =
+        nearest.flatMap { name in
+          let distance = editDistance(name, typed)
+          return !typed.isEmpty && distance <= max(1, min(name.count, typed.count) / 3)
+            ? " (did you mean '\(name)'?)" : nil
+        } ?? ""
       return "unknown paper '\(id)'\(suggestion); `descent reproduce --list` lists the ids"
     case .notReproduced(let paper):
       let reproduced = ExperimentCatalogue.experiments.map(\.id).joined(separator: ", ")

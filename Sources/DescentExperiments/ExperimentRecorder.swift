@@ -46,7 +46,9 @@ public final class ExperimentRecorder: @unchecked Sendable {
       MetricPoint(
         step: index + 1,
         seconds: losses.count > 1 ? total * Double(index + 1) / Double(losses.count) : total,
-        trainLoss: loss, learningRate: learningRates?[index] ?? hyperparameters["learningRate"] ?? .nan)
+        trainLoss: loss,
+        learningRate: learningRates.flatMap { index < $0.count ? $0[index] : nil }
+          ?? hyperparameters["learningRate"] ?? .nan)
     }
     for start in stride(from: 0, to: points.count, by: 2000) {
       try store.appendMetrics(runID: run.id, Array(points[start..<min(points.count, start + 2000)]))
@@ -57,7 +59,9 @@ public final class ExperimentRecorder: @unchecked Sendable {
     try store.finishRun(
       id: run.id,
       summary: RunSummary(
-        finalLoss: last?.loss ?? losses.last, bestLoss: (evaluations.map(\.loss) + finite).min(),
+        // Evaluation losses when there are evaluations, else training losses: never a mix.
+        finalLoss: last?.loss ?? losses.last,
+        bestLoss: evaluations.isEmpty ? finite.min() : evaluations.map(\.loss).filter(\.isFinite).min(),
         finalAccuracy: last?.accuracy, steps: losses.count, seconds: seconds))
     lock.withLock { recorded.append(run.id) }
     return run.id

@@ -5,6 +5,10 @@ public struct ExperimentResult: Sendable, Codable {
   public var id: String
   public var title: String
   public var claim: String
+  /// What was run and measured.
+  public var method: String
+  /// What `--quick` changed (nil for a full run).
+  public var quickDifferences: String?
   public var seed: UInt64
   public var quick: Bool
   public var seconds: Double
@@ -19,7 +23,8 @@ public struct ExperimentResult: Sendable, Codable {
   public var figures: [ExperimentFigure] = []
 
   private enum CodingKeys: String, CodingKey {
-    case id, title, claim, seed, quick, seconds, criteria, accepted, notes, runIds
+    case id, title, claim, method, quickDifferences, seed, quick, seconds, criteria, accepted
+    case notes, runIds
   }
 
   /// The result as pretty-printed JSON with sorted keys.
@@ -34,6 +39,8 @@ public struct ExperimentResult: Sendable, Codable {
     var lines = [
       "\(id): \(title)",
       "claim: \(claim)",
+      "method: \(method)",
+    ] + (quickDifferences.map { ["quick: \($0)"] } ?? []) + [
       "seed \(seed)\(quick ? ", quick" : ""), \(String(format: "%.1f", seconds)) s",
       "",
     ]

@@ -43,6 +43,10 @@ public struct ReproductionReport: Sendable {
           + "\(result.quick ? ", quick run" : ""); \(String(format: "%.1f", result.seconds)) s</p>\n"
       }
       page += "<p class=\"claim\"><b>Claim.</b> \(escapeHTML(result.claim))</p>\n"
+      page += "<p class=\"note\"><b>Method.</b> \(escapeHTML(result.method))</p>\n"
+      if let quick = result.quickDifferences {
+        page += "<p class=\"note\"><b>Quick run.</b> \(escapeHTML(quick))</p>\n"
+      }
       let verdict =
         result.accepted
         ? "<p class=\"verdict pass\">Accepted: every criterion holds.</p>"

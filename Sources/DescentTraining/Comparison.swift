@@ -28,9 +28,9 @@ public struct Comparison: Sendable {
   /// (for the report's accuracy chart).
   public var evaluationsPerRun = 10
   /// Tune each optimizer's learning rate on this grid before the seeds run (`--tune`): every rate
-  /// trains with the first seed on a validation split carved out of the training split (the
-  /// held-out test split is never seen), and each optimizer then runs at the rate with the lowest
-  /// validation loss. nil: no tuning.
+  /// trains with the first seed on a validation split carved out of the examples that are in the
+  /// training split of every seed (no run's test split is seen, ``tuningData``), and each
+  /// optimizer then runs at the rate with the lowest validation loss. nil: no tuning.
   public var tuning: LearningRateGrid?
 
   /// Learning rates of the default job, one per catalogue optimizer, chosen for a small MLP on
@@ -160,6 +160,21 @@ public struct Comparison: Sendable {
     return rate
   }
 
+  /// The examples no run of the comparison holds out: each seed's run splits the data with its
+  /// own seed (``trainTestSplit(_:testFraction:seed:)``), so tuning keeps only the examples in
+  /// the training split of every seed — no test example of any run is seen while tuning.
+  static func tuningData(_ full: TensorDataset, testFraction: Double, seeds: [UInt64])
+    -> TensorDataset
+  {
+    let testCount = Int((testFraction * Double(full.count)).rounded(.up))
+    var heldOut = Set<Int>()
+    for seed in seeds {
+      heldOut.formUnion(shuffledIndices(count: full.count, seed: seed, epoch: 0).prefix(testCount))
+    }
+    return full.subset(
+      (0..<full.count).filter { !heldOut.contains($0) }, name: "\(full.name)-tuning")
+  }
+
   /// Trains every rate of the grid for every optimizer with the first seed on the validation
   /// split, recorded in the store under a group of its own.
   private func tune(
@@ -168,11 +183,11 @@ public struct Comparison: Sendable {
     let seed = seeds[0]
     let full = try DataSource.load(
       base.data, allowNonFiniteFeatures: base.allowNonFiniteFeatures ?? false)
-    let development = trainTestSplit(full, testFraction: base.testFraction, seed: seed).train
+    let development = Self.tuningData(full, testFraction: base.testFraction, seeds: seeds)
     guard development.count >= 4 else {
       throw TrainingError.data(
-        "--tune: \(base.data) leaves \(development.count) training examples; too few to hold out "
-          + "a validation split")
+        "--tune: \(base.data) leaves \(development.count) examples outside every seed's test "
+          + "split; too few to hold out a validation split (use fewer seeds or more data)")
     }
     let store = try RunStore(path: storePath)
     let group = try store.createGroup(
@@ -199,9 +214,10 @@ public struct Comparison: Sendable {
           trainer.observers = [observer]
           let summary = try trainer.run(stopRequest: stopRequest)
           losses.append(summary.evalLoss.isFinite ? summary.evalLoss : nil)
-        } catch let error as TrainingError {
-          if case .usage = error { throw error }
+        } catch {
           try? store.failRun(id: runID, message: "\(error)")
+          if let error = error as? TrainingError, case .usage = error { throw error }
+          guard error is TrainingError else { throw error }
           losses.append(nil)
         }
         if let storeError = observer.storeError { throw storeError }

@@ -42,8 +42,8 @@ import Testing
       try JSONSerialization.jsonObject(with: Data(result.json().utf8)) as? [String: Any])
     #expect(
       Set(object.keys) == [
-        "id", "title", "claim", "seed", "quick", "seconds", "criteria", "accepted", "notes",
-        "runIds",
+        "id", "title", "claim", "method", "quickDifferences", "seed", "quick", "seconds",
+        "criteria", "accepted", "notes", "runIds",
       ])
     let criteria = try #require(object["criteria"] as? [[String: Any]])
     #expect(criteria.allSatisfy { Set($0.keys) == ["name", "measured", "target", "passed"] })

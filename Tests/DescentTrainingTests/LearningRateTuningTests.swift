@@ -77,6 +77,22 @@ import Testing
     #expect(html.contains("Learning rates tuned on a validation split"))
   }
 
+  /// No example any seed's run holds out for testing is in the tuning data.
+  @Test func tuningDataExcludesEverySeedsTestSplit() throws {
+    let full = try DataSource.load("iris")
+    let ids = Tensor(scalars: (0..<full.count).map { Float($0) }, shape: [full.count, 1])
+    let indexed = TensorDataset(name: "iris", features: ids, labels: full.labels)
+    let seeds: [UInt64] = [0, 1, 2]
+    let tuning = Comparison.tuningData(indexed, testFraction: 0.2, seeds: seeds)
+    let tuned = Set(tuning.features.floats.map { Int($0) })
+    for seed in seeds {
+      let test = trainTestSplit(indexed, testFraction: 0.2, seed: seed).test
+      let held = Set(test.features.floats.map { Int($0) })
+      #expect(held.isDisjoint(with: tuned), "seed \(seed)")
+    }
+    #expect(tuned.count > full.count / 3)
+  }
+
   @Test func tuningRefusesAFixedRateAndLanguageModels() throws {
     var comparison = Comparison(optimizers: ["adam"], seeds: [0])
     comparison.tuning = LearningRateGrid()

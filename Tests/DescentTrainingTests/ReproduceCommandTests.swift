@@ -58,5 +58,32 @@ struct ReproduceCommandTests {
         "reproduce", "diffgrad", "--quick", "--report", folder.path + "/missing/r.html",
         "--store", folder.path + ".sqlite",
       ], status: 1, containing: "--report")
+    #expect(!FileManager.default.fileExists(atPath: folder.path + ".sqlite"))
+  }
+
+  /// A real run end to end: exit 0 with `accepted: true` when every criterion holds, exit 1 with
+  /// `accepted: false` when one fails (stability's quick run on seed 11 fails honestly: no SGD
+  /// run converges in its step budget, see docs/reproduce/stability.md); runs in the store, the
+  /// report written.
+  @Test(arguments: [(UInt64(12), Int32(0)), (UInt64(11), Int32(1))])
+  func exitStatusFollowsTheVerdict(seed: UInt64, status: Int32) throws {
+    let base = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "reproduce-\(UUID().uuidString)")
+    defer {
+      try? FileManager.default.removeItem(atPath: base.path + ".sqlite")
+      try? FileManager.default.removeItem(atPath: base.path + ".html")
+    }
+    let output = try DescentExecutable.run([
+      "reproduce", "stability", "--quick", "--seed", "\(seed)", "--format", "json",
+      "--store", base.path + ".sqlite", "--report", base.path + ".html",
+    ])
+    #expect(output.status == status, "\(output.stderr)")
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
+    #expect(object["accepted"] as? Bool == (status == 0))
+    #expect(object["seed"] as? UInt64 == seed)
+    #expect((object["runIds"] as? [String])?.isEmpty == false)
+    let html = try String(contentsOfFile: base.path + ".html", encoding: .utf8)
+    #expect(html.contains(status == 0 ? "Accepted" : "Not accepted"))
   }
 }

@@ -214,7 +214,7 @@ public struct AdaHessianExperiment: Experiment {
     // Part 2: a LeNet-5 on CIFAR-shaped synthetic images, each optimizer tuned on validation.
     let count = context.size(full: 2400, quick: 1200)
     let pool = SyntheticData.patternImages(
-      count: count, size: 16, noise: 1, seed: 0xADA0_0000 &+ context.seed)
+      count: count, size: 16, noise: 1, seed: context.stream("images"))
     let order = shuffledIndices(count: count, seed: context.seed, epoch: 0)
     let testCount = count / 6
     let test = pool.subset(Array(order.prefix(testCount)), name: "pattern-images test")

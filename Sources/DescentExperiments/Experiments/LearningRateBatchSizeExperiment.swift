@@ -97,7 +97,8 @@ public struct LearningRateBatchSizeExperiment: Experiment {
         decreasing && spectrum.batchMeans.allSatisfy { $0 > spectrum.full }),
       .atMost(
         "excess·B = (mean λmax(H_B) − λmax(H))·B: max/min over B = 4..256",
-        (excess.max() ?? .nan) / (excess.min() ?? .nan), 2),
+        // Only a positive excess at every B has a meaningful ratio; otherwise NaN fails.
+        (excess.min() ?? 0) > 0 ? excess.max()! / excess.min()! : .nan, 2),
       .atMost("Lanczos vs eigh: max relative error of λmax", spectrum.lanczosError, 1e-8),
     ]
     notes.append(
@@ -126,8 +127,8 @@ public struct LearningRateBatchSizeExperiment: Experiment {
 
     // Part 2: best and max usable learning rates against the batch size.
     let epochs = (0..<Self.epochs).map { problem.shuffled(seed: context.seed, epoch: $0) }
-    var fits: [String: (best: BatchSizeScaling.PowerLawFit, usable: BatchSizeScaling.PowerLawFit)] =
-      [:]
+    // Fitted exponents; NaN (a failed criterion) where a batch size had no usable rate.
+    var fits: [String: (best: Double, usable: Double)] = [:]
     var lines: [(name: String, x: [Double], y: [Double])] = []
     for (optimizer, log2Rates) in Self.grids {
       var best: [Double] = []
@@ -154,29 +155,31 @@ public struct LearningRateBatchSizeExperiment: Experiment {
             + "max usable 2^\(Criterion.format(choice.usable))")
       }
       let sizes = Self.trainingBatchSizes
-      fits[optimizer] = (
-        try BatchSizeScaling.fitPowerLaw(batchSizes: sizes, learningRates: best),
-        try BatchSizeScaling.fitPowerLaw(batchSizes: sizes, learningRates: usable)
-      )
+      func exponent(_ rates: [Double]) -> Double {
+        guard rates.allSatisfy(\.isFinite) else { return .nan }
+        return (try? BatchSizeScaling.fitPowerLaw(batchSizes: sizes, learningRates: rates))?
+          .exponent ?? .nan
+      }
+      fits[optimizer] = (exponent(best), exponent(usable))
       let x = sizes.map { log10(Double($0)) }
       lines += [("\(optimizer) best lr", x, best), ("\(optimizer) max usable lr", x, usable)]
       let rule = BatchSizeScaling.recommendedRule(adaptive: optimizer == "adam")
-      let predicted = try sizes.map {
-        try BatchSizeScaling.learningRate(
-          forBatchSize: $0, reference: (sizes[0], usable[0]), rule: rule)
+      let predicted = sizes.map {
+        (try? BatchSizeScaling.learningRate(
+          forBatchSize: $0, reference: (sizes[0], usable[0]), rule: rule)) ?? .nan
       }
       lines.append(("\(optimizer): BatchSizeScaling.\(rule.rawValue) from B=4", x, predicted))
       notes.append(
         optimizer + ": best lr " + describe(sizes, best, digits: 4) + " (exponent "
-          + fixed(fits[optimizer]!.best.exponent, 2) + "); max usable lr "
+          + fixed(fits[optimizer]!.best, 2) + "); max usable lr "
           + describe(sizes, usable, digits: 4) + " (exponent "
-          + fixed(fits[optimizer]!.usable.exponent, 2) + "). BatchSizeScaling." + rule.rawValue
+          + fixed(fits[optimizer]!.usable, 2) + "). BatchSizeScaling." + rule.rawValue
           + " (exponent " + Criterion.format(rule.exponent) + ") anchored at B = 4 predicts "
           + Criterion.format(predicted.last!) + " at B = 128, measured max usable "
           + Criterion.format(usable.last!) + ".")
     }
-    let sgd = fits["sgd"]!.usable.exponent
-    let adam = fits["adam"]!.usable.exponent
+    let sgd = fits["sgd"]!.usable
+    let adam = fits["adam"]!.usable
     criteria += [
       .atMost(
         "SGD max-usable-lr exponent: |α − BatchSizeScaling.linear (1)|",
@@ -185,7 +188,7 @@ public struct LearningRateBatchSizeExperiment: Experiment {
         "Adam max-usable-lr exponent: |α − BatchSizeScaling.squareRoot (0.5)|",
         abs(adam - BatchSizeScaling.Rule.squareRoot.exponent), 0.25),
       .within("SGD max-usable-lr exponent (digest)", sgd, 0.75, 1.1),
-      .within("SGD best-lr exponent (digest)", fits["sgd"]!.best.exponent, 0.75, 1.1),
+      .within("SGD best-lr exponent (digest)", fits["sgd"]!.best, 0.75, 1.1),
       .within("Adam max-usable-lr exponent (digest)", adam, 0.35, 0.75),
       .atLeast("SGD − Adam max-usable-lr exponent (digest)", sgd - adam, 0.2),
     ]
@@ -242,7 +245,8 @@ public struct LearningRateBatchSizeExperiment: Experiment {
       var sum = 0.0
       for draw in 0..<draws {
         let order = shuffledIndices(
-          count: problem.count, seed: seed &+ 0xB47C_0000 &+ UInt64(batchSize),
+          count: problem.count,
+          seed: ExperimentContext(seed: seed).stream("spectrum batches", batchSize),
           epoch: draw / perOrder)
         let start = (draw % perOrder) * batchSize
         let indices = Tensor(indices: Array(order[start..<start + batchSize]))

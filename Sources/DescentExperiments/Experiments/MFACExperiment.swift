@@ -93,7 +93,13 @@ public struct MFACExperiment: Experiment {
           "mfac: \(optimizer.name) lr \(Criterion.format(rate)): validation loss "
             + String(format: "%.4f", run.validationLosses.last!) + ", test loss "
             + String(format: "%.4f", run.testLoss))
-        if run.validationLosses.last! < best[optimizer.name]?.validationLosses.last ?? .infinity {
+        // A diverged run (non-finite loss) ranks last, so an optimizer whose every rate
+        // diverges is still compared (and fails) instead of stopping the experiment.
+        func rank(_ run: TrainedMLP) -> Double {
+          let loss = run.validationLosses.last ?? .nan
+          return loss.isFinite ? loss : .infinity
+        }
+        if best[optimizer.name].map({ rank(run) < rank($0) }) ?? true {
           best[optimizer.name] = run
         }
       }
@@ -140,7 +146,7 @@ public struct MFACExperiment: Experiment {
       calls += 1
       return Self.miniBatchGradients(
         model: model, weights: state.weights, data: data.train, count: gradientCount,
-        batchSize: 32, seed: context.seed &+ 0x0B5 &+ UInt64(calls))
+        batchSize: 32, seed: context.stream("fisher batches", calls))
     }
     let sparsities = [0.5, 0.7, 0.9]
     var accuracies: [String: [Double]] = [:]
@@ -205,7 +211,8 @@ public struct MFACExperiment: Experiment {
 
   static func splits(seed: UInt64) throws -> Splits {
     let full = try EmbeddedDataset.digits.load()
-    let (development, test) = trainTestSplit(full, testFraction: 1.0 / 6, seed: seed &+ 0x7E57)
+    let (development, test) = trainTestSplit(
+      full, testFraction: 1.0 / 6, seed: ExperimentContext(seed: seed).stream("test split"))
     let (train, validation) = trainTestSplit(development, testFraction: 0.2, seed: seed)
     let standardization = Standardization(fitting: train.features)
     return Splits(
@@ -231,7 +238,7 @@ public struct MFACExperiment: Experiment {
     let started = Date()
     let initial = MLP(widths: [64, 64, 10], key: RandomKey(seed: context.seed))
     var parameters = initial.parameters
-    var loader = DataLoader(data.train, batchSize: 32, shuffle: true, seed: context.seed &+ 0x5EED)
+    var loader = DataLoader(data.train, batchSize: 32, shuffle: true, seed: context.stream("batches"))
     let perEpoch = loader.batchesPerEpoch
     let schedule = MultiStepDecay(
       initial: learningRate, milestones: [epochs / 2 * perEpoch, epochs * 3 / 4 * perEpoch],
