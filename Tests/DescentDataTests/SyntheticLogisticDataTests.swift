@@ -13,7 +13,9 @@ import Testing
     let x = data.features.doubles
     let y = data.targets.doubles
     #expect(y.allSatisfy { $0 == 0 || $0 == 1 })
-    var sums = [Double](repeating: 0, count: 5), labels = sums, counts = sums
+    var sums = [Double](repeating: 0, count: 5)
+    var labels = sums
+    var counts = sums
     for i in 0..<20000 {
       let logit = data.bias + (0..<10).map { x[10 * i + $0] * data.weights[$0] }.reduce(0, +)
       let p = 1 / (1 + exp(-logit))

@@ -14,7 +14,8 @@ import Testing
   static func gradients(rows: Int, columns: Int, seed: UInt64) -> [[Double]] {
     var rng = RandomGenerator(seed: seed)
     func normal() -> Double {  // Box–Muller
-      let u = (Double(rng.next() >> 11) + 1) * 0x1p-53, v = Double(rng.next() >> 11) * 0x1p-53
+      let u = (Double(rng.next() >> 11) + 1) * 0x1p-53
+      let v = Double(rng.next() >> 11) * 0x1p-53
       return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
     }
     let centre = (0..<columns).map { _ in normal() }
@@ -96,7 +97,9 @@ import Testing
       second.add(Self.matrix(Array(rows[21..<50])))
       first.merge(second)
       first.finishMeans()
-      for range in [0..<3, 3..<30, 30..<50] { first.addProjections(Self.matrix(Array(rows[range]))) }
+      for range in [0..<3, 3..<30, 30..<50] {
+        first.addProjections(Self.matrix(Array(rows[range])))
+      }
       let streamed = first.statistics()
       #expect(streamed.batchSize == 50)
       #expect(Self.relative(streamed.varianceSum, whole.varianceSum) <= 1e-12)
@@ -133,7 +136,8 @@ import Testing
     #expect(Self.relative(statistics.orthogonalVarianceSum!, orthogonalVariance) <= 1e-12)
     let identity = statistics.varianceSum - productVariance / norm2
     #expect(Self.relative(statistics.orthogonalVarianceSum!, identity) <= 1e-10)
-    let theta = 0.3, nu = 0.7
+    let theta = 0.3
+    let nu = 0.7
     #expect(
       Self.relative(
         InnerProductTest(theta: theta).requiredBatchSize(statistics),

@@ -85,7 +85,8 @@ public struct AdAdaGradExperiment: Experiment {
         optimizer: try OptimizerCatalogue.make("adagrad", learningRate: rate),
         budget: budget, seed: context.seed, batchSize: .fixed(2))
       fixedRuns.append((rate, run))
-      try record(run, name: "adagrad b=2 lr \(Criterion.format(rate))", optimizer: "adagrad",
+      try record(
+        run, name: "adagrad b=2 lr \(Criterion.format(rate))", optimizer: "adagrad",
         hyperparameters: ["learningRate": rate, "batchSize": 2], task: task, context: context)
       context.progress(
         "adadagrad: fixed b=2 adagrad lr \(Criterion.format(rate)): test loss "
@@ -100,7 +101,8 @@ public struct AdAdaGradExperiment: Experiment {
         optimizer: try OptimizerCatalogue.make("adagradnorm", learningRate: 1.0),
         budget: budget, seed: context.seed, batchSize: .normTest(NormTest(eta: eta)))
       adaptive[eta] = run
-      try record(run, name: "adagradnorm norm test eta \(Criterion.format(eta))",
+      try record(
+        run, name: "adagradnorm norm test eta \(Criterion.format(eta))",
         optimizer: "adagradnorm",
         hyperparameters: ["learningRate": 1, "eta": eta, "initialBatchSize": 2], task: task,
         context: context)
@@ -132,12 +134,16 @@ public struct AdAdaGradExperiment: Experiment {
       ("norm test eta 0.5, AdaGrad-Norm lr 1", method),
       ("norm test eta 0.1, AdaGrad-Norm lr 1", aggressive),
     ].map { name, run in
-      (name: name, x: run.testCurve.map { Double($0.samples) / Double(trainCount) },
-        y: run.testCurve.map(\.loss))
+      (
+        name: name, x: run.testCurve.map { Double($0.samples) / Double(trainCount) },
+        y: run.testCurve.map(\.loss)
+      )
     }
     let batchLines = [("eta 0.5", method), ("eta 0.1", aggressive)].map { name, run in
-      (name: name, x: run.batchSizes.indices.map { Double($0 + 1) },
-        y: run.batchSizes.map(Double.init))
+      (
+        name: name, x: run.batchSizes.indices.map { Double($0 + 1) },
+        y: run.batchSizes.map(Double.init)
+      )
     }
     let figures: [ExperimentFigure] = [
       .lines(
@@ -149,7 +155,8 @@ public struct AdAdaGradExperiment: Experiment {
       .lines(
         title: "Norm test: batch size by step", xLabel: "optimizer step", yLabel: "batch size",
         yScale: .log, lines: batchLines,
-        caption: "The batch size chosen by the norm test from b0 = 2, clamped to n = \(trainCount).",
+        caption:
+          "The batch size chosen by the norm test from b0 = 2, clamped to n = \(trainCount).",
         identifier: "adadagrad-batch-size"),
     ]
     let bayes = problem.testLoss(weights: problem.data.weights, bias: problem.data.bias)
@@ -189,7 +196,9 @@ public struct AdAdaGradExperiment: Experiment {
     try context.recorder?.record(
       name: name, task: task, optimizer: optimizer, hyperparameters: hyperparameters,
       seed: context.seed, losses: run.trainLosses,
-      evaluations: run.testCurve.map { EvaluationPoint(step: $0.step, loss: $0.loss, accuracy: nil) })
+      evaluations: run.testCurve.map {
+        EvaluationPoint(step: $0.step, loss: $0.loss, accuracy: nil)
+      })
   }
 }
 
@@ -261,9 +270,11 @@ extension AdAdaGradExperiment {
       loss: Double, gradient: ParameterTree
     ) {
       let d = dimension
-      let w = parameters["weight"]!.doubles, bias = parameters["bias"]!.doubles[0]
+      let w = parameters["weight"]!.doubles
+      let bias = parameters["bias"]!.doubles[0]
       var gw = [Double](repeating: 0, count: d)
-      var gb = 0.0, loss = 0.0
+      var gb = 0.0
+      var loss = 0.0
       trainValues.withUnsafeBufferPointer { xs in
         for i in indices {
           var z = bias
@@ -351,14 +362,14 @@ extension AdAdaGradExperiment {
           // The norm test on this batch's per-example gradients (the step itself uses the batch
           // gradient, as the official main.py's loss.backward() does).
           var accumulator = BatchGradientAccumulator(dimension: layout.scalarCount)
-        for start in stride(from: 0, to: batch, by: Self.microBatch) {
-          let end = min(batch, start + Self.microBatch)
-          accumulator.add(
-            Self.exampleGradients(
-              parameters, x.slice(axis: 0, start: start, end: end),
-              y.slice(axis: 0, start: start, end: end)))
-        }
-        accumulator.finishMeans()
+          for start in stride(from: 0, to: batch, by: Self.microBatch) {
+            let end = min(batch, start + Self.microBatch)
+            accumulator.add(
+              Self.exampleGradients(
+                parameters, x.slice(axis: 0, start: start, end: end),
+                y.slice(axis: 0, start: start, end: end)))
+          }
+          accumulator.finishMeans()
           let statistics = accumulator.statistics()
           let value = test.requiredBatchSize(statistics)
           let reference = Self.bruteForceNormTest(parameters, x, y, eta: test.eta)
@@ -389,8 +400,10 @@ extension AdAdaGradExperiment {
       _ parameters: ParameterTree, _ x: Tensor, _ y: Tensor, eta: Double
     ) -> Double {
       let (b, d) = (x.shape[0], x.shape[1])
-      let w = parameters["weight"]!.doubles, bias = parameters["bias"]!.doubles[0]
-      let xs = x.doubles, ys = y.doubles
+      let w = parameters["weight"]!.doubles
+      let bias = parameters["bias"]!.doubles[0]
+      let xs = x.doubles
+      let ys = y.doubles
       var rows = [Double](repeating: 0, count: b * (d + 1))
       for i in 0..<b {
         var z = bias

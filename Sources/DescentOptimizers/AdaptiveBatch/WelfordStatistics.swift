@@ -100,7 +100,9 @@ public struct WelfordStatistics: Sendable, Equatable {
       self = other
       return
     }
-    let na = Double(count), nb = Double(other.count), n = na + nb
+    let na = Double(count)
+    let nb = Double(other.count)
+    let n = na + nb
     for j in 0..<dimension {
       let delta = other.mean[j] - mean[j]
       mean[j] += delta * nb / n
