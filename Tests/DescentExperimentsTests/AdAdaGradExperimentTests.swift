@@ -7,11 +7,9 @@ import Testing
 
 /// The adadagrad experiment, quick, on two seeds it was not developed on (it was run on seed 0).
 /// Three of the digest's four criteria hold. The fourth — the norm test's test loss within 1.01×
-/// the best fixed b = 2 AdaGrad run's — does not reproduce (docs/reproduce/adadagrad.md: about
-/// 1.05× at the digest's scale, 1.09× quick, because AdaGrad-Norm's accumulator is dominated by
-/// the first two-example steps): the test asserts that it fails by a bounded margin, and that the
-/// run still learns (beats the aggressive η = 0.1 run and halves the distance to the baseline
-/// from the initial loss log 2 many times over).
+/// the best fixed b = 2 AdaGrad run's — does not reproduce (docs/reproduce/adadagrad.md: 1.05×
+/// at the digest's scale, 1.06–1.09× quick, because AdaGrad-Norm's accumulator is dominated by
+/// its first two-example step): the test asserts what holds, a ratio in (1, 1.15].
 @Suite(.serialized) struct AdAdaGradExperimentTests {
   @Test(arguments: [UInt64(11), 12])
   func quickRunMeetsTheStepAndExactnessCriteria(seed: UInt64) throws {
