@@ -373,8 +373,8 @@ extension AdAdaGradExperiment {
           let statistics = accumulator.statistics()
           let value = test.requiredBatchSize(statistics)
           let reference = Self.bruteForceNormTest(parameters, x, y, eta: test.eta)
-          run.normTestDiscrepancy = max(
-            run.normTestDiscrepancy, abs(value - reference) / abs(reference))
+          let discrepancy = abs(value - reference) / abs(reference)
+          if !(discrepancy <= run.normTestDiscrepancy) { run.normTestDiscrepancy = discrepancy }
           next = test.nextBatchSize(current: batch, statistics: statistics, maximum: trainCount)
         }
         try optimizer.step(&parameters, gradients: gradient)
