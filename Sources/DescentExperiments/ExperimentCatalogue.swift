@@ -11,6 +11,7 @@ public enum ExperimentCatalogue {
       MFACExperiment(),
       StabilityExperiment(),
       AdaHessianExperiment(),
+      AdAdaGradExperiment(),
     ]
     return PaperCatalogue.ids.compactMap { id in all.first { $0.id == id } }
   }
