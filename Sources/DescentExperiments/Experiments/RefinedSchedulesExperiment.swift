@@ -21,7 +21,8 @@ import Foundation
 /// 0, `StepDecay` (×0.1 after each third, the Trainer's `step`), and `RefinedSchedule` from the
 /// gradient norms (`GradientNormRecorder`, ℓ2) of that instance's linear-decay run. The objective
 /// is the full-data logistic loss of the last iterate. Each schedule's peak learning rate is
-/// grid-tuned (powers of 2) on a tuning instance of every problem (its own data draw and batch
+/// grid-tuned (powers of 2, the grid extended by up to 4 factors of 2 while the best peak lies on
+/// its edge) on a tuning instance of every problem (its own data draw and batch
 /// order), then judged on 5 fresh instances (data and order drawn from the seed) that the tuning
 /// never saw. The MLP: `MLP(64-64-10)` on standardized digits (all 1,797 images), the
 /// same protocol (SGD, batch 32, T = 1000, 3 judged instances differing in initialization and
@@ -190,6 +191,9 @@ public struct RefinedSchedulesExperiment: Experiment {
       })
   }
 
+  /// How many times the tuning grid may grow by a factor of 2 at an edge.
+  static let gridExtensions = 4
+
   /// One (problem, instance) case: the final losses of the four schedules, and the refined
   /// schedule with the linear run's norms it came from.
   struct CaseResult {
@@ -218,21 +222,37 @@ public struct RefinedSchedulesExperiment: Experiment {
     var edges: [ScheduleName] = []
     var tuningNorms: [Double] = []
     for name in ScheduleName.allCases {
-      var best = (peak: grid[0], loss: Double.infinity, index: 0, norms: [Double]())
-      for (index, peak) in grid.enumerated() {
+      // The grid, extended by factors of 2 (at most `extensions` times) while the best peak
+      // lies on its edge.
+      var tried: [(peak: Double, loss: Double, norms: [Double])] = []
+      func tryPeak(_ peak: Double) throws -> (peak: Double, loss: Double, norms: [Double]) {
         let outcome = try runSGD(
           tuning, schedule: schedule(name, peak: peak, steps: steps, norms: tuningNorms),
           steps: steps)
         try record(tuning, name, peak, "tuning", outcome)
-        if outcome.finalLoss < best.loss {
-          best = (peak, outcome.finalLoss, index, outcome.gradientNorms)
-        }
+        return (peak, outcome.finalLoss, outcome.gradientNorms)
       }
+      for peak in grid { tried.append(try tryPeak(peak)) }
+      var extensions = 0
+      while extensions < Self.gridExtensions {
+        let best = tried.indices.min { tried[$0].loss < tried[$1].loss }!
+        guard tried[best].loss.isFinite else { break }
+        if best == tried.count - 1 {
+          tried.append(try tryPeak(tried[best].peak * 2))
+        } else if best == 0 {
+          tried.insert(try tryPeak(tried[0].peak / 2), at: 0)
+        } else {
+          break
+        }
+        extensions += 1
+      }
+      let bestIndex = tried.indices.min { tried[$0].loss < tried[$1].loss }!
+      let best = tried[bestIndex]
       guard best.loss.isFinite else {
         throw Failure("\(tuning.name): every \(name.rawValue) run diverged")
       }
       peaks[name] = best.peak
-      if best.index == 0 || best.index == grid.count - 1 { edges.append(name) }
+      if bestIndex == 0 || bestIndex == tried.count - 1 { edges.append(name) }
       // The refined schedule of the tuning instance comes from its best linear-decay run.
       if name == .linear { tuningNorms = best.norms }
     }
