@@ -44,7 +44,9 @@ import Foundation
 ///
 /// Deviations: the paper's logistic-regression problems are LIBSVM data sets, here synthetic
 /// (the digest's suite); its deep-learning problems are replaced by one small MLP; learning rates
-/// are tuned on a separate instance rather than per run; T = 1000 instead of the digest's 2000.
+/// are tuned on a separate instance rather than per run; T = 1000 instead of the digest's 2000;
+/// a gradient norm that is exactly 0 (a saturated MLP step) is raised to the run's smallest
+/// positive norm before refinement.
 public struct RefinedSchedulesExperiment: Experiment {
   public init() {}
 
@@ -146,8 +148,17 @@ public struct RefinedSchedulesExperiment: Experiment {
     case .linear: return LinearDecay(initial: peak, final: 0, steps: steps)
     case .cosine: return CosineDecay(initial: peak, decaySteps: steps)
     case .step: return StepDecay(initial: peak, stepSize: max(1, steps / 3), gamma: 0.1)
-    case .refined: return RefinedSchedule(norms: norms, peakLearningRate: peak, kind: .sgd)
+    case .refined:
+      return RefinedSchedule(norms: refinable(norms), peakLearningRate: peak, kind: .sgd)
     }
+  }
+
+  /// The norms with any exact zero (a step whose loss saturated in float32, so that its
+  /// gradient vanished) raised to the smallest positive norm of the run: `RefinedSchedule`
+  /// needs positive norms, and the median filter removes such isolated values anyway.
+  static func refinable(_ norms: [Double]) -> [Double] {
+    guard let floor = norms.filter({ $0 > 0 }).min() else { return norms }
+    return norms.map { max($0, floor) }
   }
 
   /// The logistic-regression task of `problem`, drawn from `seed`.
@@ -282,7 +293,7 @@ public struct RefinedSchedulesExperiment: Experiment {
         CaseResult(
           problem: task.name, finalLoss: finals, norms: linear.gradientNorms,
           refined: RefinedSchedule(
-            norms: linear.gradientNorms, peakLearningRate: 1, kind: .sgd),
+            norms: refinable(linear.gradientNorms), peakLearningRate: 1, kind: .sgd),
           rates: rates))
     }
     return (cases, peaks, edges)
