@@ -12,6 +12,7 @@ public enum ExperimentCatalogue {
       StabilityExperiment(),
       AdaHessianExperiment(),
       AdAdaGradExperiment(),
+      RefinedSchedulesExperiment(),
     ]
     return PaperCatalogue.ids.compactMap { id in all.first { $0.id == id } }
   }
