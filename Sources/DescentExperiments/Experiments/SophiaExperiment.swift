@@ -33,20 +33,24 @@ import Foundation
 ///   ρ ∈ {0.02, 0.05} (the digest), `batchSize` = 256 (tokens per batch, the official `bs`).
 /// - SophiaH, put in SophiaG's form: pytorch_optimizer's step is η_H·clamp(m/max(h, ε), ±p),
 ///   which is η·clip(m/(ρh), 1) for p = ρ and η_H = η/ρ; its decoupled decay η_H·λ_H equals
-///   η·0.2 for λ_H = 0.2ρ. Same β, k = 10, one Gaussian probe, ρ ∈ {0.02, 0.05}, the same η grid.
+///   η·0.2 for λ_H = 0.2ρ. Same β, k = 10, one Gaussian probe, ρ = 0.05, the same η grid.
 ///
 /// Criteria, each from the issue (for SophiaG and for SophiaH separately): the tuned Sophia's
 /// validation loss at the end of the run (equal steps) is below tuned AdamW's, or it reaches
 /// tuned AdamW's final validation loss in ≤ 0.8× AdamW's steps (the digest's acceptance 1 — the
-/// paper's 2× is at GPT-2 scale). Steps to the target: the first evaluation (every 1/24 of the
-/// run) at or below it. Both numbers are reported in the notes. And the digest's acceptance 2:
+/// paper's 2× is at GPT-2 scale). Steps to the target: the first evaluation (every 20 steps of
+/// the 500) at or below it. Both numbers are reported in the notes. And the digest's acceptance 2:
 /// the tuned SophiaG's `win_rate` (`SophiaG.State.winRate`, the fraction of coordinates not
 /// clipped) is in [0.1, 0.5] after warm-up — read at the last step, since the Trainer exposes
 /// the optimizer's state at the end of a run, not per step. (The digest's acceptance 3, the
 /// golden step, is DescentOptimizersTests' SophiaTests.)
 ///
-/// Deviations from the paper: a 1-layer model of 13k parameters on synthetic text, not GPT-2 on
-/// OpenWebText; no gradient clipping (the official script clips g and ĝ to norm 1); SophiaH's
+/// Measured (docs/reproduce/sophia.md): no criterion holds. Tuned AdamW ends at 1.99 nats, tuned
+/// SophiaG at 2.21 and SophiaH at 2.25; SophiaG's win rate is 0.02–0.06 at ρ ∈ {0.02, 0.05}
+/// (almost every coordinate clipped: a sign step), below the advised 0.1–0.5.
+///
+/// Deviations from the paper: a 1-layer model of about 14k parameters on synthetic text, not
+/// GPT-2 on OpenWebText; no gradient clipping (the official script clips g and ĝ to norm 1); SophiaH's
 /// Hutchinson form is pytorch_optimizer's, the older official one had γ and bias correction.
 public struct SophiaExperiment: Experiment {
   public init() {}
@@ -59,17 +63,18 @@ public struct SophiaExperiment: Experiment {
   public let method =
     "A 1-layer character GPT (width 32, context 16) on 200,000 characters of a fixed random "
     + "second-order Markov source; AdamW, SophiaG (rho 0.02/0.05, k 10) and SophiaH (rho "
-    + "0.02/0.05, k 10) share a step budget, a cosine schedule with warm-up and a peak "
+    + "0.05, k 10) share a step budget, a cosine schedule with warm-up and a peak "
     + "learning-rate grid {1e-3, 3e-3, 1e-2}; each is tuned by final validation loss and "
     + "compared with tuned AdamW at equal steps and by steps to AdamW's final validation loss."
   public let quickDifferences: String? =
-    "60,000 characters instead of 200,000, 160 steps instead of 600, evaluation every 20 steps "
-    + "instead of 25, learning-rate grid {3e-3, 1e-2} and rho 0.05 only; the same criteria."
+    "200 steps instead of 500, and each optimizer only at what the full run's tuning picked on "
+    + "seed 0 (AdamW lr 1e-2; SophiaG rho 0.02, lr 1e-3; SophiaH rho 0.05, lr 1e-3); the same "
+    + "criteria."
 
   /// What the full run's tuning picked on seed 0 (the quick run's only configurations).
   static let quickAdamWRate = 1e-2
-  static let quickSophiaG = (rho: 0.05, rate: 3e-3)
-  static let quickSophiaH = (rho: 0.05, rate: 3e-3)
+  static let quickSophiaG = (rho: 0.02, rate: 1e-3)
+  static let quickSophiaH = (rho: 0.05, rate: 1e-3)
 
   /// One tuned configuration's validation curve.
   struct Curve {
@@ -85,7 +90,7 @@ public struct SophiaExperiment: Experiment {
   public func run(_ context: ExperimentContext) throws -> ExperimentFindings {
     let length = 200_000
     let steps = context.size(full: 500, quick: 200)
-    let evalEvery = context.size(full: 20, quick: 10)
+    let evalEvery = context.size(full: 20, quick: 20)
     let grid = [1e-3, 3e-3, 1e-2]
     // Quick: each optimizer only at what the full run's tuning picked (seed 0).
     let adamWRates = context.size(full: grid, quick: [Self.quickAdamWRate])
@@ -131,7 +136,8 @@ public struct SophiaExperiment: Experiment {
       return curve
     }
     func best(_ curves: [Curve]) -> Curve {
-      curves.min { ($0.final.isFinite ? $0.final : .infinity) < ($1.final.isFinite ? $1.final : .infinity) }!
+      func key(_ c: Curve) -> Double { c.final.isFinite ? c.final : .infinity }
+      return curves.min { key($0) < key($1) }!
     }
 
     var adamWRuns: [Curve] = []
@@ -178,8 +184,10 @@ public struct SophiaExperiment: Experiment {
           passed: ratio <= 0.8 || gap < 0))
       notes.append(
         "\(label) tuned (lr \(Criterion.format(curve.learningRate)), rho "
-          + Criterion.format(curve.rho ?? .nan) + String(format: "): final validation loss %.4f", curve.final)
-          + String(format: " vs tuned AdamW's %.4f (lr ", target) + Criterion.format(adamW.learningRate)
+          + Criterion.format(curve.rho ?? .nan)
+          + String(format: "): final validation loss %.4f", curve.final)
+          + String(format: " vs tuned AdamW's %.4f (lr ", target)
+          + Criterion.format(adamW.learningRate)
           + String(format: "), difference %+.4f; ", gap)
           + (reached.map { "reaches AdamW's final loss at step \($0) of \(adamWSteps)" }
             ?? "does not reach AdamW's final loss within \(adamWSteps) steps")
