@@ -13,6 +13,7 @@ public enum ExperimentCatalogue {
       AdaHessianExperiment(),
       AdAdaGradExperiment(),
       RefinedSchedulesExperiment(),
+      SophiaExperiment(),
     ]
     return PaperCatalogue.ids.compactMap { id in all.first { $0.id == id } }
   }

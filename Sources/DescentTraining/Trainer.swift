@@ -41,6 +41,9 @@ public final class Trainer {
   public private(set) var step = 0
   public private(set) var parameters: ParameterTree
   public var observers: [any TrainingObserver] = []
+  /// The evaluations ``run(stopAt:stopRequest:)`` made (every `evalEvery` steps and at the end),
+  /// in order: held-out loss and accuracy by step. Only this process's: a resumed run starts empty.
+  public private(set) var evaluationHistory: [(step: Int, loss: Double, accuracy: Double)] = []
 
   private var model: any Layer
   let inputShape: [Int]
@@ -51,6 +54,8 @@ public final class Trainer {
   /// Set for `gpt-char`: batches and evaluation come from a character corpus.
   private let languageModel: LanguageModelTask?
   private var lastLoss: Double?
+  /// Set for SophiaG (`sophia`): its Gauss–Newton–Bartlett estimate every k steps.
+  private let sampledLabelEstimate: SampledLabelHessianEstimate?
 
   /// Prepares a run: loads and splits the data, builds the model and the optimizer. Throws a
   /// one-line ``TrainingError`` for anything the configuration gets wrong.
@@ -137,6 +142,7 @@ public final class Trainer {
     } catch let error as OptimizerError {
       throw TrainingError.usage(error.description)
     }
+    sampledLabelEstimate = SampledLabelHessianEstimate(transformation, seed: configuration.seed)
     schedule = learningRateSchedule(
       configuration.schedule, base: base, totalSteps: totalSteps, warmup: configuration.warmup)
     // A constant schedule runs the optimizer as the catalogue makes it (its fused in-place step).
@@ -223,6 +229,10 @@ public final class Trainer {
   /// The model with the current parameters.
   public var currentModel: any Layer { model.with(parameters: parameters) }
 
+  /// The optimizer's current state, typed: `trainer.optimizerState(as: SophiaG.State.self)`
+  /// (nil for another type).
+  public func optimizerState<S>(as type: S.Type) -> S? { optimizer.state(as: type) }
+
   /// Learning rate at the step about to be taken.
   public var learningRate: Double { schedule.value(atStep: step) }
 
@@ -267,6 +277,7 @@ public final class Trainer {
         try trainStep(elapsed: elapsed)
         if configuration.evalEvery > 0, step % configuration.evalEvery == 0, step < totalSteps {
           let (loss, accuracy) = evaluate()
+          evaluationHistory.append((step, loss, accuracy))
           for observer in observers {
             observer.evaluated(step: step, loss: loss, accuracy: accuracy)
           }
@@ -286,6 +297,7 @@ public final class Trainer {
     }
     try writeCheckpoint()
     let evaluation = evaluate()
+    evaluationHistory.append((step, evaluation.loss, evaluation.accuracy))
     for observer in observers {
       observer.evaluated(step: step, loss: evaluation.loss, accuracy: evaluation.accuracy)
     }
@@ -329,6 +341,11 @@ public final class Trainer {
       if out.rank == 3 { out = out.reshaped([labels.count, out.shape[2]]) }
       logits = out.detached()
       return crossEntropy(logits: out, labels: labels)
+    }
+    // SophiaG: the sampled-label estimate after every k-th step, on this step's batch.
+    sampledLabelEstimate?.update(completedSteps: step, parameters: parameters) { p in
+      let out = model.with(parameters: p)(x, context: context)
+      return out.rank == 3 ? out.reshaped([labels.count, out.shape[2]]) : out
     }
     // An optimizer that takes Hessian-vector products on this step (AdaHessian, SophiaH) gets
     // them from the gradient's own graph, which saves it a forward and a backward pass.
