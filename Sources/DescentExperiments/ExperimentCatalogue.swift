@@ -7,6 +7,7 @@ public enum ExperimentCatalogue {
   public static var experiments: [any Experiment] {
     let all: [any Experiment] = [
       DiffGradExperiment(),
+      EightBitOptimizersExperiment(),
     ]
     return PaperCatalogue.ids.compactMap { id in all.first { $0.id == id } }
   }
