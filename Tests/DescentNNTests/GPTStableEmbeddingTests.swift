@@ -47,7 +47,7 @@ struct GPTStableEmbeddingTests {
       scalars: (0..<8).map { Float(1 + 0.1 * Double($0)) }, shape: [8])
     stable.tokenEmbeddingNorm!.bias = Tensor(
       scalars: (0..<8).map { Float(-0.05 * Double($0)) }, shape: [8])
-    var reference = StableEmbedding(7, 8, key: key)
+    var reference = StableEmbedding(7, 8, key: Self.key)
     reference.weight = w
     reference.norm = stable.tokenEmbeddingNorm!
     let tokens = Tensor(indices: [1, 6, 2, 0, 3, 3, 5, 4], shape: [2, 4])
