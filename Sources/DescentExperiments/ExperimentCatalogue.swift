@@ -14,6 +14,7 @@ public enum ExperimentCatalogue {
       AdAdaGradExperiment(),
       RefinedSchedulesExperiment(),
       SophiaExperiment(),
+      EightBitOptimizersExperiment(),
     ]
     return PaperCatalogue.ids.compactMap { id in all.first { $0.id == id } }
   }

@@ -68,10 +68,12 @@ public final class ExperimentRecorder: @unchecked Sendable {
   }
 
   /// Trains `configuration` with a `Trainer` (on `dataset` when given, else on
-  /// `configuration.data`), recorded through a `RunStoreObserver`.
-  public func train(_ configuration: TrainingConfiguration, dataset: TensorDataset? = nil) throws
-    -> TrainedRun
-  {
+  /// `configuration.data`), recorded through a `RunStoreObserver`; `observers` see the run too
+  /// (e.g. a ``LossCurveObserver``).
+  public func train(
+    _ configuration: TrainingConfiguration, dataset: TensorDataset? = nil,
+    observers: [any TrainingObserver] = []
+  ) throws -> TrainedRun {
     let runID = try RunStoreObserver.createRun(
       in: store, configuration: configuration, groupID: group.id)
     lock.withLock { recorded.append(runID) }
@@ -80,7 +82,7 @@ public final class ExperimentRecorder: @unchecked Sendable {
       let trainer =
         try dataset.map { try Trainer(configuration: configuration, dataset: $0, runId: runID) }
         ?? Trainer(configuration: configuration, runId: runID)
-      trainer.observers = [observer]
+      trainer.observers = [observer] + observers
       let summary = try trainer.run()
       if let storeError = observer.storeError { throw storeError }
       return TrainedRun(summary: summary, trainer: trainer)
@@ -99,14 +101,18 @@ public struct TrainedRun {
 
 extension ExperimentContext {
   /// Trains `configuration` (on `dataset` when given), recorded in the run store when the
-  /// context has one.
-  public func train(_ configuration: TrainingConfiguration, dataset: TensorDataset? = nil) throws
-    -> TrainedRun
-  {
-    if let recorder { return try recorder.train(configuration, dataset: dataset) }
+  /// context has one; `observers` see the run either way.
+  public func train(
+    _ configuration: TrainingConfiguration, dataset: TensorDataset? = nil,
+    observers: [any TrainingObserver] = []
+  ) throws -> TrainedRun {
+    if let recorder {
+      return try recorder.train(configuration, dataset: dataset, observers: observers)
+    }
     let trainer =
       try dataset.map { try Trainer(configuration: configuration, dataset: $0) }
       ?? Trainer(configuration: configuration)
+    trainer.observers = observers
     return TrainedRun(summary: try trainer.run(), trainer: trainer)
   }
 }

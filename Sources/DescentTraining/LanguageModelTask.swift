@@ -68,7 +68,7 @@ struct LanguageModelTask {
       .init(
         vocabularySize: options["vocab"] ?? vocabulary, contextLength: contextLength,
         layerCount: options["layers"] ?? 2, headCount: options["heads"] ?? 4,
-        embeddingDimension: options["dim"] ?? 64),
+        embeddingDimension: options["dim"] ?? 64, stableEmbedding: options["stable"] == 1),
       key: RandomKey(seed: seed))
   }
 

@@ -13,7 +13,8 @@ import DescentNN
 ///   widths however few (`mlp:=64-10` is a linear model).
 /// - `cnn[:channels=C,size=S,classes=K]`: LeNet-5 style (`conv1`…`fc3`), images `[C, S, S]`.
 /// - `resnet20[:classes=K,channels=C]`: the CIFAR ResNet-20 of He et al. 2016.
-/// - `gpt-char[:layers=2,heads=4,dim=64,context=64,vocab=V]`: a character-level GPT.
+/// - `gpt-char[:layers=2,heads=4,dim=64,context=64,vocab=V,stable=1]`: a character-level GPT;
+///   `stable=1` makes its token embedding a `StableEmbedding` (`GPT.Configuration.stableEmbedding`).
 ///
 /// Options left out of `cnn`/`resnet20` are taken from the dataset.
 public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
@@ -104,7 +105,7 @@ public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
         switch kind {
         case "cnn": ["channels", "size", "classes"]
         case "resnet20": ["channels", "classes"]
-        default: ["layers", "heads", "dim", "context", "vocab"]
+        default: ["layers", "heads", "dim", "context", "vocab", "stable"]
         }
       var options: [String: Int] = [:]
       if parts.count == 2, !parts[1].isEmpty {
@@ -127,6 +128,9 @@ public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
       default:
         if let d = options["dim"], let h = options["heads"], d % h != 0 {
           throw fail("dim=\(d) is not a multiple of heads=\(h)")
+        }
+        if let s = options["stable"], s != 1 {
+          throw fail("stable=\(s): write stable=1 for a StableEmbedding token embedding")
         }
         return .gptChar(options: options)
       }

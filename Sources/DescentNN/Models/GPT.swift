@@ -51,6 +51,14 @@ public struct TransformerBlock: Layer {
 /// The head is not tied to the token embedding (nanoGPT ties them). Paths:
 /// `token_embedding.weight`, `position_embedding.weight`, `blocks.{i}.…`, `ln_f.*`,
 /// `lm_head.weight`.
+///
+/// With ``Configuration/stableEmbedding`` the token embedding is the 8-bit optimizers paper's
+/// ``StableEmbedding`` (Dettmers et al., ICLR 2022, arXiv:2110.02861, §2.3): Xavier-uniform
+/// initialization, a LayerNorm after the lookup (``tokenEmbeddingNorm``, paths
+/// `token_embedding.norm.weight` and `.bias`) and 32-bit optimizer state for
+/// `token_embedding.weight` (``Layer/fullPrecisionStatePaths``) — the same weight, output and
+/// declaration as `StableEmbedding(vocabularySize, embeddingDimension, key:)` with the key of
+/// the plain embedding.
 public struct GPT: Layer {
   public struct Configuration: Sendable {
     public var vocabularySize: Int
@@ -59,10 +67,12 @@ public struct GPT: Layer {
     public var headCount: Int
     public var embeddingDimension: Int
     public var dropout: Double
+    /// The token embedding is a ``StableEmbedding`` (see ``GPT``).
+    public var stableEmbedding: Bool
 
     public init(
       vocabularySize: Int, contextLength: Int = 64, layerCount: Int = 2, headCount: Int = 4,
-      embeddingDimension: Int = 64, dropout: Double = 0
+      embeddingDimension: Int = 64, dropout: Double = 0, stableEmbedding: Bool = false
     ) {
       self.vocabularySize = vocabularySize
       self.contextLength = contextLength
@@ -70,11 +80,14 @@ public struct GPT: Layer {
       self.headCount = headCount
       self.embeddingDimension = embeddingDimension
       self.dropout = dropout
+      self.stableEmbedding = stableEmbedding
     }
   }
 
   public let configuration: Configuration
   public var tokenEmbedding: Embedding
+  /// The LayerNorm after the token lookup of a ``Configuration/stableEmbedding`` model, else nil.
+  public var tokenEmbeddingNorm: LayerNorm?
   public var positionEmbedding: Embedding
   public var blocks: [TransformerBlock]
   public var finalNorm: LayerNorm
@@ -89,7 +102,13 @@ public struct GPT: Layer {
       Initializer.normal(shape, std: std, dtype: dtype, key: keys[k])
     }
     let e = c.embeddingDimension
-    tokenEmbedding = Embedding(weight: normal([c.vocabularySize, e], 0.02, 0))
+    if c.stableEmbedding {
+      tokenEmbedding = Embedding(
+        weight: Initializer.xavierUniform([c.vocabularySize, e], dtype: dtype, key: keys[0]))
+      tokenEmbeddingNorm = LayerNorm(e, dtype: dtype)
+    } else {
+      tokenEmbedding = Embedding(weight: normal([c.vocabularySize, e], 0.02, 0))
+    }
     positionEmbedding = Embedding(weight: normal([c.contextLength, e], 0.02, 1))
     let residualStd = 0.02 / Double(2 * c.layerCount).squareRoot()
     blocks = (0..<c.layerCount).map { i in
@@ -119,8 +138,10 @@ public struct GPT: Layer {
       t <= configuration.contextLength,
       "GPT: sequence length \(t) exceeds the context length \(configuration.contextLength)")
     let positions = Tensor(indices: Array(0..<t))
+    var tokens = tokenEmbedding(input, context: context)
+    if let tokenEmbeddingNorm { tokens = tokenEmbeddingNorm(tokens, context: context) }
     var x =
-      tokenEmbedding(input, context: context)
+      tokens
       + positionEmbedding(positions, context: context).unsqueezed(axis: 0)
     x = dropout(x, context: context.child("dropout"))
     for (i, block) in blocks.enumerated() { x = block(x, context: context.child(i)) }
@@ -129,6 +150,10 @@ public struct GPT: Layer {
 
   public mutating func visitParameters(prefix: String, _ visit: ParameterVisitor) {
     tokenEmbedding.visitParameters(prefix: prefix + "token_embedding.", visit)
+    if tokenEmbeddingNorm != nil {
+      FullPrecisionState.declare(prefix + "token_embedding.weight")
+      tokenEmbeddingNorm!.visitParameters(prefix: prefix + "token_embedding.norm.", visit)
+    }
     positionEmbedding.visitParameters(prefix: prefix + "position_embedding.", visit)
     for i in blocks.indices { blocks[i].visitParameters(prefix: prefix + "blocks.\(i).", visit) }
     finalNorm.visitParameters(prefix: prefix + "ln_f.", visit)
