@@ -221,43 +221,19 @@ public struct AdaHessianExperiment: Experiment {
     let development = pool.subset(Array(order.dropFirst(testCount)), name: "pattern-images")
     let rates = context.size(
       full: [1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1], quick: [3e-3, 3e-2, 1e-1])
-    var best: [String: (rate: Double, validation: Double, test: Double)] = [:]
-    var secondsPerStep: [String: (seconds: Double, steps: Int)] = [:]
-    var curves: [(name: String, x: [Double], y: [Double])] = []
-    var grid: [String: [(rate: Double, validation: Double, test: Double)]] = [:]
-    for optimizer in ["adam", "adahessian"] {
-      var validation: [Double] = []
-      for rate in rates {
-        var configuration = TrainingConfiguration()
-        configuration.model = "cnn"
-        configuration.data = "pattern-images 3x16x16 (synthetic CIFAR-shaped stand-in)"
-        configuration.optimizer = optimizer
-        configuration.learningRate = rate
-        configuration.epochs = context.size(full: 6, quick: 3)
-        configuration.batchSize = 32
-        configuration.testFraction = 0.2
-        configuration.standardize = false
-        configuration.seed = context.seed
-        let run = try context.train(configuration, dataset: development)
-        let accuracy = run.summary.evalAccuracy.isFinite ? run.summary.evalAccuracy : 0
-        let testAccuracy = Trainer.evaluate(
-          model: run.trainer.currentModel, data: test, inputShape: [3, 16, 16]
-        ).accuracy
-        validation.append(accuracy)
-        grid[optimizer, default: []].append((rate, accuracy, testAccuracy))
-        secondsPerStep[optimizer, default: (0, 0)].seconds += run.summary.seconds
-        secondsPerStep[optimizer, default: (0, 0)].steps += run.summary.steps
-        if accuracy > best[optimizer]?.validation ?? -1 {
-          best[optimizer] = (rate, accuracy, testAccuracy)
-        }
-        context.progress(
-          "adahessian: cnn \(optimizer) lr \(Criterion.format(rate)): \(run.summary.steps) steps, "
-            + String(format: "validation %.1f%%", 100 * accuracy)
-            + String(format: ", test %.1f%%", 100 * testAccuracy))
-      }
-      curves.append((optimizer, rates.map { log10($0) }, validation.map { 100 * $0 }))
-    }
-    let adam = best["adam"]!, adahessian = best["adahessian"]!
+    var base = TrainingConfiguration()
+    base.model = "cnn"
+    base.data = "pattern-images 3x16x16 (synthetic CIFAR-shaped stand-in)"
+    base.epochs = context.size(full: 6, quick: 3)
+    base.batchSize = 32
+    base.testFraction = 0.2
+    base.standardize = false
+    base.seed = context.seed
+    let sweep = try LearningRateSweep(
+      optimizers: ["adam", "adahessian"], rates: rates, base: base, development: development,
+      test: test, label: "adahessian: cnn", context: context)
+    let curves = sweep.curves(["adam", "adahessian"])
+    let adam = sweep.best("adam"), adahessian = sweep.best("adahessian")
     criteria.append(
       .atLeast(
         "CNN: AdaHessian test accuracy - Adam's, percentage points (each at its best rate)",
@@ -275,8 +251,8 @@ public struct AdaHessianExperiment: Experiment {
         + ", AdaHessian best lr " + Criterion.format(adahessian.rate)
         + String(format: " (test %.1f%%); the paper claims +1.80 pp.", 100 * adahessian.test))
     for optimizer in ["adam", "adahessian"] {
-      let chosen = best[optimizer]!
-      for tie in grid[optimizer]!
+      let chosen = sweep.best(optimizer)
+      for tie in sweep.points[optimizer]!
       where tie.rate != chosen.rate && tie.validation == chosen.validation {
         notes.append(
           "\(optimizer)'s best validation accuracy is tied at lr \(Criterion.format(tie.rate)) "
@@ -284,9 +260,11 @@ public struct AdaHessianExperiment: Experiment {
             + Criterion.format(chosen.rate) + "), so the CNN gap depends on the tie-break.")
       }
     }
-    if let a = secondsPerStep["adahessian"], let b = secondsPerStep["adam"], a.steps > 0,
-      b.steps > 0
-    {
+    func total(_ name: String) -> (seconds: Double, steps: Int) {
+      sweep.points[name]!.reduce((0, 0)) { ($0.0 + $1.seconds, $0.1 + $1.steps) }
+    }
+    let a = total("adahessian"), b = total("adam")
+    if a.steps > 0, b.steps > 0 {
       let ratio = (a.seconds / Double(a.steps)) / (b.seconds / Double(b.steps))
       notes.append(
         "Time per step AdaHessian / Adam on the CNN (Trainer, all grid runs; noisy, not a "

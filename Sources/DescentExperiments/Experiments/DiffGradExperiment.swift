@@ -95,37 +95,19 @@ public struct DiffGradExperiment: Experiment {
     let test = pool.subset(Array(order.prefix(testCount)), name: "pattern-images test")
     let development = pool.subset(Array(order.dropFirst(testCount)), name: "pattern-images")
     let rates = context.size(full: [1e-3, 3e-3, 1e-2], quick: [1e-3, 3e-3])
-    var best: [String: (rate: Double, validation: Double, test: Double)] = [:]
-    var curves: [(name: String, x: [Double], y: [Double])] = []
-    for optimizer in ["adam", "diffgrad"] {
-      var validation: [Double] = []
-      for rate in rates {
-        var configuration = TrainingConfiguration()
-        configuration.model = "cnn"
-        configuration.data = "pattern-images (synthetic CIFAR-shaped stand-in)"
-        configuration.optimizer = optimizer
-        configuration.learningRate = rate
-        configuration.epochs = 6
-        configuration.batchSize = 32
-        configuration.testFraction = 0.2
-        configuration.standardize = false
-        configuration.seed = context.seed
-        let run = try context.train(configuration, dataset: development)
-        let testAccuracy = Trainer.evaluate(
-          model: run.trainer.currentModel, data: test, inputShape: [3, size, size]
-        ).accuracy
-        validation.append(run.summary.evalAccuracy)
-        if run.summary.evalAccuracy > best[optimizer]?.validation ?? -1 {
-          best[optimizer] = (rate, run.summary.evalAccuracy, testAccuracy)
-        }
-        context.progress(
-          "diffgrad: cnn \(optimizer) lr \(Criterion.format(rate)): validation "
-            + String(format: "%.1f%%", 100 * run.summary.evalAccuracy)
-            + String(format: ", test %.1f%%", 100 * testAccuracy))
-      }
-      curves.append((optimizer, rates.map { log10($0) }, validation.map { 100 * $0 }))
-    }
-    let adam = best["adam"]!, diffGrad = best["diffgrad"]!
+    var base = TrainingConfiguration()
+    base.model = "cnn"
+    base.data = "pattern-images (synthetic CIFAR-shaped stand-in)"
+    base.epochs = 6
+    base.batchSize = 32
+    base.testFraction = 0.2
+    base.standardize = false
+    base.seed = context.seed
+    let sweep = try LearningRateSweep(
+      optimizers: ["adam", "diffgrad"], rates: rates, base: base, development: development,
+      test: test, label: "diffgrad: cnn", context: context)
+    let curves = sweep.curves(["adam", "diffgrad"])
+    let adam = sweep.best("adam"), diffGrad = sweep.best("diffgrad")
     // The quick run's test set (250 images) cannot resolve 0.5 points: there the margin widens
     // by two standard errors of a difference of two accuracies at the least favourable p = 0.5,
     // fixed by the test-set size alone (not by the measured accuracies).
