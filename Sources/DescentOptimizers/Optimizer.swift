@@ -74,6 +74,15 @@ public final class Optimizer {
     stepCount += 1
   }
 
+  /// Counts a step that was not taken (a non-finite loss under `--on-nonfinite skip-step`, a
+  /// gradient-scaler overflow): the step count advances, and with it scheduled hyperparameters
+  /// and the per-step random seed, so they stay aligned with the data; the parameters and the
+  /// transformation's state (moments, its own step count for bias corrections) stay as they were.
+  /// PyTorch's `GradScaler` skips `optimizer.step()` the same way while the scheduler advances.
+  public func skipStep() {
+    stepCount += 1
+  }
+
   /// The step count and the transformation's state, encoded as JSON. Tensors are stored as raw
   /// bytes and numbers with round-trip precision, so ``loadStateDictionary(_:)`` restores them bit
   /// for bit.

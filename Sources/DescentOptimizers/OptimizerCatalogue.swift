@@ -51,6 +51,10 @@ public struct OptimizerInfo: Sendable, Encodable {
   public let paper: String
   /// The implementation its steps match (the parity tests' golden reference).
   public let reference: String
+  /// Which training support it needs (see ``OptimizerGroup``).
+  public let group: OptimizerGroup
+  /// The Swift type that implements it (`AdamW`).
+  public let typeName: String
   /// Every hyperparameter, `learningRate` first.
   public let hyperparameters: [HyperparameterInfo]
   let factory: @Sendable (OptimizerSettings) throws -> any GradientTransformation
@@ -66,14 +70,19 @@ public struct OptimizerInfo: Sendable, Encodable {
   /// `fullPrecisionStatePaths`: parameters whose state stays 32-bit when the optimizer keeps 8-bit
   /// state (`stateBits=8`), such as a model's `StableEmbedding` weights (DescentNN's
   /// `Layer.fullPrecisionStatePaths`); ignored by optimizers without the option.
+  ///
+  /// `learningRateSchedule`: the learning rate follows this schedule (indexed by the driver's
+  /// step, ``UpdateContext/step`` − 1) instead of the constant; the optimizer applies it inside
+  /// its own step, as PyTorch's schedulers set `lr` before each step.
   public func make(
     learningRate: Double? = nil, settings: [String: String] = [:],
-    fullPrecisionStatePaths: Set<String> = []
+    fullPrecisionStatePaths: Set<String> = [], learningRateSchedule: (any Schedule)? = nil
   ) throws -> any GradientTransformation {
     try factory(
       OptimizerSettings(
         values: resolvedValues(learningRate: learningRate, settings: settings),
-        fullPrecisionStatePaths: fullPrecisionStatePaths))
+        fullPrecisionStatePaths: fullPrecisionStatePaths,
+        learningRateSchedule: learningRateSchedule.map(Hyperparameter.init)))
   }
 
   /// Every hyperparameter's value after `learningRate` and `settings` are applied to the
@@ -119,7 +128,7 @@ public struct OptimizerInfo: Sendable, Encodable {
     case .number:
       guard let x = Double(trimmed), x.isFinite else {
         throw OptimizerError.invalidHyperparameter(
-          "\(name): \(info.name)=\(text) is invalid: must be a finite number in \(info.validValues)"
+          "\(name): \(info.name)=\(text) is invalid: must be a finite number; valid values: \(info.validValues)"
         )
       }
       return .number(x)
@@ -132,10 +141,16 @@ public struct OptimizerSettings: Sendable {
   public let values: [String: HyperparameterValue]
   /// Parameters whose state stays 32-bit under `stateBits=8` (``StateStorage/keepsFullPrecision``).
   public let fullPrecisionStatePaths: Set<String>
+  /// A schedule for the learning rate (replacing its constant), if any.
+  public let learningRateSchedule: Hyperparameter?
 
-  public init(values: [String: HyperparameterValue], fullPrecisionStatePaths: Set<String> = []) {
+  public init(
+    values: [String: HyperparameterValue], fullPrecisionStatePaths: Set<String> = [],
+    learningRateSchedule: Hyperparameter? = nil
+  ) {
     self.values = values
     self.fullPrecisionStatePaths = fullPrecisionStatePaths
+    self.learningRateSchedule = learningRateSchedule
   }
 
   public func number(_ name: String) -> Double {
@@ -153,35 +168,47 @@ public struct OptimizerSettings: Sendable {
   }
 }
 
-/// Every optimizer that `descent optimize --optimizer NAME` and `descent optimizers` know, with its
-/// hyperparameters (Swift property names, which are also the `--set` keys), defaults, paper and
-/// the reference implementation it matches.
+/// Every optimizer that `descent train/compare/optimize --optimizer NAME` and `descent optimizers`
+/// know. Each entry comes from its type's ``CataloguedOptimizer/catalogueEntry`` (one declaration
+/// per hyperparameter beside the optimizer's rule); this enum only lists the types.
 public enum OptimizerCatalogue {
-  /// The catalogued optimizers, in the order `descent optimizers` lists them.
-  public static let all: [OptimizerInfo] = [
-    sgd, adagrad, adadelta, rmsprop, adam, adamw, diffgrad, adagradnorm,
+  /// The catalogued optimizer types, in the order `descent optimizers` lists each group. Adding
+  /// an optimizer adds its type here (CatalogueRegistrationTests fails when a type that conforms
+  /// to ``CataloguedOptimizer`` is missing).
+  public static let registered: [any CataloguedOptimizer.Type] = [
+    SGD.self, Adagrad.self, Adadelta.self, RMSprop.self, Adam.self, AdamW.self, DiffGrad.self,
+    AdaGradNorm.self, AdaHessian.self, MFAC.self, SophiaG.self, SophiaH.self,
   ]
 
-  /// Optimizers that need the loss function (Hessian-vector products), resolved by
-  /// ``info(named:)`` but kept out of ``all`` (whose entries share the gradient-only golden parity
-  /// table and are `descent compare`'s default set). They have rows in the shared convergence
-  /// table (ConvergenceTableTests) and their own parity tests (AdaHessianTests).
-  public static let lossAware: [OptimizerInfo] = [adahessian]
+  /// Every entry, grouped as ``OptimizerGroup`` orders them (first-order, aliases, loss-aware,
+  /// curvature), registration order within a group. `descent optimizers` lists these.
+  public static let available: [OptimizerInfo] = {
+    let entries = registered.flatMap { $0.catalogueInfos }
+    return OptimizerGroup.allCases.flatMap { group in entries.filter { $0.group == group } }
+  }()
 
-  /// The names of ``all``, in catalogue order: the first-order optimizers that the shared parity
-  /// and convergence tables drive and that `descent compare` runs by default.
+  /// The first-order optimizers: the shared golden parity and convergence tables drive them, and
+  /// `descent compare` runs them by default.
+  public static var all: [OptimizerInfo] { available.filter { $0.group == .firstOrder } }
+
+  /// The names of ``all``, in catalogue order.
   public static var names: [String] { all.map(\.name) }
 
-  /// Every optimizer `descent` can run: ``all``, then the 8-bit aliases, the loss-aware and the
-  /// curvature optimizers (each with its own tests). `descent optimizers` lists these.
-  public static var available: [OptimizerInfo] {
-    all + eightBitAliases + lossAware + curvatureOptimizers
+  /// `adam8bit` and `adamw8bit`: aliases with 8-bit state by default.
+  public static var eightBitAliases: [OptimizerInfo] { available.filter { $0.group == .alias } }
+
+  /// Optimizers that need the loss function (Hessian-vector products): `adahessian`.
+  public static var lossAware: [OptimizerInfo] { available.filter { $0.group == .lossAware } }
+
+  /// `mfac`, `sophia` (SophiaG) and `sophiah`: curvature methods with their own training support
+  /// (`descent train` makes SophiaG's sampled-label Hessian estimate) and their own parity tests.
+  public static var curvatureOptimizers: [OptimizerInfo] {
+    available.filter { $0.group == .curvature }
   }
 
   /// The optimizer called `name` (case-insensitive), or a one-line
   /// ``OptimizerError/unknownOptimizer(_:)`` with a did-you-mean suggestion.
   public static func info(named name: String) throws -> OptimizerInfo {
-    let available = self.available
     if let info = available.first(where: { $0.name == name.lowercased() }) {
       return info
     }
@@ -202,250 +229,11 @@ public enum OptimizerCatalogue {
       learningRate: learningRate, settings: settings,
       fullPrecisionStatePaths: fullPrecisionStatePaths)
   }
+}
 
-  // MARK: - Entries
-
-  private static let lrText = "step size (a schedule in code; a constant here)"
-  private static let maximizeInfo = flag(
-    "maximize", false, "ascend the objective instead of descending (gradient negated first)")
-  private static let couplingNote = "coupled L2 penalty: weightDecay·θ added to the gradient"
-
-  static let sgd = OptimizerInfo(
-    name: "sgd", summary: "stochastic gradient descent with momentum, dampening and Nesterov",
-    paper:
-      "Robbins & Monro, A Stochastic Approximation Method, Ann. Math. Statist. 1951; Nesterov momentum per Sutskever et al., ICML 2013",
-    reference: "torch.optim.SGD (PyTorch 2.13)",
-    hyperparameters: [
-      number("learningRate", 1e-3, lrText, "≥ 0"),
-      number("momentum", 0, "momentum factor μ of the buffer b ← μ·b + (1−dampening)·g", "≥ 0"),
-      number("dampening", 0, "dampening of the gradient in the momentum buffer", "finite"),
-      number("weightDecay", 0, couplingNote, "≥ 0"),
-      flag("nesterov", false, "Nesterov momentum (needs momentum > 0 and dampening = 0)"),
-      maximizeInfo,
-    ] + StateStorage.catalogueHyperparameters()
-  ) { s in
-    try SGD(
-      learningRate: Hyperparameter(s.number("learningRate")), momentum: s.number("momentum"),
-      dampening: s.number("dampening"), weightDecay: s.number("weightDecay"),
-      nesterov: s.flag("nesterov"), maximize: s.flag("maximize"),
-      stateStorage: StateStorage(settings: s, optimizer: "sgd"))
-  }
-
-  static let adagrad = OptimizerInfo(
-    name: "adagrad", summary: "per-coordinate step sizes from the sum of squared gradients",
-    paper:
-      "Duchi, Hazan & Singer, Adaptive Subgradient Methods for Online Learning and Stochastic Optimization, JMLR 2011",
-    reference: "torch.optim.Adagrad (PyTorch 2.13)",
-    hyperparameters: [
-      number("learningRate", 1e-2, lrText, "≥ 0"),
-      number("lrDecay", 0, "learning-rate decay: η/(1 + (t−1)·lrDecay)", "≥ 0"),
-      number("weightDecay", 0, couplingNote, "≥ 0"),
-      number("initialAccumulatorValue", 0, "initial value of the sum of squares", "≥ 0"),
-      number("epsilon", 1e-10, "added to √sum", "≥ 0"),
-      maximizeInfo,
-    ] + StateStorage.catalogueHyperparameters()
-  ) { s in
-    try Adagrad(
-      learningRate: Hyperparameter(s.number("learningRate")), lrDecay: s.number("lrDecay"),
-      weightDecay: s.number("weightDecay"),
-      initialAccumulatorValue: s.number("initialAccumulatorValue"), epsilon: s.number("epsilon"),
-      maximize: s.flag("maximize"), stateStorage: StateStorage(settings: s, optimizer: "adagrad"))
-  }
-
-  static let adadelta = OptimizerInfo(
-    name: "adadelta",
-    summary: "step sizes from running averages of squared gradients and squared updates",
-    paper: "Zeiler, ADADELTA: An Adaptive Learning Rate Method, arXiv:1212.5701, 2012",
-    reference: "torch.optim.Adadelta (PyTorch 2.13)",
-    hyperparameters: [
-      number("learningRate", 1.0, "scale of the AdaDelta update", "≥ 0"),
-      number("rho", 0.9, "decay of the running averages", "[0, 1]"),
-      number("epsilon", 1e-6, "added inside both square roots", "≥ 0"),
-      number("weightDecay", 0, couplingNote, "≥ 0"),
-      maximizeInfo,
-    ] + StateStorage.catalogueHyperparameters()
-  ) { s in
-    try Adadelta(
-      learningRate: Hyperparameter(s.number("learningRate")), rho: s.number("rho"),
-      epsilon: s.number("epsilon"), weightDecay: s.number("weightDecay"),
-      maximize: s.flag("maximize"), stateStorage: StateStorage(settings: s, optimizer: "adadelta"))
-  }
-
-  static let rmsprop = OptimizerInfo(
-    name: "rmsprop",
-    summary: "gradient divided by a running RMS, optionally centered and with momentum",
-    paper:
-      "Hinton, Srivastava & Swersky, Neural Networks for Machine Learning, lecture 6e, 2012; centered: Graves, arXiv:1308.0850, 2013",
-    reference: "torch.optim.RMSprop (PyTorch 2.13)",
-    hyperparameters: [
-      number("learningRate", 1e-2, lrText, "≥ 0"),
-      number("alpha", 0.99, "decay of the running average of squared gradients", "[0, 1]"),
-      number("epsilon", 1e-8, "added to the root", "≥ 0"),
-      number("weightDecay", 0, couplingNote, "≥ 0"),
-      number("momentum", 0, "momentum factor of the scaled update", "≥ 0"),
-      flag(
-        "centered", false, "subtract the squared running mean of the gradient (variance estimate)"),
-      maximizeInfo,
-    ] + StateStorage.catalogueHyperparameters()
-  ) { s in
-    try RMSprop(
-      learningRate: Hyperparameter(s.number("learningRate")), alpha: s.number("alpha"),
-      epsilon: s.number("epsilon"), weightDecay: s.number("weightDecay"),
-      momentum: s.number("momentum"), centered: s.flag("centered"), maximize: s.flag("maximize"),
-      stateStorage: StateStorage(settings: s, optimizer: "rmsprop"))
-  }
-
-  private static func adamParameters(
-    weightDecay: Double, decayText: String, stateBits: Int = 32
-  ) -> [HyperparameterInfo] {
-    [
-      number("learningRate", 1e-3, lrText, "≥ 0"),
-      number("beta1", 0.9, "decay of the first moment", "[0, 1)"),
-      number("beta2", 0.999, "decay of the second moment", "[0, 1)"),
-      number("epsilon", 1e-8, "added to the bias-corrected √v", "≥ 0"),
-      number("weightDecay", weightDecay, decayText, "≥ 0"),
-      flag("amsgrad", false, "use the running maximum of the second moment (AMSGrad)"),
-      maximizeInfo,
-    ] + StateStorage.catalogueHyperparameters(bits: stateBits)
-  }
-
-  static let adam = OptimizerInfo(
-    name: "adam",
-    summary: "bias-corrected first and second moment estimates (coupled L2 weight decay)",
-    paper:
-      "Kingma & Ba, Adam: A Method for Stochastic Optimization, ICLR 2015, arXiv:1412.6980; AMSGrad: Reddi et al., ICLR 2018",
-    reference: "torch.optim.Adam (PyTorch 2.13)",
-    hyperparameters: adamParameters(weightDecay: 0, decayText: couplingNote)
-  ) { s in
-    try Adam(
-      learningRate: Hyperparameter(s.number("learningRate")), beta1: s.number("beta1"),
-      beta2: s.number("beta2"), epsilon: s.number("epsilon"), weightDecay: s.number("weightDecay"),
-      amsgrad: s.flag("amsgrad"), maximize: s.flag("maximize"),
-      stateStorage: StateStorage(settings: s, optimizer: "adam"))
-  }
-
-  static let adamw = OptimizerInfo(
-    name: "adamw", summary: "Adam with decoupled weight decay θ ← θ·(1 − η·weightDecay)",
-    paper:
-      "Loshchilov & Hutter, Decoupled Weight Decay Regularization, ICLR 2019, arXiv:1711.05101",
-    reference: "torch.optim.AdamW (PyTorch 2.13)",
-    hyperparameters: adamParameters(
-      weightDecay: 0.01, decayText: "decoupled decay: θ multiplied by 1 − learningRate·weightDecay")
-  ) { s in
-    try AdamW(
-      learningRate: Hyperparameter(s.number("learningRate")), beta1: s.number("beta1"),
-      beta2: s.number("beta2"), epsilon: s.number("epsilon"), weightDecay: s.number("weightDecay"),
-      amsgrad: s.flag("amsgrad"), maximize: s.flag("maximize"),
-      stateStorage: StateStorage(settings: s, optimizer: "adamw"))
-  }
-
-  // MARK: 8-bit names
-
-  private static let eightBitPaper =
-    "Dettmers et al., 8-bit Optimizers via Block-wise Quantization, ICLR 2022, arXiv:2110.02861"
-
-  /// `adam8bit` and `adamw8bit`: ``adam`` and ``adamw`` with `stateBits` defaulting to 8
-  /// (bitsandbytes' `Adam8bit`, `AdamW8bit`). Resolved by ``info(named:)`` but kept out of
-  /// ``all``, whose entries each have their own parity and convergence tables.
-  public static let eightBitAliases: [OptimizerInfo] = [
-    OptimizerInfo(
-      name: "adam8bit", summary: "adam with 8-bit block-wise quantized m and v (stateBits=8)",
-      paper: adam.paper + "; " + eightBitPaper,
-      reference: "bitsandbytes.optim.Adam8bit (0.50.2) quantization; torch.optim.Adam update",
-      hyperparameters: adamParameters(weightDecay: 0, decayText: couplingNote, stateBits: 8),
-      factory: adam.factory),
-    OptimizerInfo(
-      name: "adamw8bit", summary: "adamw with 8-bit block-wise quantized m and v (stateBits=8)",
-      paper: adamw.paper + "; " + eightBitPaper,
-      reference: "bitsandbytes.optim.AdamW8bit (0.50.2) quantization; torch.optim.AdamW update",
-      hyperparameters: adamParameters(
-        weightDecay: 0.01,
-        decayText: "decoupled decay: θ multiplied by 1 − learningRate·weightDecay", stateBits: 8),
-      factory: adamw.factory),
-  ]
-
-  static let diffgrad = OptimizerInfo(
-    name: "diffgrad", summary: "Adam with friction ξ = sigmoid(|g_prev − g|) on the first moment",
-    paper:
-      "Dubey et al., diffGrad: An Optimization Method for Convolutional Neural Networks, IEEE TNNLS 2019, arXiv:1909.11015",
-    reference: "torch_optimizer.DiffGrad (torch-optimizer 0.3.0; the paper's diffGrad_v2)",
-    hyperparameters: [
-      number("learningRate", 1e-3, lrText, "≥ 0"),
-      number("beta1", 0.9, "decay of the first moment", "[0, 1)"),
-      number("beta2", 0.999, "decay of the second moment", "[0, 1)"),
-      number("epsilon", 1e-8, "added to the raw √v (torch-optimizer's placement)", "≥ 0"),
-      number("weightDecay", 0, couplingNote, "≥ 0"),
-      maximizeInfo,
-    ] + StateStorage.catalogueHyperparameters()
-  ) { s in
-    try DiffGrad(
-      learningRate: Hyperparameter(s.number("learningRate")), beta1: s.number("beta1"),
-      beta2: s.number("beta2"), epsilon: s.number("epsilon"), weightDecay: s.number("weightDecay"),
-      maximize: s.flag("maximize"), stateStorage: StateStorage(settings: s, optimizer: "diffgrad"))
-  }
-
-  static let adagradnorm = OptimizerInfo(
-    name: "adagradnorm",
-    summary: "one scalar AdaGrad step size: v ← v + ‖g‖², θ ← θ − η·g/(√v + ε)",
-    paper:
-      "Ward, Wu & Bottou, AdaGrad stepsizes, ICML 2019, arXiv:1806.01811; base of AdAdaGrad (Lau, Liu & Kolar, arXiv:2402.11215, 2024)",
-    reference: "the rule written in PyTorch ops (scripts/golden/make_optimizer_golden.py)",
-    hyperparameters: [
-      number("learningRate", 1e-2, lrText, "≥ 0"),
-      number(
-        "initialAccumulatorValue", 0, "v₀; with 0 the first step is −η·g/‖g‖ (Ward et al.'s b₀²)",
-        "≥ 0"),
-      number("epsilon", 1e-10, "added to √v", "≥ 0"),
-      number("weightDecay", 0, couplingNote, "≥ 0"),
-      maximizeInfo,
-    ]
-  ) { s in
-    try AdaGradNorm(
-      learningRate: Hyperparameter(s.number("learningRate")),
-      initialAccumulatorValue: s.number("initialAccumulatorValue"), epsilon: s.number("epsilon"),
-      weightDecay: s.number("weightDecay"), maximize: s.flag("maximize"))
-  }
-
-  static let adahessian = OptimizerInfo(
-    name: "adahessian",
-    summary: "Adam with v the EMA of D², D = |z ⊙ Hz| a Hutchinson Hessian diagonal (needs the loss)",
-    paper:
-      "Yao et al., ADAHESSIAN: An Adaptive Second Order Optimizer for Machine Learning, AAAI 2021, arXiv:2006.00719",
-    reference:
-      "torch_optimizer.Adahessian (torch-optimizer 0.3.0, hessian_power=1) with injected probes",
-    hyperparameters: [
-      number("learningRate", 0.15, lrText, "≥ 0"),
-      number("beta1", 0.9, "decay of the first moment", "[0, 1)"),
-      number("beta2", 0.999, "decay of the EMA of D²", "[0, 1)"),
-      number("epsilon", 1e-4, "added to the bias-corrected (√v)ᵏ", "≥ 0"),
-      number(
-        "weightDecay", 0, "decoupled decay: θ multiplied by 1 − learningRate·weightDecay", "≥ 0"),
-      number("hessianPower", 1, "k: the denominator is (√v̂)ᵏ + ε", "[0, 1]"),
-      number("updateEvery", 1, "recompute D every this many steps (else reuse it)", "integer ≥ 1"),
-    ]
-  ) { s in
-    let every = s.number("updateEvery")
-    guard every >= 1, every == every.rounded(), every < 1e9 else {
-      throw OptimizerError.invalidHyperparameter(
-        "adahessian: updateEvery \(Validate.format(every)): must be an integer ≥ 1")
-    }
-    return try AdaHessian(
-      learningRate: Hyperparameter(s.number("learningRate")), beta1: s.number("beta1"),
-      beta2: s.number("beta2"), epsilon: s.number("epsilon"), weightDecay: s.number("weightDecay"),
-      hessianPower: s.number("hessianPower"), updateEvery: Int(every))
-  }
-
-  private static func number(_ name: String, _ value: Double, _ text: String, _ valid: String)
-    -> HyperparameterInfo
-  {
-    HyperparameterInfo(
-      name: name, defaultValue: .number(value), description: text, validValues: valid)
-  }
-
-  private static func flag(_ name: String, _ value: Bool, _ text: String) -> HyperparameterInfo {
-    HyperparameterInfo(
-      name: name, defaultValue: .boolean(value), description: text, validValues: "true|false")
-  }
+extension CataloguedOptimizer {
+  /// This type's catalogue entries (itself and its aliases).
+  static var catalogueInfos: [OptimizerInfo] { catalogueEntry.infos }
 }
 
 /// The candidate closest to `name` by edit distance (case-insensitive), if close enough to be a

@@ -33,4 +33,20 @@ extension OptimizerCatalogue {
         ] + lines).joined(separator: "\n")
     }.joined(separator: "\n\n")
   }
+
+  /// The catalogue as the Markdown table in docs/optimizers.md (generated; a test keeps the page
+  /// in sync): name, Swift type, group, reference, and every hyperparameter with its default.
+  public static func markdownTable(_ optimizers: [OptimizerInfo] = available) -> String {
+    var lines = [
+      "| name | type | group | reference matched | hyperparameters (`--set` key = default) |",
+      "| --- | --- | --- | --- | --- |",
+    ]
+    for info in optimizers {
+      let settings = info.hyperparameters.map { "\($0.name) \($0.defaultValue)" }
+      lines.append(
+        "| `\(info.name)` | `\(info.typeName)` | \(info.group.rawValue) | \(info.reference) | "
+          + settings.joined(separator: ", ") + " |")
+    }
+    return lines.joined(separator: "\n")
+  }
 }

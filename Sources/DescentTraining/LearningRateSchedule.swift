@@ -22,33 +22,3 @@ func learningRateSchedule(
   case .onecycle: return OneCycle(maximum: base, totalSteps: max(2, totalSteps))
   }
 }
-
-/// Runs `inner` (built with the constant learning rate `base`) and multiplies its update at step
-/// `t` by `schedule(t) / base`. Every catalogued optimizer applies its learning rate as the last
-/// factor of its update (weight decay included, as PyTorch does), so this equals running it with
-/// the scheduled learning rate (up to rounding: `(lr·u)·f` rather than `(lr·f)·u`). The state is
-/// the inner optimizer's. It goes through the optimizer's `update` (a separate update tree), not
-/// its fused in-place `apply`, so a constant schedule is not wrapped at all.
-struct Scheduled<Inner: GradientTransformation>: GradientTransformation {
-  typealias State = Inner.State
-  let inner: Inner
-  let schedule: any Schedule
-  let base: Double
-
-  func initialState(for parameters: ParameterTree) -> State { inner.initialState(for: parameters) }
-
-  func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext) throws {
-    try inner.update(&updates, state: &state, context: context)
-    let factor = base == 0 ? 1 : schedule.value(atStep: context.step - 1) / base
-    if factor != 1 { updates = updates.map { $0 * factor } }
-  }
-}
-
-func scheduled(_ inner: any GradientTransformation, schedule: any Schedule, base: Double)
-  -> any GradientTransformation
-{
-  func wrap<T: GradientTransformation>(_ t: T) -> any GradientTransformation {
-    Scheduled(inner: t, schedule: schedule, base: base)
-  }
-  return wrap(inner)
-}

@@ -129,7 +129,6 @@ public final class Trainer {
     }
     let info: OptimizerInfo
     let base: Double
-    let transformation: any GradientTransformation
     do {
       info = try OptimizerCatalogue.info(named: configuration.optimizer)
       let values = try info.resolvedValues(
@@ -138,30 +137,37 @@ public final class Trainer {
         throw TrainingError.usage("optimizer \(info.name) has no learningRate")
       }
       base = lr
-      transformation = try Self.transformation(info, configuration: configuration, model: model)
+    } catch let error as OptimizerError {
+      throw TrainingError.usage(error.description)
+    }
+    schedule = learningRateSchedule(
+      configuration.schedule, base: base, totalSteps: totalSteps, warmup: configuration.warmup)
+    // A constant schedule keeps the catalogue's constant learning rate; any other is set as the
+    // optimizer's learning-rate hyperparameter (it reads it at each step).
+    let constant = configuration.schedule == .constant && configuration.warmup == 0
+    let transformation: any GradientTransformation
+    do {
+      transformation = try Self.transformation(
+        info, configuration: configuration, model: model,
+        learningRateSchedule: constant ? nil : schedule)
     } catch let error as OptimizerError {
       throw TrainingError.usage(error.description)
     }
     sampledLabelEstimate = SampledLabelHessianEstimate(transformation, seed: configuration.seed)
-    schedule = learningRateSchedule(
-      configuration.schedule, base: base, totalSteps: totalSteps, warmup: configuration.warmup)
-    // A constant schedule runs the optimizer as the catalogue makes it (its fused in-place step).
-    let constant = configuration.schedule == .constant && configuration.warmup == 0
-    optimizer = Optimizer(
-      erasing: constant
-        ? transformation : scheduled(transformation, schedule: schedule, base: base),
-      for: parameters, seed: configuration.seed)
+    optimizer = Optimizer(erasing: transformation, for: parameters, seed: configuration.seed)
   }
 
   /// The catalogue optimizer `info` with the configuration's learning rate and settings. The
   /// parameters whose layers ask for 32-bit optimizer state (`StableEmbedding`'s weight,
   /// `Layer.fullPrecisionStatePaths`) keep it when the optimizer runs with `stateBits=8`.
   static func transformation(
-    _ info: OptimizerInfo, configuration: TrainingConfiguration, model: any Layer
+    _ info: OptimizerInfo, configuration: TrainingConfiguration, model: any Layer,
+    learningRateSchedule: (any Schedule)? = nil
   ) throws -> any GradientTransformation {
     try info.make(
       learningRate: configuration.learningRate, settings: configuration.settings,
-      fullPrecisionStatePaths: Set(model.fullPrecisionStatePaths))
+      fullPrecisionStatePaths: Set(model.fullPrecisionStatePaths),
+      learningRateSchedule: learningRateSchedule)
   }
 
   /// Continues the run saved in the checkpoint at `url` (its configuration and run id come from
@@ -386,25 +392,14 @@ public final class Trainer {
       }
     }
     step += 1
-    if skip { try skipOptimizerStep() }
+    // A skipped step leaves parameters and moments as they were but still counts, so that the
+    // schedule and the data order stay aligned with the step number.
+    if skip { optimizer.skipStep() }
     lastLoss = loss
     let record = StepRecord(
       step: step, epoch: epoch, loss: loss, accuracy: accuracy(logits, labels),
       learningRate: learningRate, seconds: elapsed(), skipped: skip)
     for observer in observers { observer.stepFinished(record) }
-  }
-
-  /// A skipped step leaves parameters and moments as they were but still counts, so that the
-  /// schedule and the data order stay aligned with the step number.
-  private func skipOptimizerStep() throws {
-    let archive = TensorArchive()
-    let data = try optimizer.stateDictionary(archive: archive)
-    guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-      return
-    }
-    object["step"] = step
-    let patched = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-    try optimizer.loadStateDictionary(patched, archive: TensorArchive(archive.tensors))
   }
 
   /// Mean cross-entropy and accuracy on the held-out split.

@@ -153,8 +153,9 @@ struct QuantizedOptimizerTests {
     #expect(back.stateStorage.bits == 32)
     #expect(try (OptimizerCatalogue.make("adam") as? Adam)?.stateStorage.bits == 32)
     for (settings, fragment) in [
-      (["stateBits": "7"], "stateBits=7"), (["blockSize": "300"], "blockSize=300"),
-      (["minQuantizedSize": "1.5"], "minQuantizedSize=1.5"),
+      (["stateBits": "7"], "adam: stateBits = 7 is invalid: must be 8 or 32"),
+      (["blockSize": "300"], "blockSize = 300 is invalid: must be a power of two from 16 to 4096"),
+      (["minQuantizedSize": "1.5"], "minQuantizedSize = 1.5 is invalid: must be an integer ≥ 0"),
       (["stateBits": "8", "amsgrad": "true"], "amsgrad"),
     ] {
       do {

@@ -28,7 +28,7 @@ import Descent
 /// Not elementwise: a norm pass over the gradients precedes the update pass.
 ///
 /// State: the step count and the scalar accumulator v (a Double).
-public struct AdaGradNorm: FusedOptimizer {
+public struct AdaGradNorm: FusedOptimizer, CataloguedOptimizer {
   public var learningRate: Hyperparameter
   public var initialAccumulatorValue: Double
   public var epsilon: Double
@@ -44,16 +44,30 @@ public struct AdaGradNorm: FusedOptimizer {
     learningRate: Hyperparameter = 1e-2, initialAccumulatorValue: Double = 0,
     epsilon: Double = 1e-10, weightDecay: Double = 0, maximize: Bool = false
   ) throws {
-    try Validate.learningRate(learningRate, in: "adagradnorm")
-    try Validate.nonNegative(initialAccumulatorValue, "initialAccumulatorValue", in: "adagradnorm")
-    try Validate.nonNegative(epsilon, "epsilon", in: "adagradnorm")
-    try Validate.nonNegative(weightDecay, "weightDecay", in: "adagradnorm")
     self.learningRate = learningRate
     self.initialAccumulatorValue = initialAccumulatorValue
     self.epsilon = epsilon
     self.weightDecay = weightDecay
     self.maximize = maximize
+    try validate()
   }
+
+  public static let catalogueEntry = OptimizerDescription<AdaGradNorm>(
+    name: "adagradnorm",
+    summary: "one scalar AdaGrad step size: v ← v + ‖g‖², θ ← θ − η·g/(√v + ε)",
+    paper:
+      "Ward, Wu & Bottou, AdaGrad stepsizes, ICML 2019, arXiv:1806.01811; base of AdAdaGrad (Lau, Liu & Kolar, arXiv:2402.11215, 2024)",
+    reference: "the rule written in PyTorch ops (scripts/golden/make_optimizer_golden.py)",
+    hyperparameters: [
+      .learningRate(\.learningRate),
+      .number(
+        "initialAccumulatorValue", \.initialAccumulatorValue, .nonNegative,
+        "v₀; with 0 the first step is −η·g/‖g‖ (Ward et al.'s b₀²)"),
+      .number("epsilon", \.epsilon, .nonNegative, "added to √v"),
+      .coupledWeightDecay(\.weightDecay),
+      .maximize(\.maximize),
+    ]
+  ) { try AdaGradNorm() }
 
   public func initialState(for parameters: ParameterTree) -> State {
     State(step: 0, accumulator: initialAccumulatorValue)
@@ -62,7 +76,7 @@ public struct AdaGradNorm: FusedOptimizer {
   /// One step as a single fused pass (``FusedOptimizer`` derives `update` and `apply` from it).
   public func fusedStep(
     _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
-    _ state: inout State
+    _ state: inout State, context: UpdateContext
   ) {
     state.step += 1
     // In its own function, so that no second reference to the parameters outlives the norm pass
@@ -73,7 +87,7 @@ public struct AdaGradNorm: FusedOptimizer {
       state.accumulator += squaredNorm(gradients, target)
     }
     let kernel = Kernel(
-      stepSize: learningRate.value(atStep: state.step - 1),
+      stepSize: learningRate.value(atStep: context.step - 1),
       denominator: state.accumulator.squareRoot() + epsilon, weightDecay: weightDecay,
       maximize: maximize)
     var buffers: [ParameterTree] = []

@@ -40,7 +40,7 @@ import Foundation
 /// Cost: apart from the HVP, one fused pass per tensor (`Kernel`; a C kernel for in-place float32
 /// with Hessian power 1, CurvatureOptimizerKernels.c) reading θ, g, m, v, D and writing θ, m, v:
 /// 32 B per float32 parameter.
-public struct AdaHessian: GradientTransformation {
+public struct AdaHessian: CataloguedOptimizer {
   public var learningRate: Hyperparameter
   public var beta1: Double
   public var beta2: Double
@@ -65,17 +65,6 @@ public struct AdaHessian: GradientTransformation {
     epsilon: Double = 1e-4, weightDecay: Double = 0, hessianPower: Double = 1,
     updateEvery: Int = 1
   ) throws {
-    let name = "adahessian"
-    try Validate.learningRate(learningRate, in: name)
-    try Validate.unitInterval(beta1, "beta1", in: name)
-    try Validate.unitInterval(beta2, "beta2", in: name)
-    try Validate.nonNegative(epsilon, "epsilon", in: name)
-    try Validate.nonNegative(weightDecay, "weightDecay", in: name)
-    try Validate.check(
-      hessianPower >= 0 && hessianPower <= 1, in: name,
-      "hessianPower \(hessianPower): must lie in [0, 1]")
-    try Validate.check(
-      updateEvery >= 1, in: name, "updateEvery \(updateEvery): must be an integer ≥ 1")
     self.learningRate = learningRate
     self.beta1 = beta1
     self.beta2 = beta2
@@ -83,7 +72,30 @@ public struct AdaHessian: GradientTransformation {
     self.weightDecay = weightDecay
     self.hessianPower = hessianPower
     self.updateEvery = updateEvery
+    try validate()
   }
+
+  public static let catalogueEntry = OptimizerDescription<AdaHessian>(
+    name: "adahessian",
+    summary: "Adam with v the EMA of D², D = |z ⊙ Hz| a Hutchinson Hessian diagonal (needs the loss)",
+    paper:
+      "Yao et al., ADAHESSIAN: An Adaptive Second Order Optimizer for Machine Learning, AAAI 2021, arXiv:2006.00719",
+    reference:
+      "torch_optimizer.Adahessian (torch-optimizer 0.3.0, hessian_power=1) with injected probes",
+    group: .lossAware,
+    hyperparameters: [
+      .learningRate(\.learningRate),
+      .number("beta1", \.beta1, .unitInterval, "decay of the first moment"),
+      .number("beta2", \.beta2, .unitInterval, "decay of the EMA of D²"),
+      .number("epsilon", \.epsilon, .nonNegative, "added to the bias-corrected (√v)ᵏ"),
+      .decoupledWeightDecay(\.weightDecay),
+      .number(
+        "hessianPower", \.hessianPower, .closedUnitInterval, "k: the denominator is (√v̂)ᵏ + ε"),
+      .integer(
+        "updateEvery", \.updateEvery, atLeast: 1,
+        "recompute D every this many steps (else reuse it)"),
+    ]
+  ) { try AdaHessian() }
 
   public func initialState(for parameters: ParameterTree) -> State {
     State(
@@ -96,7 +108,7 @@ public struct AdaHessian: GradientTransformation {
   {
     let gradients = updates
     try estimateIfDue(at: context.parameters, state: &state, context: context)
-    step(&updates, .updates(parameters: context.parameters), gradients: gradients, state: &state)
+    step(&updates, .updates(parameters: context.parameters), gradients: gradients, state: &state, context: context)
   }
 
   public func apply(
@@ -106,7 +118,7 @@ public struct AdaHessian: GradientTransformation {
     // The estimate first, so that no copy of `parameters` outlives it: the fused pass then
     // writes the parameters' storage in place (a second reference would force a copy).
     try estimateIfDue(at: parameters, state: &state, context: context)
-    step(&parameters, .parameters, gradients: gradients, state: &state)
+    step(&parameters, .parameters, gradients: gradients, state: &state, context: context)
   }
 
   /// The seeded Rademacher probe: one key per parameter, folded from the step's seed.
@@ -143,14 +155,14 @@ public struct AdaHessian: GradientTransformation {
 
   private func step(
     _ target: inout ParameterTree, _ mode: FusedTarget, gradients: ParameterTree,
-    state: inout State
+    state: inout State, context: UpdateContext
   ) {
     state.step += 1
     let t = Double(state.step)
     let kernel = Kernel(
       beta1: beta1, beta2: beta2, biasCorrection1: 1 - pow(beta1, t),
       biasCorrection2Root: pow((1 - pow(beta2, t)).squareRoot(), hessianPower), epsilon: epsilon,
-      learningRate: learningRate.value(atStep: state.step - 1), weightDecay: weightDecay,
+      learningRate: learningRate.value(atStep: context.step - 1), weightDecay: weightDecay,
       hessianPower: hessianPower)
     var buffers = [state.expAvg, state.expHessianDiagSq, state.hessianDiagonal]
     state.expAvg = ParameterTree()

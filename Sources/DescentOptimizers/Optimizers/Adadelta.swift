@@ -25,7 +25,7 @@ import Descent
 /// unrounded new v.
 ///
 /// State: the step count, the running averages v (squared gradients) and u (squared updates).
-public struct Adadelta: FusedOptimizer {
+public struct Adadelta: FusedOptimizer, CataloguedOptimizer {
   public var learningRate: Hyperparameter
   public var rho: Double
   public var epsilon: Double
@@ -46,17 +46,28 @@ public struct Adadelta: FusedOptimizer {
     learningRate: Hyperparameter = 1.0, rho: Double = 0.9, epsilon: Double = 1e-6,
     weightDecay: Double = 0, maximize: Bool = false, stateStorage: StateStorage = .fullPrecision
   ) throws {
-    try Validate.learningRate(learningRate, in: "adadelta")
-    try Validate.closedUnitInterval(rho, "rho", in: "adadelta")
-    try Validate.nonNegative(epsilon, "epsilon", in: "adadelta")
-    try Validate.nonNegative(weightDecay, "weightDecay", in: "adadelta")
     self.learningRate = learningRate
     self.rho = rho
     self.epsilon = epsilon
     self.weightDecay = weightDecay
     self.maximize = maximize
     self.stateStorage = stateStorage
+    try validate()
   }
+
+  public static let catalogueEntry = OptimizerDescription<Adadelta>(
+    name: "adadelta",
+    summary: "step sizes from running averages of squared gradients and squared updates",
+    paper: "Zeiler, ADADELTA: An Adaptive Learning Rate Method, arXiv:1212.5701, 2012",
+    reference: "torch.optim.Adadelta (PyTorch 2.13)",
+    hyperparameters: [
+      .learningRate(\.learningRate, "scale of the AdaDelta update"),
+      .number("rho", \.rho, .closedUnitInterval, "decay of the running averages"),
+      .number("epsilon", \.epsilon, .nonNegative, "added inside both square roots"),
+      .coupledWeightDecay(\.weightDecay),
+      .maximize(\.maximize),
+    ], stateStorage: \.stateStorage
+  ) { try Adadelta() }
 
   public func initialState(for parameters: ParameterTree) -> State {
     let quantized = QuantizedStateTree.zeros(
@@ -70,11 +81,11 @@ public struct Adadelta: FusedOptimizer {
   /// One step as a single fused pass (``FusedOptimizer`` derives `update` and `apply` from it).
   public func fusedStep(
     _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
-    _ state: inout State
+    _ state: inout State, context: UpdateContext
   ) {
     state.step += 1
     let kernel = Kernel(
-      learningRate: learningRate.value(atStep: state.step - 1), rho: rho, epsilon: epsilon,
+      learningRate: learningRate.value(atStep: context.step - 1), rho: rho, epsilon: epsilon,
       weightDecay: weightDecay, maximize: maximize)
     var buffers = [state.squareAverage, state.accumulatedDelta]
     state.squareAverage = ParameterTree()

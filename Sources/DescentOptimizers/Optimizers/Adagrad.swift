@@ -20,7 +20,7 @@ import Descent
 /// Deviations: none.
 ///
 /// State: the step count and the sum of squares s per parameter.
-public struct Adagrad: FusedOptimizer {
+public struct Adagrad: FusedOptimizer, CataloguedOptimizer {
   public var learningRate: Hyperparameter
   public var lrDecay: Double
   public var weightDecay: Double
@@ -42,11 +42,6 @@ public struct Adagrad: FusedOptimizer {
     initialAccumulatorValue: Double = 0, epsilon: Double = 1e-10, maximize: Bool = false,
     stateStorage: StateStorage = .fullPrecision
   ) throws {
-    try Validate.learningRate(learningRate, in: "adagrad")
-    try Validate.nonNegative(lrDecay, "lrDecay", in: "adagrad")
-    try Validate.nonNegative(weightDecay, "weightDecay", in: "adagrad")
-    try Validate.nonNegative(initialAccumulatorValue, "initialAccumulatorValue", in: "adagrad")
-    try Validate.nonNegative(epsilon, "epsilon", in: "adagrad")
     self.learningRate = learningRate
     self.lrDecay = lrDecay
     self.weightDecay = weightDecay
@@ -54,7 +49,25 @@ public struct Adagrad: FusedOptimizer {
     self.epsilon = epsilon
     self.maximize = maximize
     self.stateStorage = stateStorage
+    try validate()
   }
+
+  public static let catalogueEntry = OptimizerDescription<Adagrad>(
+    name: "adagrad", summary: "per-coordinate step sizes from the sum of squared gradients",
+    paper:
+      "Duchi, Hazan & Singer, Adaptive Subgradient Methods for Online Learning and Stochastic Optimization, JMLR 2011",
+    reference: "torch.optim.Adagrad (PyTorch 2.13)",
+    hyperparameters: [
+      .learningRate(\.learningRate),
+      .number("lrDecay", \.lrDecay, .nonNegative, "learning-rate decay: η/(1 + (t−1)·lrDecay)"),
+      .coupledWeightDecay(\.weightDecay),
+      .number(
+        "initialAccumulatorValue", \.initialAccumulatorValue, .nonNegative,
+        "initial value of the sum of squares"),
+      .number("epsilon", \.epsilon, .nonNegative, "added to √sum"),
+      .maximize(\.maximize),
+    ], stateStorage: \.stateStorage
+  ) { try Adagrad() }
 
   public func initialState(for parameters: ParameterTree) -> State {
     let quantized = QuantizedStateTree.zeros(
@@ -67,10 +80,10 @@ public struct Adagrad: FusedOptimizer {
   /// One step as a single fused pass (``FusedOptimizer`` derives `update` and `apply` from it).
   public func fusedStep(
     _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
-    _ state: inout State
+    _ state: inout State, context: UpdateContext
   ) {
     state.step += 1
-    let lr = learningRate.value(atStep: state.step - 1)
+    let lr = learningRate.value(atStep: context.step - 1)
     let kernel = Kernel(
       stepSize: lr / (1 + Double(state.step - 1) * lrDecay), weightDecay: weightDecay,
       epsilon: epsilon, maximize: maximize)

@@ -30,7 +30,7 @@ import Foundation
 /// updates and requantizes them in one pass per block, and the parameter update uses the
 /// unrounded new m and v. Unlike bitsandbytes' `Adam8bit`, whose weight decay is always
 /// decoupled, ``Adam`` keeps its coupled decay with 8-bit state. Not combinable with amsgrad.
-public struct Adam: FusedOptimizer {
+public struct Adam: FusedOptimizer, CataloguedOptimizer, AdamFamily {
   public var learningRate: Hyperparameter
   public var beta1: Double
   public var beta2: Double
@@ -57,22 +57,19 @@ public struct Adam: FusedOptimizer {
     epsilon: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false,
     maximize: Bool = false, stateStorage: StateStorage = .fullPrecision
   ) throws {
-    try self.init(
-      name: "adam", learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+    self.init(
+      unchecked: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
       weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize, decoupled: false,
       stateStorage: stateStorage)
+    try validate()
   }
 
+  /// The values as given; the caller validates (``AdamW`` with its own name).
   init(
-    name: String, learningRate: Hyperparameter, beta1: Double, beta2: Double, epsilon: Double,
+    unchecked learningRate: Hyperparameter, beta1: Double, beta2: Double, epsilon: Double,
     weightDecay: Double, amsgrad: Bool, maximize: Bool, decoupled: Bool,
-    stateStorage: StateStorage = .fullPrecision
-  ) throws {
-    try Validate.learningRate(learningRate, in: name)
-    try Validate.unitInterval(beta1, "beta1", in: name)
-    try Validate.unitInterval(beta2, "beta2", in: name)
-    try Validate.nonNegative(epsilon, "epsilon", in: name)
-    try Validate.nonNegative(weightDecay, "weightDecay", in: name)
+    stateStorage: StateStorage
+  ) {
     self.learningRate = learningRate
     self.beta1 = beta1
     self.beta2 = beta2
@@ -81,10 +78,57 @@ public struct Adam: FusedOptimizer {
     self.amsgrad = amsgrad
     self.maximize = maximize
     self.decoupledWeightDecay = decoupled
+    self.stateStorage = stateStorage
+  }
+
+  public static let catalogueEntry = OptimizerDescription<Adam>(
+    name: "adam",
+    summary: "bias-corrected first and second moment estimates (coupled L2 weight decay)",
+    paper:
+      "Kingma & Ba, Adam: A Method for Stochastic Optimization, ICLR 2015, arXiv:1412.6980; AMSGrad: Reddi et al., ICLR 2018",
+    reference: "torch.optim.Adam (PyTorch 2.13)",
+    hyperparameters: hyperparameters(weightDecay: .coupledWeightDecay(\.weightDecay)),
+    stateStorage: \.stateStorage,
+    aliases: [
+      .init(
+        name: "adam8bit", summary: "adam with 8-bit block-wise quantized m and v (stateBits=8)",
+        paper: "Kingma & Ba, Adam: A Method for Stochastic Optimization, ICLR 2015, arXiv:1412.6980; AMSGrad: Reddi et al., ICLR 2018; "
+          + eightBitPaper,
+        reference: "bitsandbytes.optim.Adam8bit (0.50.2) quantization; torch.optim.Adam update",
+        defaults: ["stateBits": .number(8)])
+    ]
+  ) { try Adam() }
+
+  /// Dettmers et al.'s paper, for the 8-bit aliases.
+  static let eightBitPaper =
+    "Dettmers et al., 8-bit Optimizers via Block-wise Quantization, ICLR 2022, arXiv:2110.02861"
+
+  /// Adam's and AdamW's hyperparameters (they differ in the weight decay's meaning).
+  static func hyperparameters<O>(
+    weightDecay: HyperparameterDeclaration<O>
+  ) -> [HyperparameterDeclaration<O>]
+  where O: CataloguedOptimizer & AdamFamily {
+    [
+      .learningRate(\.learningRate),
+      .number("beta1", \.beta1, .unitInterval, "decay of the first moment"),
+      .number("beta2", \.beta2, .unitInterval, "decay of the second moment"),
+      .number("epsilon", \.epsilon, .nonNegative, "added to the bias-corrected √v"),
+      weightDecay,
+      .flag("amsgrad", \.amsgrad, "use the running maximum of the second moment (AMSGrad)"),
+      .maximize(\.maximize),
+    ]
+  }
+
+  public func validate() throws {
+    try Self.catalogueEntry.check(self)
+    try Self.checkStateStorage(amsgrad: amsgrad, stateStorage: stateStorage, in: "adam")
+  }
+
+  static func checkStateStorage(amsgrad: Bool, stateStorage: StateStorage, in name: String) throws
+  {
     try Validate.check(
       !(amsgrad && stateStorage.bits == 8), in: name,
       "amsgrad is not available with stateBits=8: use 32-bit state or turn amsgrad off")
-    self.stateStorage = stateStorage
   }
 
   public func initialState(for parameters: ParameterTree) -> State {
@@ -99,11 +143,11 @@ public struct Adam: FusedOptimizer {
   /// One step as a single fused pass (``FusedOptimizer`` derives `update` and `apply` from it).
   public func fusedStep(
     _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
-    _ state: inout State
+    _ state: inout State, context: UpdateContext
   ) {
     state.step += 1
     let t = Double(state.step)
-    let lr = learningRate.value(atStep: state.step - 1)
+    let lr = learningRate.value(atStep: context.step - 1)
     let kernel = Kernel(
       learningRate: lr, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay,
       decoupled: decoupledWeightDecay, maximize: maximize,
@@ -194,4 +238,15 @@ public struct Adam: FusedOptimizer {
       }
     }
   }
+}
+
+/// The properties Adam and AdamW share, so their hyperparameter declarations are written once.
+protocol AdamFamily {
+  var learningRate: Hyperparameter { get set }
+  var beta1: Double { get set }
+  var beta2: Double { get set }
+  var epsilon: Double { get set }
+  var weightDecay: Double { get set }
+  var amsgrad: Bool { get set }
+  var maximize: Bool { get set }
 }

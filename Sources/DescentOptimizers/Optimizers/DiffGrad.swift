@@ -42,7 +42,7 @@ import Foundation
 /// the unrounded new m and v and the exact current gradient.
 ///
 /// State: the step count, m, v and g_prev per parameter.
-public struct DiffGrad: FusedOptimizer {
+public struct DiffGrad: FusedOptimizer, CataloguedOptimizer {
   public var learningRate: Hyperparameter
   public var beta1: Double
   public var beta2: Double
@@ -66,11 +66,6 @@ public struct DiffGrad: FusedOptimizer {
     epsilon: Double = 1e-8, weightDecay: Double = 0, maximize: Bool = false,
     stateStorage: StateStorage = .fullPrecision
   ) throws {
-    try Validate.learningRate(learningRate, in: "diffgrad")
-    try Validate.unitInterval(beta1, "beta1", in: "diffgrad")
-    try Validate.unitInterval(beta2, "beta2", in: "diffgrad")
-    try Validate.nonNegative(epsilon, "epsilon", in: "diffgrad")
-    try Validate.nonNegative(weightDecay, "weightDecay", in: "diffgrad")
     self.learningRate = learningRate
     self.beta1 = beta1
     self.beta2 = beta2
@@ -78,7 +73,24 @@ public struct DiffGrad: FusedOptimizer {
     self.weightDecay = weightDecay
     self.maximize = maximize
     self.stateStorage = stateStorage
+    try validate()
   }
+
+  public static let catalogueEntry = OptimizerDescription<DiffGrad>(
+    name: "diffgrad", summary: "Adam with friction ξ = sigmoid(|g_prev − g|) on the first moment",
+    paper:
+      "Dubey et al., diffGrad: An Optimization Method for Convolutional Neural Networks, IEEE TNNLS 2019, arXiv:1909.11015",
+    reference: "torch_optimizer.DiffGrad (torch-optimizer 0.3.0; the paper's diffGrad_v2)",
+    hyperparameters: [
+      .learningRate(\.learningRate),
+      .number("beta1", \.beta1, .unitInterval, "decay of the first moment"),
+      .number("beta2", \.beta2, .unitInterval, "decay of the second moment"),
+      .number(
+        "epsilon", \.epsilon, .nonNegative, "added to the raw √v (torch-optimizer's placement)"),
+      .coupledWeightDecay(\.weightDecay),
+      .maximize(\.maximize),
+    ], stateStorage: \.stateStorage
+  ) { try DiffGrad() }
 
   public func initialState(for parameters: ParameterTree) -> State {
     let quantized = QuantizedStateTree.zeros(
@@ -93,11 +105,11 @@ public struct DiffGrad: FusedOptimizer {
   /// One step as a single fused pass (``FusedOptimizer`` derives `update` and `apply` from it).
   public func fusedStep(
     _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
-    _ state: inout State
+    _ state: inout State, context: UpdateContext
   ) {
     state.step += 1
     let t = Double(state.step)
-    let lr = learningRate.value(atStep: state.step - 1)
+    let lr = learningRate.value(atStep: context.step - 1)
     let kernel = Kernel(
       beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay, maximize: maximize,
       stepSize: lr * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t)))

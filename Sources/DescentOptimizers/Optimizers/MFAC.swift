@@ -29,7 +29,7 @@ import Descent
 /// (v ← momentum · v + u, Descent's earlier rule).
 ///
 /// State: the step count, the ``MFACInverseFisher`` and the momentum buffer (flat, float64).
-public struct MFAC: GradientTransformation {
+public struct MFAC: CataloguedOptimizer {
   public var learningRate: Hyperparameter
   public var numGradients: Int
   public var damping: Double
@@ -55,21 +55,37 @@ public struct MFAC: GradientTransformation {
     learningRate: Hyperparameter = 1e-3, numGradients: Int = 1024, damping: Double = 1e-5,
     momentum: Double = 0, weightDecay: Double = 0, momentumStyle: MomentumStyle = .average
   ) throws {
-    try Validate.learningRate(learningRate, in: "mfac")
-    try Validate.atLeastOne(numGradients, "numGradients", in: "mfac")
-    guard damping > 0, damping.isFinite else {
-      throw OptimizerError.invalidHyperparameter(
-        "mfac: damping=\(Validate.format(damping)) is invalid: must be a positive number")
-    }
-    try Validate.unitInterval(momentum, "momentum", in: "mfac")
-    try Validate.nonNegative(weightDecay, "weightDecay", in: "mfac")
     self.learningRate = learningRate
     self.numGradients = numGradients
     self.damping = damping
     self.momentum = momentum
     self.weightDecay = weightDecay
     self.momentumStyle = momentumStyle
+    try validate()
   }
+
+  public static let catalogueEntry = OptimizerDescription<MFAC>(
+    name: "mfac",
+    summary: "gradient preconditioned by the inverse empirical Fisher of the last m gradients",
+    paper:
+      "Frantar, Kurtic & Alistarh, M-FAC: Efficient Matrix-Free Approximations of Second-Order Information, NeurIPS 2021, arXiv:2107.03356",
+    reference:
+      "IST-DASLab/M-FAC optim.py MFAC @835320e, scripts/golden/make_mfac_golden.py (float64 parity)",
+    group: .curvature,
+    hyperparameters: [
+      .learningRate(\.learningRate),
+      .integer(
+        "numGradients", \.numGradients, atLeast: 1,
+        "m, gradients in the ring buffer (memory m·d doubles)"),
+      .number("damping", \.damping, .positive, "λ in F̂ = λI + (1/m)Σ gᵢgᵢᵀ"),
+      .number(
+        "momentum", \.momentum, .unitInterval,
+        "μ in v ← μv + (1 − μ)F̂⁻¹g, the step −learningRate·v"),
+      .number(
+        "weightDecay", \.weightDecay, .nonNegative,
+        "added to the gradient before preconditioning"),
+    ]
+  ) { try MFAC() }
 
   public func initialState(for parameters: ParameterTree) -> State {
     State(
@@ -101,7 +117,7 @@ public struct MFAC: GradientTransformation {
       }
       direction = state.momentumBuffer
     }
-    let scale = -learningRate.value(atStep: state.step - 1)
+    let scale = -learningRate.value(atStep: context.step - 1)
     var offset = 0
     for i in 0..<updates.count {
       let tensor = updates[index: i]

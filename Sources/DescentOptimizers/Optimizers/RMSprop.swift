@@ -22,7 +22,7 @@ import Descent
 /// Deviations: none (ε outside the root, as in PyTorch; TensorFlow puts it inside).
 ///
 /// State: the step count, v, and ḡ (centered) and b (momentum) when used (else empty).
-public struct RMSprop: FusedOptimizer {
+public struct RMSprop: FusedOptimizer, CataloguedOptimizer {
   public var learningRate: Hyperparameter
   public var alpha: Double
   public var epsilon: Double
@@ -48,11 +48,6 @@ public struct RMSprop: FusedOptimizer {
     weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false, maximize: Bool = false,
     stateStorage: StateStorage = .fullPrecision
   ) throws {
-    try Validate.learningRate(learningRate, in: "rmsprop")
-    try Validate.closedUnitInterval(alpha, "alpha", in: "rmsprop")
-    try Validate.nonNegative(epsilon, "epsilon", in: "rmsprop")
-    try Validate.nonNegative(weightDecay, "weightDecay", in: "rmsprop")
-    try Validate.nonNegative(momentum, "momentum", in: "rmsprop")
     self.learningRate = learningRate
     self.alpha = alpha
     self.epsilon = epsilon
@@ -60,10 +55,35 @@ public struct RMSprop: FusedOptimizer {
     self.momentum = momentum
     self.centered = centered
     self.maximize = maximize
+    self.stateStorage = stateStorage
+    try validate()
+  }
+
+  public static let catalogueEntry = OptimizerDescription<RMSprop>(
+    name: "rmsprop",
+    summary: "gradient divided by a running RMS, optionally centered and with momentum",
+    paper:
+      "Hinton, Srivastava & Swersky, Neural Networks for Machine Learning, lecture 6e, 2012; centered: Graves, arXiv:1308.0850, 2013",
+    reference: "torch.optim.RMSprop (PyTorch 2.13)",
+    hyperparameters: [
+      .learningRate(\.learningRate),
+      .number(
+        "alpha", \.alpha, .closedUnitInterval, "decay of the running average of squared gradients"),
+      .number("epsilon", \.epsilon, .nonNegative, "added to the root"),
+      .coupledWeightDecay(\.weightDecay),
+      .number("momentum", \.momentum, .nonNegative, "momentum factor of the scaled update"),
+      .flag(
+        "centered", \.centered,
+        "subtract the squared running mean of the gradient (variance estimate)"),
+      .maximize(\.maximize),
+    ], stateStorage: \.stateStorage
+  ) { try RMSprop() }
+
+  public func validate() throws {
+    try Self.catalogueEntry.check(self)
     try Validate.check(
       stateStorage.bits == 32 || (!centered && momentum == 0), in: "rmsprop",
       "stateBits=8 is available for plain RMSprop only: turn centered and momentum off")
-    self.stateStorage = stateStorage
   }
 
   public func initialState(for parameters: ParameterTree) -> State {
@@ -79,11 +99,11 @@ public struct RMSprop: FusedOptimizer {
   /// One step as a single fused pass (``FusedOptimizer`` derives `update` and `apply` from it).
   public func fusedStep(
     _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
-    _ state: inout State
+    _ state: inout State, context: UpdateContext
   ) {
     state.step += 1
     let kernel = Kernel(
-      learningRate: learningRate.value(atStep: state.step - 1), alpha: alpha, epsilon: epsilon,
+      learningRate: learningRate.value(atStep: context.step - 1), alpha: alpha, epsilon: epsilon,
       weightDecay: weightDecay, momentum: momentum, centered: centered, maximize: maximize)
     // Buffers: v, then ḡ if centered, then b if momentum.
     var buffers = [state.squareAverage]

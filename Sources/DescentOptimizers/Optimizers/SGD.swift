@@ -24,7 +24,7 @@ import Descent
 /// by the first gradient, as PyTorch's lazily created buffer is.
 ///
 /// State: the step count and one momentum buffer per parameter (empty when momentum is 0).
-public struct SGD: FusedOptimizer {
+public struct SGD: FusedOptimizer, CataloguedOptimizer {
   public var learningRate: Hyperparameter
   public var momentum: Double
   public var dampening: Double
@@ -46,15 +46,6 @@ public struct SGD: FusedOptimizer {
     weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false,
     stateStorage: StateStorage = .fullPrecision
   ) throws {
-    try Validate.learningRate(learningRate, in: "sgd")
-    try Validate.nonNegative(momentum, "momentum", in: "sgd")
-    try Validate.nonNegative(weightDecay, "weightDecay", in: "sgd")
-    try Validate.check(
-      dampening.isFinite, in: "sgd", "dampening = \(dampening) is invalid: must be finite")
-    try Validate.check(
-      !nesterov || (momentum > 0 && dampening == 0), in: "sgd",
-      "nesterov = true is invalid with momentum = \(Validate.format(momentum)) and dampening = \(Validate.format(dampening)): needs momentum > 0 and dampening = 0"
-    )
     self.learningRate = learningRate
     self.momentum = momentum
     self.dampening = dampening
@@ -62,6 +53,32 @@ public struct SGD: FusedOptimizer {
     self.nesterov = nesterov
     self.maximize = maximize
     self.stateStorage = stateStorage
+    try validate()
+  }
+
+  public static let catalogueEntry = OptimizerDescription<SGD>(
+    name: "sgd", summary: "stochastic gradient descent with momentum, dampening and Nesterov",
+    paper:
+      "Robbins & Monro, A Stochastic Approximation Method, Ann. Math. Statist. 1951; Nesterov momentum per Sutskever et al., ICML 2013",
+    reference: "torch.optim.SGD (PyTorch 2.13)",
+    hyperparameters: [
+      .learningRate(\.learningRate),
+      .number(
+        "momentum", \.momentum, .nonNegative,
+        "momentum factor μ of the buffer b ← μ·b + (1−dampening)·g"),
+      .number("dampening", \.dampening, .finite, "dampening of the gradient in the momentum buffer"),
+      .coupledWeightDecay(\.weightDecay),
+      .flag("nesterov", \.nesterov, "Nesterov momentum (needs momentum > 0 and dampening = 0)"),
+      .maximize(\.maximize),
+    ], stateStorage: \.stateStorage
+  ) { try SGD() }
+
+  public func validate() throws {
+    try Self.catalogueEntry.check(self)
+    try Validate.check(
+      !nesterov || (momentum > 0 && dampening == 0), in: "sgd",
+      "nesterov = true is invalid with momentum = \(Validate.format(momentum)) and dampening = \(Validate.format(dampening)): needs momentum > 0 and dampening = 0"
+    )
   }
 
   public func initialState(for parameters: ParameterTree) -> State {
@@ -75,11 +92,11 @@ public struct SGD: FusedOptimizer {
   /// One step as a single fused pass (``FusedOptimizer`` derives `update` and `apply` from it).
   public func fusedStep(
     _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
-    _ state: inout State
+    _ state: inout State, context: UpdateContext
   ) {
     state.step += 1
     let kernel = Kernel(
-      learningRate: learningRate.value(atStep: state.step - 1), momentum: momentum,
+      learningRate: learningRate.value(atStep: context.step - 1), momentum: momentum,
       dampening: dampening, weightDecay: weightDecay, nesterov: nesterov, maximize: maximize,
       firstStep: state.step == 1)
     var buffers = momentum != 0 ? [state.momentumBuffer] : []

@@ -44,7 +44,7 @@ import Foundation
 /// Deviations: the pending estimate lives in a shared box of the transformation value until the
 /// next step consumes it, so it is not part of the checkpointed state (call it right after a step,
 /// as above). `maximize` and `capturable` are not offered.
-public struct SophiaG: GradientTransformation {
+public struct SophiaG: CataloguedOptimizer {
   public var learningRate: Hyperparameter
   public var beta1: Double
   public var beta2: Double
@@ -71,16 +71,6 @@ public struct SophiaG: GradientTransformation {
     rho: Double = 0.04, weightDecay: Double = 0.1, batchSize: Double = 5120,
     hessianUpdateInterval: Int = 10
   ) throws {
-    try Validate.learningRate(learningRate, in: "sophia")
-    try Validate.unitInterval(beta1, "beta1", in: "sophia")
-    try Validate.unitInterval(beta2, "beta2", in: "sophia")
-    try Validate.nonNegative(rho, "rho", in: "sophia")
-    try Validate.nonNegative(weightDecay, "weightDecay", in: "sophia")
-    guard batchSize > 0, batchSize.isFinite else {
-      throw OptimizerError.invalidHyperparameter(
-        "sophia: batchSize=\(Validate.format(batchSize)) is invalid: must be positive")
-    }
-    try Validate.atLeastOne(hessianUpdateInterval, "hessianUpdateInterval", in: "sophia")
     self.learningRate = learningRate
     self.beta1 = beta1
     self.beta2 = beta2
@@ -88,7 +78,29 @@ public struct SophiaG: GradientTransformation {
     self.weightDecay = weightDecay
     self.batchSize = batchSize
     self.hessianUpdateInterval = hessianUpdateInterval
+    try validate()
   }
+
+  public static let catalogueEntry = OptimizerDescription<SophiaG>(
+    name: "sophia",
+    summary: "SophiaG: clipped m/(ρ·bs·h) with the Gauss–Newton–Bartlett Hessian estimate",
+    paper:
+      "Liu, Li, Hall, Liang & Ma, Sophia: A Scalable Stochastic Second-order Optimizer for Language Model Pre-training, ICLR 2024, arXiv:2305.14342",
+    reference:
+      "official SophiaG (Liuhong99/Sophia sophia.py), scripts/golden/make_sophia_golden.py",
+    group: .curvature,
+    hyperparameters: [
+      .learningRate(\.learningRate),
+      .number("beta1", \.beta1, .unitInterval, "decay of the gradient EMA m"),
+      .number("beta2", \.beta2, .unitInterval, "decay of the Hessian-estimate EMA h"),
+      .number("rho", \.rho, .nonNegative, "ρ, scale of h in the clipped ratio"),
+      .number("weightDecay", \.weightDecay, .nonNegative, "decoupled decay θ·(1 − lr·weightDecay)"),
+      .number("batchSize", \.batchSize, .positive, "bs, examples (tokens) per batch in ρ·bs·h"),
+      .integer(
+        "hessianUpdateInterval", \.hessianUpdateInterval, atLeast: 1,
+        "k: estimate h after every k-th step"),
+    ]
+  ) { try SophiaG() }
 
   /// Whether the training loop should estimate the Hessian after step `step` (1-based): every
   /// `hessianUpdateInterval`-th step, as the official loop's `iter % k == k − 1` (0-based).
@@ -146,19 +158,19 @@ public struct SophiaG: GradientTransformation {
     throws
   {
     let gradients = updates
-    step(&updates, .updates(parameters: context.parameters), gradients: gradients, state: &state)
+    step(&updates, .updates(parameters: context.parameters), gradients: gradients, state: &state, context: context)
   }
 
   public func apply(
     to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
     context: UpdateContext
   ) throws {
-    step(&parameters, .parameters, gradients: gradients, state: &state)
+    step(&parameters, .parameters, gradients: gradients, state: &state, context: context)
   }
 
   private func step(
     _ target: inout ParameterTree, _ mode: FusedTarget, gradients: ParameterTree,
-    state: inout State
+    state: inout State, context: UpdateContext
   ) {
     if let squares = inbox.take() {
       precondition(squares.paths == state.hessian.paths, "sophia: estimate has different paths")
@@ -168,7 +180,7 @@ public struct SophiaG: GradientTransformation {
       state.hessianUpdates += 1
     }
     state.step += 1
-    let lr = learningRate.value(atStep: state.step - 1)
+    let lr = learningRate.value(atStep: context.step - 1)
     let kernel = SophiaGKernel(
       beta1: beta1, negativeLearningRate: -lr, decay: 1 - lr * weightDecay,
       rhoTimesBatchSize: rho * batchSize, tally: Tally())

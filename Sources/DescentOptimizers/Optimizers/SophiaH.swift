@@ -44,7 +44,7 @@ import Foundation
 /// plus reading ĥ and writing h on estimate steps (32 B).
 ///
 /// Paper: Liu et al. (arXiv:2305.14342), Algorithm 2 (Hutchinson).
-public struct SophiaH: GradientTransformation {
+public struct SophiaH: CataloguedOptimizer {
   /// The distribution of the Hutchinson probes u (each with E[u uᵀ] = I).
   public enum ProbeDistribution: String, Codable, Sendable, CaseIterable {
     /// u ~ N(0, I) (pytorch_optimizer's default for SophiaH).
@@ -82,14 +82,6 @@ public struct SophiaH: GradientTransformation {
     probeDistribution: ProbeDistribution = .gaussian, epsilon: Double = 1e-12,
     maximize: Bool = false
   ) throws {
-    try Validate.learningRate(learningRate, in: "sophiah")
-    try Validate.unitInterval(beta1, "beta1", in: "sophiah")
-    try Validate.unitInterval(beta2, "beta2", in: "sophiah")
-    try Validate.nonNegative(weightDecay, "weightDecay", in: "sophiah")
-    try Validate.nonNegative(clip, "clip", in: "sophiah")
-    try Validate.nonNegative(epsilon, "epsilon", in: "sophiah")
-    try Validate.atLeastOne(hessianUpdateInterval, "hessianUpdateInterval", in: "sophiah")
-    try Validate.atLeastOne(samples, "samples", in: "sophiah")
     self.learningRate = learningRate
     self.beta1 = beta1
     self.beta2 = beta2
@@ -102,7 +94,39 @@ public struct SophiaH: GradientTransformation {
     self.probeDistribution = probeDistribution
     self.epsilon = epsilon
     self.maximize = maximize
+    try validate()
   }
+
+  public static let catalogueEntry = OptimizerDescription<SophiaH>(
+    name: "sophiah",
+    summary: "Sophia with the Hutchinson estimate u ⊙ Hu of the Hessian diagonal",
+    paper: SophiaG.catalogueEntry.paper,
+    reference:
+      "pytorch_optimizer 4.1.0 SophiaH (defaults and update; injected probes), scripts/golden/make_sophia_golden.py",
+    group: .curvature,
+    hyperparameters: [
+      .learningRate(\.learningRate),
+      .number("beta1", \.beta1, .unitInterval, "decay of the gradient EMA m"),
+      .number("beta2", \.beta2, .unitInterval, "decay of the Hessian-estimate EMA h"),
+      .number("weightDecay", \.weightDecay, .nonNegative, "decoupled decay θ·(1 − lr·weightDecay)"),
+      .flag(
+        "decoupledWeightDecay", \.decoupledWeightDecay,
+        "decoupled decay (false: g + weightDecay·θ)"),
+      .flag("fixedDecay", \.fixedDecay, "decoupled decay θ·(1 − weightDecay), not scaled by lr"),
+      .number("clip", \.clip, .nonNegative, "the update m/max(h, ε) is clamped to [−clip, clip]"),
+      .integer(
+        "hessianUpdateInterval", \.hessianUpdateInterval, atLeast: 1,
+        "k: a Hutchinson estimate every k steps"),
+      .integer("samples", \.samples, atLeast: 1, "probes per Hutchinson estimate (averaged)"),
+      HyperparameterDeclaration(
+        name: "rademacher", constraint: .boolean,
+        description: "Rademacher (±1) probes instead of Gaussian",
+        read: { .boolean($0.probeDistribution == .rademacher) },
+        write: { $0.probeDistribution = $1.boolean ? .rademacher : .gaussian }),
+      .number("epsilon", \.epsilon, .nonNegative, "floor of h in the ratio"),
+      .maximize(\.maximize),
+    ]
+  ) { try SophiaH() }
 
   public func initialState(for parameters: ParameterTree) -> State {
     let zeros = parameters.map { Tensor.zeros($0.shape, dtype: $0.dtype) }
@@ -116,7 +140,7 @@ public struct SophiaH: GradientTransformation {
     var estimate = try estimateIfDue(at: context.parameters, state: &state, context: context)
     step(
       &updates, .updates(parameters: context.parameters), gradients: gradients,
-      estimate: &estimate, state: &state)
+      estimate: &estimate, state: &state, context: context)
   }
 
   public func apply(
@@ -126,7 +150,7 @@ public struct SophiaH: GradientTransformation {
     // The estimate first, so that no copy of `parameters` outlives it: the fused pass then
     // writes the parameters' storage in place (a second reference would force a copy).
     var estimate = try estimateIfDue(at: parameters, state: &state, context: context)
-    step(&parameters, .parameters, gradients: gradients, estimate: &estimate, state: &state)
+    step(&parameters, .parameters, gradients: gradients, estimate: &estimate, state: &state, context: context)
   }
 
   /// ĥ when this step (state.step + 1) is an estimate step, else nil.
@@ -175,13 +199,13 @@ public struct SophiaH: GradientTransformation {
 
   private func step(
     _ target: inout ParameterTree, _ mode: FusedTarget, gradients: ParameterTree,
-    estimate: inout ParameterTree?, state: inout State
+    estimate: inout ParameterTree?, state: inout State, context: UpdateContext
   ) {
     // Moved (not copied) into the buffers, so the fused pass does not copy its storage.
     var buffers = [state.momentum, state.hessian]
     if let taken = estimate.take() { buffers.append(taken) }
     state.step += 1
-    let lr = learningRate.value(atStep: state.step - 1)
+    let lr = learningRate.value(atStep: context.step - 1)
     let coupled = !decoupledWeightDecay && weightDecay != 0
     let decay = decoupledWeightDecay ? 1 - weightDecay * (fixedDecay ? 1 : lr) : 1
     let kernel = SophiaHKernel(

@@ -44,6 +44,17 @@ public struct StateStorage: Sendable {
     self.keepsFullPrecision = keepsFullPrecision
   }
 
+  /// Storage with values already validated (the catalogue checks them against their constraints).
+  init(
+    unchecked bits: Int, blockSize: Int, minQuantizedSize: Int,
+    keepsFullPrecision: @escaping @Sendable (String) -> Bool
+  ) {
+    self.bits = bits
+    self.blockSize = blockSize
+    self.minQuantizedSize = minQuantizedSize
+    self.keepsFullPrecision = keepsFullPrecision
+  }
+
   /// 8-bit state with the given block size and threshold.
   public static func eightBit(
     blockSize: Int = 256, minQuantizedSize: Int = 4096,

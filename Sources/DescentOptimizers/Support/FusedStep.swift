@@ -53,9 +53,13 @@ public enum FusedTarget {
 public protocol FusedOptimizer: GradientTransformation {
   /// One step: reads `gradients` (and the parameters `mode` names), updates `state`, writes
   /// into `target` as `mode` says.
+  ///
+  /// A scheduled hyperparameter is read at `context.step − 1`, the driver's step index, which
+  /// keeps counting over skipped steps (``Optimizer/skipStep()``) while `state`'s own step count
+  /// (bias corrections) does not.
   func fusedStep(
     _ target: inout ParameterTree, _ mode: FusedTarget, _ gradients: ParameterTree,
-    _ state: inout State)
+    _ state: inout State, context: UpdateContext)
 }
 
 extension FusedOptimizer {
@@ -63,14 +67,15 @@ extension FusedOptimizer {
     throws
   {
     let gradients = updates
-    fusedStep(&updates, .updates(parameters: context.parameters), gradients, &state)
+    fusedStep(
+      &updates, .updates(parameters: context.parameters), gradients, &state, context: context)
   }
 
   public func apply(
     to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
     context: UpdateContext
   ) throws {
-    fusedStep(&parameters, .parameters, gradients, &state)
+    fusedStep(&parameters, .parameters, gradients, &state, context: context)
   }
 }
 
