@@ -43,6 +43,7 @@ struct CompareCommand: ParsableCommand {
   var checkpointDir: String = "descent-checkpoints"
   @Option(parsing: .unconditional, help: "Loss level for the 'to target' column (default: automatic).") var targetLoss: Double?
   @Option(parsing: .unconditional, help: "Kernel threads (default: all cores).") var threads: Int?
+  @OptionGroup var gradientProcessing: GradientProcessingOptions
   @Option(
     help: ArgumentHelp(
       "Tune each optimizer's learning rate on a validation split first: lr (±2 octaves around "
@@ -92,6 +93,7 @@ struct CompareCommand: ParsableCommand {
     if let epochs { base.epochs = epochs }
     if let steps { base.steps = steps }
     if let threads { base.threads = threads }
+    gradientProcessing.apply(to: &base)
     base.evalEvery = evalEvery ?? 0
     var comparison = Comparison(
       base: base, storePath: store, reportPath: report, targetLoss: targetLoss,
