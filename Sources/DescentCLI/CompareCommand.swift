@@ -58,6 +58,11 @@ struct CompareCommand: ParsableCommand {
     } catch let error as TrainingError {
       throw CommandFailure(command: "compare", message: error.description, status: error.exitStatus)
         .report()
+    } catch let error as RunStoreError {
+      throw CommandFailure(
+        command: "compare", message: error.description,
+        status: RunsCommandError.exitStatus(for: error)
+      ).report()
     }
   }
 
@@ -104,6 +109,7 @@ struct CompareCommand: ParsableCommand {
     if let seeds = try list(seeds, "seeds", { UInt64($0) }) { comparison.seeds = seeds }
     if evalEvery == nil { comparison.evaluationsPerRun = 10 }
     if let tune { comparison.tuning = try LearningRateGrid.parse(tune) }
+    _ = try openRecordingStore(command: "compare", path: store)
     let stop = StopRequest()
     let sources = stop.installSignalHandlers()
     defer { withExtendedLifetime(sources) {} }

@@ -76,13 +76,8 @@ struct ReproduceCommand: ParsableCommand {
         message: "--seed \(seedText): must be a whole number from 0 to \(UInt64.max)", status: 64
       ).report()
     }
-    try OutputChecks(files: [("--report", report), ("--store", store)]).verify(command: "reproduce")
-    let runStore: RunStore
-    do { runStore = try RunStore(path: store) } catch {
-      throw CommandFailure(
-        command: "reproduce", message: "\(error)", status: RunsCommandError.exitStatus(for: error)
-      ).report()
-    }
+    try OutputChecks(files: [("--report", report)]).verify(command: "reproduce")
+    let runStore = try openRecordingStore(command: "reproduce", path: store)
     var results: [ExperimentResult] = []
     for id in ids {
       do {

@@ -78,6 +78,11 @@ struct TrainCommand: ParsableCommand {
     } catch let error as TrainingError {
       throw CommandFailure(command: "train", message: error.description, status: error.exitStatus)
         .report()
+    } catch let error as RunStoreError {
+      throw CommandFailure(
+        command: "train", message: error.description,
+        status: RunsCommandError.exitStatus(for: error)
+      ).report()
     }
   }
 
@@ -130,14 +135,7 @@ struct TrainCommand: ParsableCommand {
 
   private func execute() throws {
     try OutputChecks(files: [("--checkpoint", checkpoint), ("--log", log)]).verify(command: "train")
-    let runStore: RunStore?
-    do {
-      runStore = noStore ? nil : try RunStore(path: store)
-    } catch {
-      throw CommandFailure(
-        command: "train", message: "\(error)", status: RunsCommandError.exitStatus(for: error)
-      ).report()
-    }
+    let runStore = noStore ? nil : try openRecordingStore(command: "train", path: store)
     let trainer: Trainer
     if let resume {
       guard !givesRunOptions else {
