@@ -1,4 +1,5 @@
 import ArgumentParser
+import Descent
 import DescentExperiments
 import DescentRuns
 import DescentTraining
@@ -85,7 +86,7 @@ struct ReproduceCommand: ParsableCommand {
           store: runStore, experimentID: id, seed: seed, quick: quick)
         let context = ExperimentContext(
           seed: seed, quick: quick, recorder: recorder,
-          progress: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) })
+          progress: { line in StandardStreams.writeError(line + "\n") })
         results.append(try ExperimentCatalogue.run(id: id, context: context))
       } catch let error as TrainingError {
         throw CommandFailure(

@@ -1,3 +1,4 @@
+import Descent
 import Foundation
 
 /// Errors of the `descent runs` and `descent report` commands beyond the store's own
@@ -87,7 +88,7 @@ public enum RunsCommands {
     store: RunStore, status: RunStatus? = nil, format: RunListingFormat = .table,
     hostname: String = MachineInfo.current.hostname,
     isAlive: (_ pid: Int32, _ startTime: Int64?) -> Bool = isRunProcessAlive,
-    warn: (String) -> Void = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
+    warn: (String) -> Void = { StandardStreams.writeError("warning: \($0)\n") }
   ) throws -> String {
     try store.markStaleRunsInterrupted(hostname: hostname, isAlive: isAlive)
     let (runs, unreadable) = try store.listReadableRuns(status: status)
