@@ -119,15 +119,19 @@ public struct OptimizerInfo: Sendable, Encodable {
     let trimmed = text.trimmingCharacters(in: .whitespaces)
     switch info.defaultValue {
     case .boolean:
-      switch trimmed.lowercased() {
-      case "true", "1", "yes": return .boolean(true)
-      case "false", "0", "no": return .boolean(false)
+      // Exactly the two words the message names (and `descent optimizers` lists): `yes` or `1`
+      // would be a guess at what was meant.
+      switch trimmed {
+      case "true": return .boolean(true)
+      case "false": return .boolean(false)
       default:
         throw OptimizerError.invalidHyperparameter(
           "\(name): \(info.name)=\(text) is invalid: must be true or false")
       }
     case .number:
-      guard let x = Double(trimmed), x.isFinite else {
+      // Finite, checked on the text as typed: `beta1=1e999` is refused as `1e999`, not as the
+      // infinity it parses to; the range is checked by the optimizer's declaration.
+      guard let x = HyperparameterConstraint.finite.value(of: trimmed) else {
         throw OptimizerError.invalidHyperparameter(
           "\(name): \(info.name)=\(text) is invalid: must be a finite number; valid values: \(info.validValues)"
         )

@@ -129,7 +129,7 @@ import Testing
         == "--steps: '-3' is invalid: must be a whole number ≥ 0")
     #expect(
       message { _ = try TrajectoryRequest.parseNumber("abc", flag: "--lr") }
-        == "--lr: 'abc' is invalid: must be a finite number")
+        == "--lr abc: must be a finite number")
     #expect(
       message { _ = try TrajectoryRequest.parseDType("float16") }
         == "--dtype: 'float16' is invalid: must be float64 or float32")
@@ -153,7 +153,7 @@ import Testing
       message {
         _ = try TrajectoryRequest.parse(
           function: "sphere", optimizer: "adam", learningRate: "-1", steps: "3")
-      } == "--lr: adam: learningRate = -1 is invalid: must be a finite number ≥ 0")
+      } == "--lr -1: must be a finite number ≥ 0")
     #expect(
       message {
         _ = try TrajectoryRequest.parse(
