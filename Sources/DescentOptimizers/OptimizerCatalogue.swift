@@ -178,6 +178,7 @@ public enum OptimizerCatalogue {
   public static let registered: [any CataloguedOptimizer.Type] = [
     SGD.self, Adagrad.self, Adadelta.self, RMSprop.self, Adam.self, AdamW.self, DiffGrad.self,
     AdaGradNorm.self, AdaHessian.self, MFAC.self, SophiaG.self, SophiaH.self,
+    NAdam.self, RAdam.self, Adamax.self,
   ]
 
   /// Every entry, grouped as ``OptimizerGroup`` orders them (first-order, aliases, loss-aware,

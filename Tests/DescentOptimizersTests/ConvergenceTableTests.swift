@@ -150,6 +150,9 @@ struct ConvexProblem: Sendable, CustomTestStringConvertible {
     "adamw": Row(learningRate: 0.05, settings: ["weightDecay": "0"], steps: 2000),
     "diffgrad": Row(learningRate: 0.05, settings: [:], steps: 2000),
     "adagradnorm": Row(learningRate: 1.0, settings: [:], steps: 2000),
+    "nadam": Row(learningRate: 0.05, settings: [:], steps: 2000),
+    "radam": Row(learningRate: 0.05, settings: [:], steps: 2000),
+    "adamax": Row(learningRate: 0.05, settings: [:], steps: 2000),
     // Its defaults (lr 0.15). Worst measured: 1.1e-14 (rotated quadratic); the Hutchinson
     // diagonal is exact on the three diagonal Hessians.
     "adahessian": Row(learningRate: 0.15, settings: [:], steps: 1000, gapFraction: 1e-12),
