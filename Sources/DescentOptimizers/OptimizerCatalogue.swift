@@ -179,6 +179,7 @@ public enum OptimizerCatalogue {
     SGD.self, Adagrad.self, Adadelta.self, RMSprop.self, Adam.self, AdamW.self, DiffGrad.self,
     AdaGradNorm.self, AdaHessian.self, MFAC.self, SophiaG.self, SophiaH.self,
     NAdam.self, RAdam.self, Adamax.self,
+    AdaBelief.self, Yogi.self, Lion.self, Adan.self,
   ]
 
   /// Every entry, grouped as ``OptimizerGroup`` orders them (first-order, aliases, loss-aware,

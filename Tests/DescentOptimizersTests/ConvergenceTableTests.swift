@@ -153,6 +153,12 @@ struct ConvexProblem: Sendable, CustomTestStringConvertible {
     "nadam": Row(learningRate: 0.05, settings: [:], steps: 2000),
     "radam": Row(learningRate: 0.05, settings: [:], steps: 2000),
     "adamax": Row(learningRate: 0.05, settings: [:], steps: 2000),
+    "adabelief": Row(learningRate: 0.05, settings: [:], steps: 2000),
+    "yogi": Row(learningRate: 0.05, settings: [:], steps: 2000),
+    // Sign methods move every coordinate by about learningRate per step: a small rate ends close
+    // (the oscillation is ~learningRate) and enough steps cover the distance (≤ 4 here).
+    "lion": Row(learningRate: 1e-3, settings: ["weightDecay": "0"], steps: 6000),
+    "adan": Row(learningRate: 0.05, settings: [:], steps: 2000),
     // Its defaults (lr 0.15). Worst measured: 1.1e-14 (rotated quadratic); the Hutchinson
     // diagonal is exact on the three diagonal Hessians.
     "adahessian": Row(learningRate: 0.15, settings: [:], steps: 1000, gapFraction: 1e-12),
