@@ -180,6 +180,7 @@ public enum OptimizerCatalogue {
     AdaGradNorm.self, AdaHessian.self, MFAC.self, SophiaG.self, SophiaH.self,
     NAdam.self, RAdam.self, Adamax.self,
     AdaBelief.self, Yogi.self, Lion.self, Adan.self,
+    Signum.self, OptimisticGradientDescent.self, OptimisticAdam.self,
   ]
 
   /// Every entry, grouped as ``OptimizerGroup`` orders them (first-order, aliases, loss-aware,
