@@ -181,6 +181,7 @@ public enum OptimizerCatalogue {
     NAdam.self, RAdam.self, Adamax.self,
     AdaBelief.self, Yogi.self, Lion.self, Adan.self,
     Signum.self, OptimisticGradientDescent.self, OptimisticAdam.self,
+    ADOPT.self, AdEMAMix.self,
   ]
 
   /// Every entry, grouped as ``OptimizerGroup`` orders them (first-order, aliases, loss-aware,

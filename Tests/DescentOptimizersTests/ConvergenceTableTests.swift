@@ -163,6 +163,8 @@ struct ConvexProblem: Sendable, CustomTestStringConvertible {
     // Stable on a quadratic while learningRate · L < 2/3 (the rotated problem has L = 20).
     "optimistic-gd": Row(learningRate: 0.03, settings: [:], steps: 10000),
     "optimistic-adam": Row(learningRate: 0.05, settings: [:], steps: 2000),
+    "adopt": Row(learningRate: 0.05, settings: [:], steps: 2000),
+    "ademamix": Row(learningRate: 0.05, settings: [:], steps: 2000),
     // Its defaults (lr 0.15). Worst measured: 1.1e-14 (rotated quadratic); the Hutchinson
     // diagonal is exact on the three diagonal Hessians.
     "adahessian": Row(learningRate: 0.15, settings: [:], steps: 1000, gapFraction: 1e-12),
