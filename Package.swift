@@ -40,7 +40,7 @@ let package = Package(
       ],
       linkerSettings: [.linkedLibrary("dl")]
     ),
-    .target(name: "DescentNN", dependencies: ["Descent"]),
+    .target(name: "DescentNN", dependencies: ["Descent", "DescentData"]),
     // Hessian-vector-product tools: Hutchinson, power iteration, Lanczos, SLQ (docs/curvature.md).
     .target(name: "DescentCurvature", dependencies: ["Descent"]),
     // The optimizers' fused loops inline CDescentKernels' errno-free sqrt and exp.

@@ -43,6 +43,7 @@ struct CompareCommand: ParsableCommand {
   var checkpointDir: String = "descent-checkpoints"
   @Option(parsing: .unconditional, help: "Loss level for the 'to target' column (default: automatic).") var targetLoss: Double?
   @Option(parsing: .unconditional, help: "Kernel threads (default: all cores).") var threads: Int?
+  @OptionGroup var gradientProcessing: GradientProcessingOptions
   @Option(
     help: ArgumentHelp(
       "Tune each optimizer's learning rate on a validation split first: lr (±2 octaves around "
@@ -92,6 +93,7 @@ struct CompareCommand: ParsableCommand {
     if let epochs { base.epochs = epochs }
     if let steps { base.steps = steps }
     if let threads { base.threads = threads }
+    gradientProcessing.apply(to: &base)
     base.evalEvery = evalEvery ?? 0
     var comparison = Comparison(
       base: base, storePath: store, reportPath: report, targetLoss: targetLoss,
@@ -122,10 +124,12 @@ struct CompareCommand: ParsableCommand {
         var seconds: Double
         var rows: [DescentRuns.ComparisonTable.Row]
         var tuning: [LearningRateTuning]
+        var leftOut: [Comparison.LeftOut]
       }
       let output = Output(
         groupId: result.groupID, runIds: result.runIDs, store: result.storePath,
-        report: result.reportPath, seconds: seconds, rows: result.table.rows, tuning: result.tuned)
+        report: result.reportPath, seconds: seconds, rows: result.table.rows, tuning: result.tuned,
+        leftOut: optimizers == nil ? Comparison.leftOutByDefault : [])
       print(String(decoding: try encoder.encode(output), as: UTF8.self))
     } else {
       print(result.table.text)
@@ -134,6 +138,14 @@ struct CompareCommand: ParsableCommand {
           "tuned learning rates (validation split, seed \(comparison.seeds[0])): "
             + result.tuned.map { "\($0.optimizer) \(String(format: "%g", $0.best))" }
             .joined(separator: ", "))
+      }
+      if optimizers == nil {
+        let groups = Dictionary(grouping: Comparison.leftOutByDefault, by: \.reason)
+        for (reason, entries) in groups.sorted(by: { $0.value[0].name < $1.value[0].name }) {
+          print(
+            "not run by default: \(entries.map(\.name).joined(separator: ", ")) — \(reason); "
+              + "name it in --optimizers to include it")
+        }
       }
       print(
         "\(result.runIDs.count) runs in \(String(format: "%.1f", seconds)) s; run store: \(result.storePath) "

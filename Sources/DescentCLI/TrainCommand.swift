@@ -43,6 +43,7 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Learning-rate schedule: constant (default), cosine, linear, step, onecycle.")
   var schedule: String?
   @Option(parsing: .unconditional, help: "Linear warm-up steps (default 0).") var warmup: Int?
+  @OptionGroup var gradientProcessing: GradientProcessingOptions
   @Option(parsing: .unconditional, help: "Batch size (default 32).") var batchSize: Int?
   @Option(parsing: .unconditional, help: "Epochs when --steps is not given (default 5).") var epochs: Int?
   @Option(parsing: .unconditional, help: "Optimizer steps (overrides --epochs).") var steps: Int?
@@ -86,7 +87,7 @@ struct TrainCommand: ParsableCommand {
       config, model, data, optimizer, learningRate, schedule, warmup, batchSize, epochs, steps,
       seed, testFraction, standardize, evalEvery, checkpointEvery, checkpoint, onNonfinite,
     ]
-    return values.contains { $0 != nil } || !settings.isEmpty
+    return values.contains { $0 != nil } || !settings.isEmpty || gradientProcessing.isGiven
   }
 
   private func makeConfiguration() throws -> TrainingConfiguration {
@@ -123,6 +124,7 @@ struct TrainCommand: ParsableCommand {
     if let checkpointEvery { c.checkpointEvery = checkpointEvery }
     if let checkpoint { c.checkpointPath = checkpoint }
     if let threads { c.threads = threads }
+    gradientProcessing.apply(to: &c)
     return c
   }
 

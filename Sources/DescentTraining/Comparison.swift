@@ -44,6 +44,30 @@ public struct Comparison: Sendable {
   /// Settings of the default job besides the learning rate (SGD runs with momentum).
   public static let defaultSettings: [String: [String: String]] = ["sgd": ["momentum": "0.9"]]
 
+  /// The catalogue entries that `descent compare` leaves out when `--optimizers` is not given,
+  /// each with the reason (printed under the table, and `leftOut` in the JSON).
+  public static var leftOutByDefault: [LeftOut] {
+    let builtIn = Set(OptimizerCatalogue.names)
+    return OptimizerCatalogue.available.compactMap { info in
+      let reason: String
+      switch info.group {
+      case .firstOrder:
+        if builtIn.contains(info.name) { return nil }
+        reason = "registered at run time, not built in"
+      case .alias: reason = "an alias with other defaults (8-bit state) of an optimizer already run"
+      case .lossAware: reason = "needs Hessian-vector products every step (about twice the cost)"
+      case .curvature: reason = "a curvature method with its own training support"
+      }
+      return LeftOut(name: info.name, reason: reason)
+    }
+  }
+
+  /// An optimizer the default comparison does not run, and why.
+  public struct LeftOut: Codable, Sendable, Equatable {
+    public let name: String
+    public let reason: String
+  }
+
   /// The default job's task: the default training configuration with 20 epochs.
   public static var defaultBase: TrainingConfiguration {
     var base = TrainingConfiguration()

@@ -50,6 +50,8 @@ public final class Trainer {
   private var loader: DataLoader<TensorDataset>
   private let optimizer: Optimizer
   private let schedule: any Schedule
+  /// Clipping, accumulation and parameter groups around the optimizer.
+  private let processing: GradientProcessing
   private var skippedSteps = 0
   /// Set for `gpt-char`: batches and evaluation come from a character corpus.
   private let languageModel: LanguageModelTask?
@@ -140,16 +142,26 @@ public final class Trainer {
     } catch let error as OptimizerError {
       throw TrainingError.usage(error.description)
     }
+    processing = GradientProcessing(configuration)
     schedule = learningRateSchedule(
-      configuration.schedule, base: base, totalSteps: totalSteps, warmup: configuration.warmup)
+      configuration.schedule, base: base,
+      totalSteps: processing.optimizerSteps(forBatches: totalSteps), warmup: configuration.warmup)
     // A constant schedule keeps the catalogue's constant learning rate; any other is set as the
     // optimizer's learning-rate hyperparameter (it reads it at each step).
     let constant = configuration.schedule == .constant && configuration.warmup == 0
     let transformation: any GradientTransformation
     do {
-      transformation = try Self.transformation(
-        info, configuration: configuration, model: model,
-        learningRateSchedule: constant ? nil : schedule)
+      let rate: (any Schedule)? = constant ? nil : schedule
+      let layer: any Layer = model
+      let runConfiguration = configuration
+      let made = try Self.transformation(
+        info, configuration: runConfiguration, model: layer, learningRateSchedule: rate)
+      transformation = try processing.wrap(made, info: info) { extra in
+        var changed = runConfiguration
+        changed.settings.merge(extra) { _, new in new }
+        return try Self.transformation(
+          info, configuration: changed, model: layer, learningRateSchedule: rate)
+      }
     } catch let error as OptimizerError {
       throw TrainingError.usage(error.description)
     }
@@ -240,7 +252,9 @@ public final class Trainer {
   public func optimizerState<S>(as type: S.Type) -> S? { optimizer.state(as: type) }
 
   /// Learning rate at the step about to be taken.
-  public var learningRate: Double { schedule.value(atStep: step) }
+  public var learningRate: Double {
+    schedule.value(atStep: processing.optimizerStep(forBatch: step))
+  }
 
   /// SHA-256 over the parameters' bytes in tree order.
   public var parametersSHA256: String { Self.sha256(of: parameters) }
@@ -361,7 +375,7 @@ public final class Trainer {
     let (value, gradients) =
       curvature.map { ($0.value, $0.gradient) } ?? valueAndGrad(of: batchLoss, at: parameters)
     let loss = Double(value.cast(to: .float64).scalars(as: Double.self)[0])
-    let learningRate = schedule.value(atStep: step)
+    let learningRate = schedule.value(atStep: processing.optimizerStep(forBatch: step))
     let nonFinite = gradients.entries.first { !allFinite($0.tensor) }?.path
     let skip = !loss.isFinite || nonFinite != nil
     if skip {

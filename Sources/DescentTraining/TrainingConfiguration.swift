@@ -44,6 +44,15 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
   public var onNonFinite = NonFinitePolicy.stop
   /// Kernel threads (nil: all cores). Results do not depend on it.
   public var threads: Int? = nil
+  /// Clip the gradient to this global L2 norm before each optimizer step (nil: no clipping).
+  public var clipNorm: Double? = nil
+  /// Clip each gradient element into [−clipValue, clipValue] (nil: no clipping).
+  public var clipValue: Double? = nil
+  /// One optimizer step per this many batches, with their mean gradient (nil or 1: every batch).
+  /// `steps` and `epochs` still count batches.
+  public var accumulate: Int? = nil
+  /// Parameter groups without weight decay: `bias`, `norm` (see `ParameterGroup`).
+  public var noDecayOn: [String]? = nil
   /// The most kernel threads a run may ask for (more only adds thread start-up cost).
   public static let maximumThreads = 1024
 
@@ -70,6 +79,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         learningRate.isFinite && learningRate >= 0,
         "--lr \(learningRate): must be a finite number ≥ 0")
     }
+    try GradientProcessing.validate(self)
     _ = try ModelSpec.parse(model)
     do {
       _ = try OptimizerCatalogue.make(optimizer, learningRate: learningRate, settings: settings)
