@@ -207,6 +207,24 @@ def torch_optimizers(name, settings, params):
     return [TORCH_CLASSES[name](params, **kw)]
 
 
+def muon_step_in_float64(opt):
+    """torch.optim.Muon.step with its Newton-Schulz iteration in the parameters' float64.
+
+    torch 2.13's _zeropower_via_newtonschulz starts with `grad.bfloat16()`, so its result carries
+    8 significant bits and depends on the CPU bfloat16 matmul's accumulation: no float64
+    implementation can match that to 1e-9. The golden therefore runs torch's own step with
+    Tensor.bfloat16 made the identity for the duration of the call; every other operation
+    (momentum lerp, Nesterov lerp, Frobenius normalisation clamp, the a/b/c addmm iteration,
+    the transpose for tall matrices, the learning-rate adjustment, the decoupled decay) is torch's.
+    """
+    original = torch.Tensor.bfloat16
+    torch.Tensor.bfloat16 = lambda self, *args, **kwargs: self
+    try:
+        opt.step()
+    finally:
+        torch.Tensor.bfloat16 = original
+
+
 def optax_transformation(name, settings):
     kw = kwargs(name, settings)
     if name == "mechanize":
@@ -229,7 +247,8 @@ NEEDS_LOSS = {"polyak-sgd", "momo"}
 
 def reference_name(name):
     if name == "muon":
-        return f"torch.optim.Muon (2-D parameters) + torch.optim.AdamW (others), {TORCH}"
+        return (f"torch.optim.Muon (2-D parameters; Newton-Schulz in float64, not torch's bfloat16)"
+                f" + torch.optim.AdamW (others), {TORCH}")
     if name in TORCH_CLASSES:
         return f"torch.optim.{TORCH_CLASSES[name].__name__}, {TORCH}"
     if name == "mechanize":
@@ -307,7 +326,10 @@ def run_torch(name, settings, problem):
             for p, g in zip(params, grads):
                 p.grad = torch.tensor(g)
             for opt in optimizers:
-                opt.step()
+                if isinstance(opt, torch.optim.Muon):
+                    muon_step_in_float64(opt)
+                else:
+                    opt.step()
         record["trajectory"].append(flat([p.detach().numpy() for p in params]))
         if name == "asgd":
             state = optimizers[0].state
