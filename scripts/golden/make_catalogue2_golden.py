@@ -119,7 +119,10 @@ MAPS = {
     "lars": {"learningRate": "learning_rate", "weightDecay": "weight_decay",
              "trustCoefficient": "trust_coefficient", "epsilon": "eps", "momentum": "momentum",
              "nesterov": "nesterov"},
-    "sm3": {"learningRate": "learning_rate", "momentum": "momentum"},
+    # optax.sm3(lr, momentum) is chain(scale_by_sm3(b1=momentum, b2=1, eps=1e-8), scale(-lr));
+    # the script builds that chain itself (bit-identical at those defaults) so that
+    # scale_by_sm3's b2 and eps are reachable as beta2 and epsilon.
+    "sm3": {"learningRate": "learning_rate", "momentum": "b1", "beta2": "b2", "epsilon": "eps"},
     "fromage": {"learningRate": "learning_rate", "minNorm": "min_norm"},
     "signum": {"learningRate": "learning_rate", "beta": "beta"},
     # polyak_sgd has no learning rate: learningRate is its `scaling` (the factor on the Polyak
@@ -227,6 +230,9 @@ def muon_step_in_float64(opt):
 
 def optax_transformation(name, settings):
     kw = kwargs(name, settings)
+    if name == "sm3":
+        lr = kw.pop("learning_rate")
+        return optax.chain(optax.scale_by_sm3(**kw), optax.scale(-lr))
     if name == "mechanize":
         lr = kw.pop("learning_rate")
         return optax.contrib.mechanize(optax.adam(lr), **kw)
@@ -253,6 +259,8 @@ def reference_name(name):
         return f"torch.optim.{TORCH_CLASSES[name].__name__}, {TORCH}"
     if name == "mechanize":
         return f"optax.contrib.mechanize(optax.adam(learningRate)), {OPTAX}"
+    if name == "sm3":
+        return f"optax.sm3 as chain(optax.scale_by_sm3(momentum, beta2, epsilon), scale(-lr)), {OPTAX}"
     function = {"optimistic-gd": "optax.optimistic_gradient_descent",
                 "optimistic-adam": "optax.optimistic_adam_v2",
                 "polyak-sgd": "optax.polyak_sgd"}.get(name)
@@ -405,7 +413,7 @@ CASES = {
     "lars": ((1.0, 1.0), [{}, {"weightDecay": 0.01},
                           {"trustCoefficient": 0.01, "epsilon": 1e-8, "learningRates": (0.1, 0.1)},
                           {"momentum": 0.5, "nesterov": True}]),
-    "sm3": ((0.01, 0.01), [{}, {"momentum": 0.5}]),
+    "sm3": ((0.01, 0.01), [{}, {"momentum": 0.5}, {"beta2": 0.99, "epsilon": 1e-6}]),
     "fromage": ((1e-3, 0.01), [{}, {"minNorm": 1e-3}]),
     "polyak-sgd": ((0.1, 0.5), [{}, {"maxLearningRate": 1e-3},
                                 {"minimumLoss": 0.01, "epsilon": 1e-8},
@@ -457,7 +465,12 @@ CASES = {
                               "learningRates": (0.03, 0.003)},
                              {"lineSearch": "none", "historySize": 3, "maxIterations": 5,
                               "toleranceGrad": 1e-5, "toleranceChange": 1e-7,
-                              "learningRates": (1e-3, None)}]),
+                              "learningRates": (1e-3, None)},
+                             # a real strong-Wolfe search (maxIterations 1 gives it no budget:
+                             # torch's max_ls = max_eval - evaluations = 0, so it only accepts t
+                             # when the loss does not rise and takes t = 0 otherwise).
+                             {"lineSearch": "strong-wolfe", "maxIterations": 4,
+                              "toleranceChange": 1e-9, "learningRates": (3e-3, None)}]),
     "muon": ((1e-3, 0.02), [{}, {"weightDecay": 0.0}, {"momentum": 0.9, "nesterov": False},
                             {"epsilon": 1e-6, "newtonSchulzSteps": 3,
                              "adjustLearningRate": "match-rms-adamw"}]),
