@@ -127,7 +127,9 @@ public final class Optimizer {
 
   /// Restores what ``stateDictionary()`` saved. The transformation must be of the same type and
   /// configuration; throws ``OptimizerError/incompatibleState(_:)`` when the data does not decode
-  /// into its state.
+  /// into its state, or when the state does not fit the parameters this driver was made for
+  /// (another parameter path, shape or dtype: `StateLayoutCheck`), so a foreign state is refused
+  /// at load instead of stopping the first step.
   public func loadStateDictionary(_ data: Data, archive: TensorArchive? = nil) throws {
     stepCount = try box.decode(data, archive: archive)
   }
@@ -200,6 +202,18 @@ private final class Stepper<T: GradientTransformation>: StepperBox {
     guard checkpoint.transformation == String(describing: T.self) else {
       throw OptimizerError.incompatibleState(
         "optimizer state was saved by \(checkpoint.transformation), this optimizer is \(T.self)")
+    }
+    // `state` is still the initial state for the parameters this driver was made for.
+    let encoder = JSONEncoder()
+    encoder.userInfo[TensorArchive.userInfoKey] = TensorArchive()
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    let fresh = try JSONSerialization.jsonObject(with: encoder.encode(["state": state]))
+    let loaded = try JSONSerialization.jsonObject(with: data)
+    if let fresh = (fresh as? [String: Any])?["state"], let loaded = (loaded as? [String: Any])?["state"],
+      let problem = StateLayoutCheck.mismatch(fresh: fresh, loaded: loaded)
+    {
+      throw OptimizerError.incompatibleState(problem)
     }
     state = checkpoint.state
     return checkpoint.step

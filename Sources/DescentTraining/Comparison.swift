@@ -106,6 +106,7 @@ public struct Comparison: Sendable {
   /// The configuration of one (optimizer, seed) run.
   public func configuration(optimizer: String, seed: UInt64) -> TrainingConfiguration {
     var configuration = base
+    configuration.data = DataSource.absoluteSpec(base.data)
     configuration.optimizer = optimizer
     configuration.seed = seed
     if base.learningRate == nil { configuration.learningRate = learningRates[optimizer] }
@@ -117,8 +118,8 @@ public struct Comparison: Sendable {
   public func validate() throws {
     guard !optimizers.isEmpty else { throw TrainingError.usage("--optimizers: give at least one optimizer") }
     guard !seeds.isEmpty else { throw TrainingError.usage("--seeds: give at least one seed") }
-    if let targetLoss, !targetLoss.isFinite {
-      throw TrainingError.usage("--target-loss \(targetLoss): must be a finite number")
+    if let targetLoss, !HyperparameterConstraint.finite.admits(targetLoss) {
+      throw TrainingError.usage(HyperparameterConstraint.finite.problem(flag: "--target-loss", value: targetLoss))
     }
     if tuning != nil {
       guard base.learningRate == nil else {

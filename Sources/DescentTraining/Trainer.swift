@@ -9,6 +9,8 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
   public var runId: String
   public var status: RunStatus
   public var steps: Int
+  /// Training seconds of the whole run: with a resume, those saved in the checkpoint plus this
+  /// process's (`Trainer.runSeconds`); metric points time the run the same way.
   public var seconds: Double
   /// Cross-entropy of the last step's batch.
   public var finalTrainLoss: Double?
@@ -56,6 +58,11 @@ public final class Trainer {
   /// Set for `gpt-char`: batches and evaluation come from a character corpus.
   private let languageModel: LanguageModelTask?
   private var lastLoss: Double?
+  /// Training seconds of the run before this process's current `run` call: restored from the
+  /// checkpoint (`training.seconds`) when resuming, so summaries and metrics time the whole run.
+  private var priorSeconds = 0.0
+  /// The clock reading at which the current `run` call started.
+  private var sessionStart: ContinuousClock.Instant?
   /// Set for SophiaG (`sophia`): its Gauss–Newton–Bartlett estimate every k steps.
   private let sampledLabelEstimate: SampledLabelHessianEstimate?
 
@@ -79,7 +86,10 @@ public final class Trainer {
     configuration: TrainingConfiguration, dataset: TensorDataset?, runId: String?
   ) throws {
     try configuration.validate()
-    self.configuration = configuration
+    // Saved in checkpoints: data files absolute, so `--resume` works from any folder.
+    var stored = configuration
+    if dataset == nil { stored.data = DataSource.absoluteSpec(configuration.data) }
+    self.configuration = stored
     self.runId = runId ?? UUID().uuidString.lowercased()
     spec = try ModelSpec.parse(configuration.model)
     if case .gptChar(let options) = spec {
@@ -207,6 +217,16 @@ public final class Trainer {
 
   static let configurationKey = "training.configuration"
   static let runIdKey = "training.runId"
+  static let secondsKey = "training.seconds"
+
+  /// Seconds the run has trained so far, over every process that worked on it: the seconds saved
+  /// in the checkpoint it resumed from (none for checkpoints written before they were saved) plus
+  /// the time since the current `run` call started.
+  public var runSeconds: Double {
+    guard let sessionStart else { return priorSeconds }
+    let d = ContinuousClock.now - sessionStart
+    return priorSeconds + Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+  }
 
   private func restore(_ checkpoint: TrainingCheckpoint, from path: String) throws {
     func bad(_ detail: String) -> TrainingError {
@@ -242,6 +262,12 @@ public final class Trainer {
     }
     parameters = checkpoint.parameters
     step = checkpoint.step
+    if let text = checkpoint.metadata[Self.secondsKey] {
+      guard let seconds = Double(text), seconds.isFinite, seconds >= 0 else {
+        throw bad("\(Self.secondsKey) is '\(text)', not a number of seconds ≥ 0")
+      }
+      priorSeconds = seconds
+    }
   }
 
   /// The model with the current parameters.
@@ -274,12 +300,12 @@ public final class Trainer {
   }
 
   private func runLoop(stopAt: Int?, stopRequest: StopRequest?) throws -> TrainingSummary {
-    let clock = ContinuousClock()
-    let start = clock.now
-    func elapsed() -> Double {
-      let d = clock.now - start
-      return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    sessionStart = ContinuousClock.now
+    defer {
+      priorSeconds = runSeconds
+      sessionStart = nil
     }
+    func elapsed() -> Double { runSeconds }
     for observer in observers {
       observer.runStarted(
         RunStart(
@@ -458,7 +484,10 @@ public final class Trainer {
         parameters: parameters, buffers: model.buffers, step: step, optimizerState: state,
         optimizerTensors: archive.tensors, loader: loader.state,
         random: RandomGenerator(seed: configuration.seed),
-        metadata: [Self.configurationKey: configurationText, Self.runIdKey: runId]
+        metadata: [
+          Self.configurationKey: configurationText, Self.runIdKey: runId,
+          Self.secondsKey: "\(runSeconds)",
+        ]
       ).write(to: URL(fileURLWithPath: path))
     } catch let error as DataError {
       throw TrainingError.data("--checkpoint: \(error.description)")

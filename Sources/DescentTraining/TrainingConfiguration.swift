@@ -67,7 +67,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     try check(epochs >= 1, "--epochs \(epochs): must be at least 1")
     try check((steps ?? 1) >= 1, "--steps \(steps ?? 0): must be at least 1")
     try check(
-      testFraction > 0 && testFraction < 1, "--test-fraction \(testFraction): must be in (0, 1)")
+      HyperparameterConstraint.openUnitInterval.admits(testFraction),
+      HyperparameterConstraint.openUnitInterval.problem(flag: "--test-fraction", value: testFraction))
     try check(warmup >= 0, "--warmup \(warmup): must be ≥ 0")
     try check(evalEvery >= 0, "--eval-every \(evalEvery): must be ≥ 0")
     try check(checkpointEvery >= 0, "--checkpoint-every \(checkpointEvery): must be ≥ 0")
@@ -76,8 +77,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
       "--threads \(threads ?? 0): must be from 1 to \(Self.maximumThreads)")
     if let learningRate {
       try check(
-        learningRate.isFinite && learningRate >= 0,
-        "--lr \(learningRate): must be a finite number ≥ 0")
+        HyperparameterConstraint.nonNegative.admits(learningRate),
+        HyperparameterConstraint.nonNegative.problem(flag: "--lr", value: learningRate))
     }
     try GradientProcessing.validate(self)
     _ = try ModelSpec.parse(model)
