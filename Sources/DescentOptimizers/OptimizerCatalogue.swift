@@ -203,6 +203,10 @@ public enum OptimizerCatalogue {
   public static let registered: [any CataloguedOptimizer.Type] = [
     SGD.self, Adagrad.self, Adadelta.self, RMSprop.self, Adam.self, AdamW.self, DiffGrad.self,
     AdaGradNorm.self, AdaHessian.self, MFAC.self, SophiaG.self, SophiaH.self,
+    NAdam.self, RAdam.self, Adamax.self,
+    AdaBelief.self, Yogi.self, Lion.self, Adan.self,
+    Signum.self, OptimisticGradientDescent.self, OptimisticAdam.self,
+    ADOPT.self, AdEMAMix.self,
   ]
 
   /// The built-in entries, grouped as ``OptimizerGroup`` orders them (first-order, aliases,

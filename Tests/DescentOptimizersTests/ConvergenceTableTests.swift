@@ -150,6 +150,21 @@ struct ConvexProblem: Sendable, CustomTestStringConvertible {
     "adamw": Row(learningRate: 0.05, settings: ["weightDecay": "0"], steps: 2000),
     "diffgrad": Row(learningRate: 0.05, settings: [:], steps: 2000),
     "adagradnorm": Row(learningRate: 1.0, settings: [:], steps: 2000),
+    "nadam": Row(learningRate: 0.05, settings: [:], steps: 2000),
+    "radam": Row(learningRate: 0.05, settings: [:], steps: 2000),
+    "adamax": Row(learningRate: 0.05, settings: [:], steps: 2000),
+    "adabelief": Row(learningRate: 0.05, settings: [:], steps: 2000),
+    "yogi": Row(learningRate: 0.05, settings: [:], steps: 2000),
+    // Sign methods move every coordinate by about learningRate per step: a small rate ends close
+    // (the oscillation is ~learningRate) and enough steps cover the distance (≤ 4 here).
+    "lion": Row(learningRate: 1e-3, settings: ["weightDecay": "0"], steps: 6000),
+    "adan": Row(learningRate: 0.05, settings: [:], steps: 2000),
+    "signum": Row(learningRate: 1e-3, settings: [:], steps: 6000),
+    // Stable on a quadratic while learningRate · L < 2/3 (the rotated problem has L = 20).
+    "optimistic-gd": Row(learningRate: 0.03, settings: [:], steps: 10000),
+    "optimistic-adam": Row(learningRate: 0.05, settings: [:], steps: 2000),
+    "adopt": Row(learningRate: 0.05, settings: [:], steps: 2000),
+    "ademamix": Row(learningRate: 0.05, settings: [:], steps: 2000),
     // Its defaults (lr 0.15). Worst measured: 1.1e-14 (rotated quadratic); the Hutchinson
     // diagonal is exact on the three diagonal Hessians.
     "adahessian": Row(learningRate: 0.15, settings: [:], steps: 1000, gapFraction: 1e-12),

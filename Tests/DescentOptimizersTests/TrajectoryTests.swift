@@ -168,7 +168,8 @@ import Testing
       } == "--function: unknown test function 'rosenbrok'; did you mean 'rosenbrock'?")
     #expect(
       message { _ = try TrajectoryRequest.parse(function: "sphere", optimizer: "adma", steps: "1") }
-        == "--optimizer: unknown optimizer 'adma' (did you mean 'adam'?); known: sgd, adagrad, adadelta, rmsprop, adam, adamw, diffgrad, adagradnorm, adam8bit, adamw8bit, adahessian, mfac, sophia, sophiah"
+        == "--optimizer: unknown optimizer 'adma' (did you mean 'adam'?); known: "
+        + OptimizerCatalogue.available.map(\.name).joined(separator: ", ")
     )
     #expect(
       message {
