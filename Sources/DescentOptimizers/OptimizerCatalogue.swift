@@ -178,6 +178,8 @@ public enum OptimizerCatalogue {
   public static let registered: [any CataloguedOptimizer.Type] = [
     SGD.self, Adagrad.self, Adadelta.self, RMSprop.self, Adam.self, AdamW.self, DiffGrad.self,
     AdaGradNorm.self, AdaHessian.self, MFAC.self, SophiaG.self, SophiaH.self,
+    Rprop.self, ASGD.self, Adafactor.self, LAMB.self, LARS.self, NovoGrad.self, Fromage.self,
+    SM3.self, MADGRAD.self, ScheduleFreeAdamW.self, ScheduleFreeSGD.self,
   ]
 
   /// Every entry, grouped as ``OptimizerGroup`` orders them (first-order, aliases, loss-aware,
