@@ -30,6 +30,12 @@ import Foundation
 /// and writes θ).
 ///
 /// State: the step count, m and v per parameter.
+///
+/// 8-bit state (`stateStorage: .eightBit()`, ``StateStorage``): m and v of large float32
+/// parameters are kept block-wise quantized (bitsandbytes' dynamic maps, signed for m and
+/// unsigned for v); each step dequantizes one parameter's m and v, steps it as with 32-bit
+/// state (the update uses the unrounded new m and v) and requantizes them. See
+/// Quantization/LAMB+EightBit.swift.
 public struct LAMB: GradientTransformation, CataloguedOptimizer {
   public var learningRate: Hyperparameter
   public var beta1: Double
@@ -37,16 +43,21 @@ public struct LAMB: GradientTransformation, CataloguedOptimizer {
   public var epsilon: Double
   public var epsilonRoot: Double
   public var weightDecay: Double
+  /// 32-bit or 8-bit block-wise state (see ``StateStorage``).
+  public var stateStorage: StateStorage = .fullPrecision
 
   public struct State: Codable, Sendable, Equatable {
     public var step: Int
     public var mu: ParameterTree
     public var nu: ParameterTree
+    /// m and v of the parameters with 8-bit state (whose paths the trees above then omit).
+    public var quantized: QuantizedStateTree? = nil
   }
 
   public init(
     learningRate: Hyperparameter = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
-    epsilon: Double = 1e-6, epsilonRoot: Double = 0, weightDecay: Double = 0
+    epsilon: Double = 1e-6, epsilonRoot: Double = 0, weightDecay: Double = 0,
+    stateStorage: StateStorage = .fullPrecision
   ) throws {
     self.learningRate = learningRate
     self.beta1 = beta1
@@ -54,6 +65,7 @@ public struct LAMB: GradientTransformation, CataloguedOptimizer {
     self.epsilon = epsilon
     self.epsilonRoot = epsilonRoot
     self.weightDecay = weightDecay
+    self.stateStorage = stateStorage
     try validate()
   }
 
@@ -72,11 +84,15 @@ public struct LAMB: GradientTransformation, CataloguedOptimizer {
       .number(
         "weightDecay", \.weightDecay, .nonNegative,
         "weightDecay·θ added to the Adam direction before the trust ratio"),
-    ]
+    ],
+    stateStorage: \.stateStorage
   ) { try LAMB() }
 
   public func initialState(for parameters: ParameterTree) -> State {
-    State(step: 0, mu: zerosLike(parameters), nu: zerosLike(parameters))
+    let quantized = QuantizedStateTree.zeros(
+      for: parameters, storage: stateStorage, maps: [.dynamicSigned, .dynamicUnsigned])
+    let full = quantized.map { parameters.excluding(Set($0.paths)) } ?? parameters
+    return State(step: 0, mu: zerosLike(full), nu: zerosLike(full), quantized: quantized)
   }
 
   public func update(_ updates: inout ParameterTree, state: inout State, context: UpdateContext)
@@ -106,8 +122,16 @@ public struct LAMB: GradientTransformation, CataloguedOptimizer {
     var buffers = [state.mu, state.nu]
     state.mu = ParameterTree()
     state.nu = ParameterTree()
-    runTensorKernel(
-      kernel, name: "lamb", into: &target, mode: mode, gradients: gradients, state: &buffers)
+    if var quantized = state.quantized {
+      state.quantized = nil
+      stepWithQuantizedState(
+        kernel, into: &target, mode: mode, gradients: gradients, fullPrecision: &buffers,
+        quantized: &quantized)
+      state.quantized = quantized
+    } else {
+      runTensorKernel(
+        kernel, name: "lamb", into: &target, mode: mode, gradients: gradients, state: &buffers)
+    }
     state.mu = buffers[0]
     state.nu = buffers[1]
   }
