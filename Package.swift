@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -40,7 +41,7 @@ let package = Package(
       ],
       linkerSettings: [.linkedLibrary("dl")]
     ),
-    .target(name: "DescentNN", dependencies: ["Descent"]),
+    .target(name: "DescentNN", dependencies: ["Descent", "DescentData"]),
     // Hessian-vector-product tools: Hutchinson, power iteration, Lanczos, SLQ (docs/curvature.md).
     .target(name: "DescentCurvature", dependencies: ["Descent"]),
     // The optimizers' fused loops inline CDescentKernels' errno-free sqrt and exp.
@@ -138,3 +139,15 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+
+// Coverage-guided fuzzing (docs/fuzzing.md, scripts/fuzz.sh): the libFuzzer entry point of every
+// reader, built only when DESCENT_FUZZ=1 with `--sanitize=fuzzer --sanitize=address` (libFuzzer
+// supplies `main`, so a plain `swift build` must not see this target).
+if ProcessInfo.processInfo.environment["DESCENT_FUZZ"] == "1" {
+  package.targets.append(
+    .executableTarget(
+      name: "DescentFuzz",
+      dependencies: ["Descent", "DescentData", "DescentTraining"],
+      path: "Fuzz/Sources/DescentFuzz",
+      swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+}

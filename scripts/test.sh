@@ -3,4 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-exec swift test "$@"
+swift test "$@"
+# The whole suite (no arguments) ends with a short coverage-guided fuzzing run of every reader,
+# 20 s each (docs/fuzzing.md); DESCENT_FUZZ_SECONDS sets the time, 0 skips it.
+fuzz_seconds=${DESCENT_FUZZ_SECONDS:-20}
+if [ "$#" -eq 0 ] && [ "$fuzz_seconds" != 0 ]; then
+  scripts/fuzz.sh "$fuzz_seconds"
+fi

@@ -8,3 +8,7 @@ int descent_finish_standard_output(void) {
   if (fflush(stdout) != 0 || ferror(stdout)) return errno != 0 ? errno : EIO;
   return 0;
 }
+
+void descent_write_standard_output(const char *text) { fputs(text, stdout); }
+
+void descent_write_standard_error(const char *text) { fputs(text, stderr); }

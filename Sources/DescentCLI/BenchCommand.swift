@@ -36,12 +36,20 @@ struct BenchCommand: ParsableCommand {
 
   @Option(
     name: .customLong("group"),
-    help: "Only these benchmark groups (repeatable): \(CoreBenchmarks.groupNames.joined(separator: ", ")).")
+    help: "Only these groups of the core suite (repeatable): \(CoreBenchmarks.groupNames.joined(separator: ", ")).")
   var groups: [String] = []
 
   func validate() throws {
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     if repetitions < 1 { throw ValidationError("--repetitions must be at least 1, got \(repetitions)") }
+    // Only the core suite is divided into groups; the other suites are single tables, so a
+    // --group there would be ignored without a word. Refuse it instead.
+    if !groups.isEmpty, suite != .core {
+      throw ValidationError(
+        "--group selects benchmarks of the core suite only; the \(suite.rawValue) suite has no "
+          + "groups: run `descent bench \(suite.rawValue)` without --group, or "
+          + "`descent bench core --group \(groups[0])`")
+    }
     for group in groups where !CoreBenchmarks.groupNames.contains(group) {
       throw ValidationError(
         "unknown benchmark group '\(group)' for --group; choose from \(CoreBenchmarks.groupNames.joined(separator: ", "))")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Descent
 import DescentOptimizers
 import DescentRuns
 import DescentTraining
@@ -28,7 +29,7 @@ struct CompareCommand: ParsableCommand {
   @Option(
     name: .customLong("lr"), parsing: .unconditional,
     help: "One learning rate for every optimizer (default: per optimizer, see docs/training.md).")
-  var learningRate: Double?
+  var learningRate: String?
   @Option(
     name: .customLong("set"), parsing: .unconditionalSingleValue,
     help: ArgumentHelp("A hyperparameter for every optimizer, key=value (repeatable).", valueName: "key=value"))
@@ -41,8 +42,9 @@ struct CompareCommand: ParsableCommand {
   @Option(help: "Report file (default ./descent-report.html).") var report: String = "descent-report.html"
   @Option(help: "Checkpoint folder (default ./descent-checkpoints).")
   var checkpointDir: String = "descent-checkpoints"
-  @Option(parsing: .unconditional, help: "Loss level for the 'to target' column (default: automatic).") var targetLoss: Double?
+  @Option(parsing: .unconditional, help: "Loss level for the 'to target' column (default: automatic).") var targetLoss: String?
   @Option(parsing: .unconditional, help: "Kernel threads (default: all cores).") var threads: Int?
+  @OptionGroup var gradientProcessing: GradientProcessingOptions
   @Option(
     help: ArgumentHelp(
       "Tune each optimizer's learning rate on a validation split first: lr (±2 octaves around "
@@ -57,6 +59,11 @@ struct CompareCommand: ParsableCommand {
     } catch let error as TrainingError {
       throw CommandFailure(command: "compare", message: error.description, status: error.exitStatus)
         .report()
+    } catch let error as RunStoreError {
+      throw CommandFailure(
+        command: "compare", message: error.description,
+        status: RunsCommandError.exitStatus(for: error)
+      ).report()
     }
   }
 
@@ -86,15 +93,19 @@ struct CompareCommand: ParsableCommand {
     var base = Comparison.defaultBase
     if let model { base.model = model }
     if let data { base.data = data }
-    if let learningRate { base.learningRate = learningRate }
+    if let rate = try number(learningRate, flag: "--lr", rule: .nonNegative, command: "compare") {
+      base.learningRate = rate
+    }
     for (key, value) in try TrainingConfiguration.settings(settings) { base.settings[key] = value }
     if let batchSize { base.batchSize = batchSize }
     if let epochs { base.epochs = epochs }
     if let steps { base.steps = steps }
     if let threads { base.threads = threads }
+    gradientProcessing.apply(to: &base)
     base.evalEvery = evalEvery ?? 0
     var comparison = Comparison(
-      base: base, storePath: store, reportPath: report, targetLoss: targetLoss,
+      base: base, storePath: store, reportPath: report,
+      targetLoss: try number(targetLoss, flag: "--target-loss", rule: .finite, command: "compare"),
       checkpointDirectory: checkpointDir)
     if let names = try list(optimizers, "optimizers", { $0.isEmpty ? nil : $0 }) {
       comparison.optimizers = names
@@ -102,13 +113,14 @@ struct CompareCommand: ParsableCommand {
     if let seeds = try list(seeds, "seeds", { UInt64($0) }) { comparison.seeds = seeds }
     if evalEvery == nil { comparison.evaluationsPerRun = 10 }
     if let tune { comparison.tuning = try LearningRateGrid.parse(tune) }
+    _ = try openRecordingStore(command: "compare", path: store)
     let stop = StopRequest()
     let sources = stop.installSignalHandlers()
     defer { withExtendedLifetime(sources) {} }
     let json = format == .json
     let started = Date()
     let result = try comparison.run(stopRequest: stop) { line in
-      FileHandle.standardError.write(Data((line + "\n").utf8))
+      StandardStreams.writeError(line + "\n")
     }
     let seconds = Date().timeIntervalSince(started)
     if json {
@@ -122,10 +134,12 @@ struct CompareCommand: ParsableCommand {
         var seconds: Double
         var rows: [DescentRuns.ComparisonTable.Row]
         var tuning: [LearningRateTuning]
+        var leftOut: [Comparison.LeftOut]
       }
       let output = Output(
         groupId: result.groupID, runIds: result.runIDs, store: result.storePath,
-        report: result.reportPath, seconds: seconds, rows: result.table.rows, tuning: result.tuned)
+        report: result.reportPath, seconds: seconds, rows: result.table.rows, tuning: result.tuned,
+        leftOut: optimizers == nil ? Comparison.leftOutByDefault : [])
       print(String(decoding: try encoder.encode(output), as: UTF8.self))
     } else {
       print(result.table.text)
@@ -134,6 +148,14 @@ struct CompareCommand: ParsableCommand {
           "tuned learning rates (validation split, seed \(comparison.seeds[0])): "
             + result.tuned.map { "\($0.optimizer) \(String(format: "%g", $0.best))" }
             .joined(separator: ", "))
+      }
+      if optimizers == nil {
+        let groups = Dictionary(grouping: Comparison.leftOutByDefault, by: \.reason)
+        for (reason, entries) in groups.sorted(by: { $0.value[0].name < $1.value[0].name }) {
+          print(
+            "not run by default: \(entries.map(\.name).joined(separator: ", ")) — \(reason); "
+              + "name it in --optimizers to include it")
+        }
       }
       print(
         "\(result.runIDs.count) runs in \(String(format: "%.1f", seconds)) s; run store: \(result.storePath) "

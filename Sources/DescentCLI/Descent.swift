@@ -30,8 +30,7 @@ struct DescentCommand: ParsableCommand {
         let message = message(for: error).split(separator: "\n").first.map(String.init) ?? ""
         let help = (["descent"] + commandPath(CommandLine.arguments.dropFirst()) + ["--help"])
           .joined(separator: " ")
-        FileHandle.standardError.write(
-          Data("descent: \(message) (see `\(help)`)\n".utf8))
+        StandardStreams.writeError("descent: \(message) (see `\(help)`)\n")
         Foundation.exit(status.rawValue)
       }
       exit(withError: error)
@@ -55,8 +54,8 @@ struct DescentCommand: ParsableCommand {
     let failure = descent_finish_standard_output()
     guard failure != 0 else { return }
     let reason = String(cString: strerror(failure))
-    FileHandle.standardError.write(
-      Data("descent: cannot write to standard output (\(reason)); check the disk or the pipe\n".utf8))
+    StandardStreams.writeError(
+      "descent: cannot write to standard output (\(reason)); check the disk or the pipe\n")
     Foundation.exit(1)
   }
 }

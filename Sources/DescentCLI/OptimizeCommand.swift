@@ -1,4 +1,5 @@
 import ArgumentParser
+import Descent
 import DescentOptimizers
 import Foundation
 
@@ -87,7 +88,7 @@ struct CommandFailure: Error {
 extension CommandFailure {
   /// Prints the message and turns the failure into the exit status.
   func report() -> ExitCode {
-    FileHandle.standardError.write(Data("descent \(command): \(message)\n".utf8))
+    StandardStreams.writeError("descent \(command): \(message)\n")
     return ExitCode(status)
   }
 }

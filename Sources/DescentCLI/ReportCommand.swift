@@ -48,15 +48,11 @@ struct ReportCommand: ParsableCommand {
       Loss level for the "time to target" column (default: the highest per-optimizer mean best \
       loss).
       """)
-  var targetLoss: Double?
+  var targetLoss: String?
 
   func run() throws {
-    if let targetLoss, !targetLoss.isFinite {
-      throw CommandFailure(
-        command: "report", message: "--target-loss \(targetLoss): must be a finite number",
-        status: 64
-      ).report()
-    }
+    let targetLoss = try number(
+      targetLoss, flag: "--target-loss", rule: .finite, command: "report")
     try OutputChecks(files: [("--output", output)]).verify(command: "report")
     try storeOptions.withStore(command: "report") { store in
       try RunsCommands.report(

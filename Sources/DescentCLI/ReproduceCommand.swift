@@ -1,4 +1,5 @@
 import ArgumentParser
+import Descent
 import DescentExperiments
 import DescentRuns
 import DescentTraining
@@ -76,13 +77,8 @@ struct ReproduceCommand: ParsableCommand {
         message: "--seed \(seedText): must be a whole number from 0 to \(UInt64.max)", status: 64
       ).report()
     }
-    try OutputChecks(files: [("--report", report), ("--store", store)]).verify(command: "reproduce")
-    let runStore: RunStore
-    do { runStore = try RunStore(path: store) } catch {
-      throw CommandFailure(
-        command: "reproduce", message: "\(error)", status: RunsCommandError.exitStatus(for: error)
-      ).report()
-    }
+    try OutputChecks(files: [("--report", report)]).verify(command: "reproduce")
+    let runStore = try openRecordingStore(command: "reproduce", path: store)
     var results: [ExperimentResult] = []
     for id in ids {
       do {
@@ -90,7 +86,7 @@ struct ReproduceCommand: ParsableCommand {
           store: runStore, experimentID: id, seed: seed, quick: quick)
         let context = ExperimentContext(
           seed: seed, quick: quick, recorder: recorder,
-          progress: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) })
+          progress: { line in StandardStreams.writeError(line + "\n") })
         results.append(try ExperimentCatalogue.run(id: id, context: context))
       } catch let error as TrainingError {
         throw CommandFailure(

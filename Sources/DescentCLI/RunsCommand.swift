@@ -37,6 +37,17 @@ struct StoreOptions: ParsableArguments {
   }
 }
 
+/// Opens (creating if missing) the run store of a command that records runs (`train`, `compare`,
+/// `reproduce`), before any work: a folder, a read-only file or a file that is not a store fails
+/// with the same line and exit status as in `runs` and `report` (`RunStoreFile`).
+func openRecordingStore(command: String, path: String) throws -> RunStore {
+  do { return try RunStore(path: path) } catch {
+    throw CommandFailure(
+      command: command, message: "\(error)", status: RunsCommandError.exitStatus(for: error)
+    ).report()
+  }
+}
+
 extension RunStatus: ExpressibleByArgument {}
 extension RunListingFormat: ExpressibleByArgument {}
 extension RunExportFormat: ExpressibleByArgument {}

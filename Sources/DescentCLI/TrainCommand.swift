@@ -1,4 +1,5 @@
 import ArgumentParser
+import Descent
 import DescentRuns
 import DescentTraining
 import Foundation
@@ -35,7 +36,7 @@ struct TrainCommand: ParsableCommand {
   @Option(
     name: .customLong("lr"), parsing: .unconditional,
     help: "Learning rate (default: the optimizer's).")
-  var learningRate: Double?
+  var learningRate: String?
   @Option(
     name: .customLong("set"), parsing: .unconditionalSingleValue,
     help: ArgumentHelp("A hyperparameter, key=value (repeatable).", valueName: "key=value"))
@@ -43,13 +44,14 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Learning-rate schedule: constant (default), cosine, linear, step, onecycle.")
   var schedule: String?
   @Option(parsing: .unconditional, help: "Linear warm-up steps (default 0).") var warmup: Int?
+  @OptionGroup var gradientProcessing: GradientProcessingOptions
   @Option(parsing: .unconditional, help: "Batch size (default 32).") var batchSize: Int?
   @Option(parsing: .unconditional, help: "Epochs when --steps is not given (default 5).") var epochs: Int?
   @Option(parsing: .unconditional, help: "Optimizer steps (overrides --epochs).") var steps: Int?
   @Option(parsing: .unconditional, help: "Seed of the split, initialization, data order and dropout (default 0).")
   var seed: UInt64?
   @Option(parsing: .unconditional, help: "Fraction of the data held out for evaluation (default 0.2).")
-  var testFraction: Double?
+  var testFraction: String?
   @Flag(
     inversion: .prefixedNo,
     help: "Standardize features with the training split's statistics (default on).")
@@ -77,6 +79,11 @@ struct TrainCommand: ParsableCommand {
     } catch let error as TrainingError {
       throw CommandFailure(command: "train", message: error.description, status: error.exitStatus)
         .report()
+    } catch let error as RunStoreError {
+      throw CommandFailure(
+        command: "train", message: error.description,
+        status: RunsCommandError.exitStatus(for: error)
+      ).report()
     }
   }
 
@@ -86,7 +93,7 @@ struct TrainCommand: ParsableCommand {
       config, model, data, optimizer, learningRate, schedule, warmup, batchSize, epochs, steps,
       seed, testFraction, standardize, evalEvery, checkpointEvery, checkpoint, onNonfinite,
     ]
-    return values.contains { $0 != nil } || !settings.isEmpty
+    return values.contains { $0 != nil } || !settings.isEmpty || gradientProcessing.isGiven
   }
 
   private func makeConfiguration() throws -> TrainingConfiguration {
@@ -96,7 +103,9 @@ struct TrainCommand: ParsableCommand {
     if let model { c.model = model }
     if let data { c.data = data }
     if let optimizer { c.optimizer = optimizer }
-    if let learningRate { c.learningRate = learningRate }
+    if let rate = try number(learningRate, flag: "--lr", rule: .nonNegative, command: "train") {
+      c.learningRate = rate
+    }
     for (key, value) in try TrainingConfiguration.settings(settings) { c.settings[key] = value }
     if let schedule {
       guard let kind = TrainingConfiguration.ScheduleKind(rawValue: schedule) else {
@@ -117,25 +126,23 @@ struct TrainCommand: ParsableCommand {
     if let epochs { c.epochs = epochs }
     if let steps { c.steps = steps }
     if let seed { c.seed = seed }
-    if let testFraction { c.testFraction = testFraction }
+    if let fraction = try number(
+      testFraction, flag: "--test-fraction", rule: .openUnitInterval, command: "train")
+    {
+      c.testFraction = fraction
+    }
     if let standardize { c.standardize = standardize }
     if let evalEvery { c.evalEvery = evalEvery }
     if let checkpointEvery { c.checkpointEvery = checkpointEvery }
     if let checkpoint { c.checkpointPath = checkpoint }
     if let threads { c.threads = threads }
+    gradientProcessing.apply(to: &c)
     return c
   }
 
   private func execute() throws {
     try OutputChecks(files: [("--checkpoint", checkpoint), ("--log", log)]).verify(command: "train")
-    let runStore: RunStore?
-    do {
-      runStore = noStore ? nil : try RunStore(path: store)
-    } catch {
-      throw CommandFailure(
-        command: "train", message: "\(error)", status: RunsCommandError.exitStatus(for: error)
-      ).report()
-    }
+    let runStore = noStore ? nil : try openRecordingStore(command: "train", path: store)
     let trainer: Trainer
     if let resume {
       guard !givesRunOptions else {
@@ -155,8 +162,9 @@ struct TrainCommand: ParsableCommand {
       }
       trainer = try Trainer(resumingFrom: URL(fileURLWithPath: path), threads: threads)
     } else {
-      let configuration = try makeConfiguration()
+      var configuration = try makeConfiguration()
       try configuration.validate()
+      configuration.data = DataSource.absoluteSpec(configuration.data)
       let runID = try runStore.map {
         try RunStoreObserver.createRun(in: $0, configuration: configuration)
       }
@@ -166,14 +174,14 @@ struct TrainCommand: ParsableCommand {
     if let recorder { trainer.observers.append(recorder) }
     defer {
       if let error = recorder?.storeError {
-        FileHandle.standardError.write(
-          Data("descent train: warning: the run store \(store) stopped recording: \(error)\n".utf8))
+        StandardStreams.writeError(
+          "descent train: warning: the run store \(store) stopped recording: \(error)\n")
       }
     }
     let json = format == .json
     trainer.observers.append(
       ProgressPrinter(isTerminal: json ? false : nil, every: printEvery) { text in
-        (json ? FileHandle.standardError : FileHandle.standardOutput).write(Data(text.utf8))
+        if json { StandardStreams.writeError(text) } else { StandardStreams.writeOutput(text) }
       })
     if let log { trainer.observers.append(try JSONLinesObserver(url: URL(fileURLWithPath: log))) }
     let stop = StopRequest()

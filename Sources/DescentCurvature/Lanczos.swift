@@ -102,10 +102,14 @@ public struct Eigenpairs {
   public let eigenvalues: [Double]
   /// Unit-norm Ritz vectors `yᵢ = Q sᵢ`, in the operator's dtype, in the same order.
   public let eigenvectors: [Tensor]
-  /// `‖A yᵢ − θᵢ yᵢ‖` for each pair, from the Lanczos recurrence (no extra products): a pair
-  /// with residual `r` is within `r` of an eigenvalue of `A`.
+  /// The recurrence's estimate of `‖A yᵢ − θᵢ yᵢ‖`, `βₘ·|sᵢ[m]|` (no extra products). In exact
+  /// arithmetic it equals the residual; in floating point, once the Krylov space has converged,
+  /// it can fall far below the true residual, which ``residuals`` reports.
   public let residualNorms: [Double]
-  /// Applications of the operator used.
+  /// The true residual `‖A yᵢ − θᵢ yᵢ‖` of each pair (one operator application each): a pair
+  /// with residual `r` is within `r` of an eigenvalue of the symmetric `A`.
+  public let residuals: [Double]
+  /// Applications of the operator used, the residuals' included.
   public let operatorApplications: Int
 }
 
@@ -115,7 +119,7 @@ public struct Eigenpairs {
 /// `iterations` (default `min(n, max(2·count + 20, 40))`) is the Krylov dimension `m`: extremal
 /// eigenvalues converge first, roughly like the Chebyshev bound `exp(−2m√(gap/spread))`, so a few
 /// dozen steps give the top few eigenvalues of a Hessian to several digits; with `m = n` the
-/// result is exact up to rounding. Check ``Eigenpairs/residualNorms``.
+/// result is exact up to rounding. Check ``Eigenpairs/residuals``.
 public func topEigenpairs(
   _ a: LinearOperator, count: Int, iterations: Int? = nil, key: RandomKey
 ) throws -> Eigenpairs {
@@ -134,8 +138,13 @@ public func topEigenpairs(
     for j in 0..<steps { y = y + scaled(decomposition.basis[j], vectors[i][j]) }
     eigenvectors.append(y)
   }
+  let eigenvalues = order.map { values[$0] }
+  let residuals = zip(eigenvectors, eigenvalues).map { y, theta in
+    let r = a(y) - scaled(y, theta)
+    return (r * r).sum().cast(to: .float64).scalars(as: Double.self)[0].squareRoot()
+  }
   return Eigenpairs(
-    eigenvalues: order.map { values[$0] }, eigenvectors: eigenvectors,
+    eigenvalues: eigenvalues, eigenvectors: eigenvectors,
     residualNorms: order.map { decomposition.residualNorm * abs(vectors[$0][steps - 1]) },
-    operatorApplications: steps)
+    residuals: residuals, operatorApplications: steps + eigenvectors.count)
 }

@@ -74,6 +74,38 @@ public final class Optimizer {
     stepCount += 1
   }
 
+  /// One step on `loss` at `parameters`: computes the value and the gradient, on the shared-graph
+  /// path (``valueGradAndCurvature(of:at:)``) when the next step takes Hessian-vector products
+  /// (AdaHessian, SophiaH — also inside a ``Chain``), and passes `loss` on for optimizers that
+  /// re-evaluate it. Returns the loss before the step.
+  ///
+  /// ```swift
+  /// for batch in batches {
+  ///   let value = try optimizer.step(&parameters) { model.loss($0, batch) }
+  /// }
+  /// ```
+  @discardableResult
+  public func step(
+    _ parameters: inout ParameterTree, loss: @escaping @Sendable (ParameterTree) throws -> Tensor
+  ) throws -> Double {
+    if usesHessianVectorProductsOnNextStep {
+      let curvature = try valueGradAndCurvature(of: loss, at: parameters)
+      let value = Self.scalar(curvature.value)
+      try step(
+        &parameters, gradients: curvature.gradient, loss: value, lossFunction: loss,
+        curvature: curvature)
+      return value
+    }
+    let (tensor, gradients) = try valueAndGrad(of: loss, at: parameters)
+    let value = Self.scalar(tensor)
+    try step(&parameters, gradients: gradients, loss: value, lossFunction: loss)
+    return value
+  }
+
+  private static func scalar(_ tensor: Tensor) -> Double {
+    tensor.cast(to: .float64).scalars(as: Double.self)[0]
+  }
+
   /// Counts a step that was not taken (a non-finite loss under `--on-nonfinite skip-step`, a
   /// gradient-scaler overflow): the step count advances, and with it scheduled hyperparameters
   /// and the per-step random seed, so they stay aligned with the data; the parameters and the
@@ -95,7 +127,9 @@ public final class Optimizer {
 
   /// Restores what ``stateDictionary()`` saved. The transformation must be of the same type and
   /// configuration; throws ``OptimizerError/incompatibleState(_:)`` when the data does not decode
-  /// into its state.
+  /// into its state, or when the state does not fit the parameters this driver was made for
+  /// (another parameter path, shape or dtype: `StateLayoutCheck`), so a foreign state is refused
+  /// at load instead of stopping the first step.
   public func loadStateDictionary(_ data: Data, archive: TensorArchive? = nil) throws {
     stepCount = try box.decode(data, archive: archive)
   }
@@ -168,6 +202,18 @@ private final class Stepper<T: GradientTransformation>: StepperBox {
     guard checkpoint.transformation == String(describing: T.self) else {
       throw OptimizerError.incompatibleState(
         "optimizer state was saved by \(checkpoint.transformation), this optimizer is \(T.self)")
+    }
+    // `state` is still the initial state for the parameters this driver was made for.
+    let encoder = JSONEncoder()
+    encoder.userInfo[TensorArchive.userInfoKey] = TensorArchive()
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    let fresh = try JSONSerialization.jsonObject(with: encoder.encode(["state": state]))
+    let loaded = try JSONSerialization.jsonObject(with: data)
+    if let fresh = (fresh as? [String: Any])?["state"], let loaded = (loaded as? [String: Any])?["state"],
+      let problem = StateLayoutCheck.mismatch(fresh: fresh, loaded: loaded)
+    {
+      throw OptimizerError.incompatibleState(problem)
     }
     state = checkpoint.state
     return checkpoint.step

@@ -1,5 +1,6 @@
 import Descent
 import Foundation
+import Synchronization
 
 /// The value of a hyperparameter as the catalogue describes and parses it.
 public enum HyperparameterValue: Sendable, Equatable, Codable, CustomStringConvertible {
@@ -118,15 +119,19 @@ public struct OptimizerInfo: Sendable, Encodable {
     let trimmed = text.trimmingCharacters(in: .whitespaces)
     switch info.defaultValue {
     case .boolean:
-      switch trimmed.lowercased() {
-      case "true", "1", "yes": return .boolean(true)
-      case "false", "0", "no": return .boolean(false)
+      // Exactly the two words the message names (and `descent optimizers` lists): `yes` or `1`
+      // would be a guess at what was meant.
+      switch trimmed {
+      case "true": return .boolean(true)
+      case "false": return .boolean(false)
       default:
         throw OptimizerError.invalidHyperparameter(
           "\(name): \(info.name)=\(text) is invalid: must be true or false")
       }
     case .number:
-      guard let x = Double(trimmed), x.isFinite else {
+      // Finite, checked on the text as typed: `beta1=1e999` is refused as `1e999`, not as the
+      // infinity it parses to; the range is checked by the optimizer's declaration.
+      guard let x = HyperparameterConstraint.finite.value(of: trimmed) else {
         throw OptimizerError.invalidHyperparameter(
           "\(name): \(info.name)=\(text) is invalid: must be a finite number; valid values: \(info.validValues)"
         )
@@ -182,30 +187,54 @@ public enum OptimizerCatalogue {
     SM3.self, MADGRAD.self, ScheduleFreeAdamW.self, ScheduleFreeSGD.self,
   ]
 
-  /// Every entry, grouped as ``OptimizerGroup`` orders them (first-order, aliases, loss-aware,
-  /// curvature), registration order within a group. `descent optimizers` lists these.
-  public static let available: [OptimizerInfo] = {
-    let entries = registered.flatMap { $0.catalogueInfos }
-    return OptimizerGroup.allCases.flatMap { group in entries.filter { $0.group == group } }
-  }()
+  /// The built-in entries, grouped as ``OptimizerGroup`` orders them (first-order, aliases,
+  /// loss-aware, curvature), registration order within a group.
+  public static let builtIn: [OptimizerInfo] = grouped(registered.flatMap { $0.catalogueInfos })
 
-  /// The first-order optimizers: the shared golden parity and convergence tables drive them, and
-  /// `descent compare` runs them by default.
-  public static var all: [OptimizerInfo] { available.filter { $0.group == .firstOrder } }
+  /// Every entry `descent` can run: ``builtIn``, then the optimizers registered at run time
+  /// with ``register(_:)``. `descent optimizers` lists these.
+  public static var available: [OptimizerInfo] {
+    builtIn + grouped(userRegistered.withLock { $0 }.flatMap { $0.catalogueInfos })
+  }
+
+  private static func grouped(_ entries: [OptimizerInfo]) -> [OptimizerInfo] {
+    OptimizerGroup.allCases.flatMap { group in entries.filter { $0.group == group } }
+  }
+
+  private static let userRegistered = Mutex<[any CataloguedOptimizer.Type]>([])
+
+  /// Adds an optimizer written outside this package to the catalogue, so that
+  /// `OptimizerCatalogue.make(name)` and a `descent`-style tool built on DescentTraining can run
+  /// it by name. Throws when its name (or an alias) is taken.
+  public static func register(_ type: any CataloguedOptimizer.Type) throws {
+    let names = type.catalogueInfos.map(\.name)
+    try userRegistered.withLock { types in
+      let taken = Set((builtIn + types.flatMap { $0.catalogueInfos }).map(\.name))
+      if let clash = names.first(where: taken.contains) {
+        throw OptimizerError.invalidHyperparameter(
+          "cannot register \(type): the name '\(clash)' is already in the catalogue")
+      }
+      types.append(type)
+    }
+  }
+
+  /// The built-in first-order optimizers: the shared golden parity and convergence tables drive
+  /// them, and `descent compare` runs them by default.
+  public static var all: [OptimizerInfo] { builtIn.filter { $0.group == .firstOrder } }
 
   /// The names of ``all``, in catalogue order.
   public static var names: [String] { all.map(\.name) }
 
   /// `adam8bit` and `adamw8bit`: aliases with 8-bit state by default.
-  public static var eightBitAliases: [OptimizerInfo] { available.filter { $0.group == .alias } }
+  public static var eightBitAliases: [OptimizerInfo] { builtIn.filter { $0.group == .alias } }
 
   /// Optimizers that need the loss function (Hessian-vector products): `adahessian`.
-  public static var lossAware: [OptimizerInfo] { available.filter { $0.group == .lossAware } }
+  public static var lossAware: [OptimizerInfo] { builtIn.filter { $0.group == .lossAware } }
 
   /// `mfac`, `sophia` (SophiaG) and `sophiah`: curvature methods with their own training support
   /// (`descent train` makes SophiaG's sampled-label Hessian estimate) and their own parity tests.
   public static var curvatureOptimizers: [OptimizerInfo] {
-    available.filter { $0.group == .curvature }
+    builtIn.filter { $0.group == .curvature }
   }
 
   /// The optimizer called `name` (case-insensitive), or a one-line

@@ -36,7 +36,7 @@ extension OptimizerCatalogue {
 
   /// The catalogue as the Markdown table in docs/optimizers.md (generated; a test keeps the page
   /// in sync): name, Swift type, group, reference, and every hyperparameter with its default.
-  public static func markdownTable(_ optimizers: [OptimizerInfo] = available) -> String {
+  public static func markdownTable(_ optimizers: [OptimizerInfo] = builtIn) -> String {
     var lines = [
       "| name | type | group | reference matched | hyperparameters (`--set` key = default) |",
       "| --- | --- | --- | --- | --- |",

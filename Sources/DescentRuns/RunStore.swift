@@ -13,17 +13,45 @@ public final class RunStore: Sendable {
   /// The default file, in the current directory.
   public static let defaultPath = "descent-runs.sqlite"
 
+  /// How a store is opened.
+  public enum Access: Sendable {
+    /// Created if missing, schema brought up to date, written by the commands that record runs.
+    case readWrite
+    /// Never written: for reading a store this process may not write (`RunStoreFile`). Writes
+    /// throw `RunStoreError.readOnly`; `markStaleRunsInterrupted` does nothing.
+    case readOnly
+  }
+
   /// The file this store reads and writes.
   public let path: String
+  /// Whether the store was opened `.readOnly`.
+  public let isReadOnly: Bool
   let pool: DatabasePool
 
-  /// Opens (creating if needed) the store at `path` and brings its schema up to date.
+  /// Opens the store at `path` (with `.readWrite`, creating it if needed and bringing its schema up
+  /// to date).
   ///
-  /// - Throws: `RunStoreError` when the file is not SQLite, not a run store, corrupt, written by a
-  ///   newer descent, or cannot be opened.
-  public init(path: String = RunStore.defaultPath, busyTimeout: TimeInterval = 60) throws {
+  /// - Throws: `RunStoreError` when the path is a folder, the file is not SQLite, not a run store,
+  ///   corrupt, written by a newer descent, cannot be opened, or (`.readWrite`) may not be
+  ///   written by this process — checked before SQLite touches the file, so a read-only store is
+  ///   refused, not half-opened.
+  public init(
+    path: String = RunStore.defaultPath, busyTimeout: TimeInterval = 60,
+    access: Access = .readWrite
+  ) throws {
     self.path = path
+    isReadOnly = access == .readOnly
+    switch RunStoreFile.inspect(path) {
+    case .folder: throw RunStoreError.isFolder(path: path)
+    case .empty(writable: false) where access == .readWrite,
+      .file(writable: false) where access == .readWrite:
+      throw RunStoreError.readOnly(path: path)
+    case .missing where access == .readOnly:
+      throw RunStoreError.cannotOpen(path: path, detail: "no such file")
+    default: break
+    }
     var configuration = Configuration()
+    configuration.readonly = access == .readOnly
     configuration.busyMode = .timeout(busyTimeout)
     configuration.foreignKeysEnabled = true
     configuration.label = "descent-runs"
@@ -35,7 +63,9 @@ public final class RunStore: Sendable {
     var opened: DatabasePool?
     while opened == nil {
       do {
-        opened = try Self.open(path: path, configuration: configuration)
+        opened = try Self.open(
+          path: path, location: Self.location(of: path, access: access),
+          configuration: configuration, access: access)
       } catch let error as DatabaseError
         where attempt < 8
         && [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_ERROR].contains(error.resultCode)
@@ -49,8 +79,24 @@ public final class RunStore: Sendable {
     pool = opened!
   }
 
-  private static func open(path: String, configuration: Configuration) throws -> DatabasePool {
-    let pool = try DatabasePool(path: path, configuration: configuration)
+  /// What SQLite opens for `path`: the path itself, except for a read-only store in a folder this
+  /// process may not write and without a `-shm` file. SQLite needs that shared-memory file to
+  /// read a WAL database, so such a store is opened as immutable (`file:…?immutable=1`, SQLite
+  /// with URI support, as Debian's): no locks, no `-shm`, nothing written — the file as it is.
+  private static func location(of path: String, access: Access) -> String {
+    guard access == .readOnly, !FileManager.default.fileExists(atPath: path + "-shm") else {
+      return path
+    }
+    let url = URL(fileURLWithPath: path)
+    let folder = url.deletingLastPathComponent().path
+    guard !RunStoreFile.isWritable(folder) else { return path }
+    return url.absoluteString + "?immutable=1"
+  }
+
+  private static func open(
+    path: String, location: String, configuration: Configuration, access: Access
+  ) throws -> DatabasePool {
+    let pool = try DatabasePool(path: location, configuration: configuration)
     let migrator = RunStoreSchema.migrator
     try pool.read { db in
       let applied = try migrator.appliedIdentifiers(db)
@@ -65,8 +111,13 @@ public final class RunStore: Sendable {
         sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
           + "AND name != 'grdb_migrations'")
       if applied.isEmpty && !tables.isEmpty { throw RunStoreError.notARunStore(path: path) }
+      if access == .readOnly, try !migrator.hasCompletedMigrations(db) {
+        throw applied.isEmpty
+          ? RunStoreError.notARunStore(path: path)
+          : RunStoreError.readOnly(path: path)
+      }
     }
-    try migrator.migrate(pool)
+    if access == .readWrite { try migrator.migrate(pool) }
     return pool
   }
 
@@ -317,7 +368,8 @@ public final class RunStore: Sendable {
     hostname: String = MachineInfo.current.hostname,
     isAlive: (_ pid: Int32, _ startTime: Int64?) -> Bool = isRunProcessAlive
   ) throws -> [String] {
-    try write { db in
+    if isReadOnly { return [] }
+    return try write { db in
       let candidates = try Row.fetchAll(
         db,
         sql:

@@ -18,6 +18,13 @@ public enum RunStoreError: Error, Equatable, CustomStringConvertible, LocalizedE
   case ambiguousRun(prefix: String, matches: [String], path: String)
   /// The file could not be opened or written for another reason (permissions, missing folder).
   case cannotOpen(path: String, detail: String)
+  /// `--store` names a folder.
+  case isFolder(path: String)
+  /// A reading command was given a 0-byte file (a writer would make it a store; a reader leaves it).
+  case emptyFile(path: String)
+  /// The store may not be written by this process (a command that records runs, `runs delete`, or
+  /// a read-only store whose schema this descent would have to upgrade).
+  case readOnly(path: String)
   /// A stored cell has the wrong type for its column (written by another tool or by hand).
   case unreadableCell(path: String, table: String, runID: String, column: String, detail: String)
 
@@ -42,6 +49,17 @@ public enum RunStoreError: Error, Equatable, CustomStringConvertible, LocalizedE
         + "(\(matches.prefix(4).joined(separator: ", "))): give more characters"
     case .cannotOpen(let path, let detail):
       return "cannot open run store \(path) (\(detail)): check the folder exists and is writable"
+    case .isFolder(let path):
+      return "\(path) is a folder, not a descent run store: pass the path of a store file "
+        + "(such as \(path)/\(RunStore.defaultPath)) to --store"
+    case .emptyFile(let path):
+      return "\(path) is an empty file, not a descent run store yet: `descent train --store "
+        + "\(path)` or `descent compare --store \(path)` makes it one (or pass --store PATH of an "
+        + "existing store)"
+    case .readOnly(let path):
+      return "run store \(path) is read-only for this process: make it writable "
+        + "(chmod u+w \(path)) or pass another --store path; runs list/show/export and report "
+        + "read it as it is"
     case .unreadableCell(let path, let table, let runID, let column, let detail):
       return "run store \(path): run \(runID) has an unreadable \(table).\(column) (\(detail)): "
         + "fix the cell with sqlite3, or `descent runs delete \(runID) --store \(path)`"
@@ -56,7 +74,8 @@ public enum RunStoreError: Error, Equatable, CustomStringConvertible, LocalizedE
     switch error.resultCode {
     case .SQLITE_NOTADB: return RunStoreError.notADatabase(path: path)
     case .SQLITE_CORRUPT: return RunStoreError.corrupt(path: path, detail: error.message ?? "")
-    case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_READONLY, .SQLITE_AUTH:
+    case .SQLITE_READONLY: return RunStoreError.readOnly(path: path)
+    case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH:
       return RunStoreError.cannotOpen(path: path, detail: error.message ?? "\(error.resultCode)")
     default: return error
     }

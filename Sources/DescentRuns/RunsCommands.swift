@@ -1,3 +1,4 @@
+import Descent
 import Foundation
 
 /// Errors of the `descent runs` and `descent report` commands beyond the store's own
@@ -38,9 +39,11 @@ public enum RunsCommandError: Error, Equatable, CustomStringConvertible, Localiz
       }
     case let error as RunStoreError:
       switch error {
-      case .notADatabase, .notARunStore, .corrupt, .schemaTooNew, .unreadableCell: return 65
+      case .notADatabase, .notARunStore, .corrupt, .schemaTooNew, .unreadableCell, .isFolder,
+        .emptyFile:
+        return 65
       case .unknownRun, .ambiguousRun: return 64
-      case .cannotOpen: return 1
+      case .cannotOpen, .readOnly: return 1
       }
     default:
       return 1
@@ -60,15 +63,20 @@ public enum RunListingFormat: String, Sendable, CaseIterable {
 /// takes an open store and the parsed options and returns the text to print on stdout, so that the
 /// command-line target only parses and prints. See docs/command-line.md.
 public enum RunsCommands {
-  /// Opens the store at `path` for a command that reads it, without creating it.
+  /// Opens the store at `path` for a command that reads it, never creating or changing the file
+  /// (`RunStoreFile` lists what each kind of path gives): a store this process may not write is
+  /// opened `.readOnly`, so it can be listed, shown, exported and charted.
   ///
-  /// - Throws: `RunsCommandError.missingStore` when there is no file at `path`; `RunStoreError`
+  /// - Throws: `RunsCommandError.missingStore` when there is no file at `path`;
+  ///   `RunStoreError.isFolder` / `.emptyFile` for a folder or a 0-byte file; `RunStoreError`
   ///   when the file is not a run store, is corrupt, or is too new.
   public static func openExistingStore(path: String) throws -> RunStore {
-    guard FileManager.default.fileExists(atPath: path) else {
-      throw RunsCommandError.missingStore(path: path)
+    switch RunStoreFile.inspect(path) {
+    case .missing: throw RunsCommandError.missingStore(path: path)
+    case .folder: throw RunStoreError.isFolder(path: path)
+    case .empty: throw RunStoreError.emptyFile(path: path)
+    case .file(let writable): return try RunStore(path: path, access: writable ? .readWrite : .readOnly)
     }
-    return try RunStore(path: path)
   }
 
   /// `descent runs list`: first marks interrupted the runs of this host whose process is gone
@@ -80,7 +88,7 @@ public enum RunsCommands {
     store: RunStore, status: RunStatus? = nil, format: RunListingFormat = .table,
     hostname: String = MachineInfo.current.hostname,
     isAlive: (_ pid: Int32, _ startTime: Int64?) -> Bool = isRunProcessAlive,
-    warn: (String) -> Void = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
+    warn: (String) -> Void = { StandardStreams.writeError("warning: \($0)\n") }
   ) throws -> String {
     try store.markStaleRunsInterrupted(hostname: hostname, isAlive: isAlive)
     let (runs, unreadable) = try store.listReadableRuns(status: status)

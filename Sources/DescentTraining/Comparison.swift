@@ -44,6 +44,30 @@ public struct Comparison: Sendable {
   /// Settings of the default job besides the learning rate (SGD runs with momentum).
   public static let defaultSettings: [String: [String: String]] = ["sgd": ["momentum": "0.9"]]
 
+  /// The catalogue entries that `descent compare` leaves out when `--optimizers` is not given,
+  /// each with the reason (printed under the table, and `leftOut` in the JSON).
+  public static var leftOutByDefault: [LeftOut] {
+    let builtIn = Set(OptimizerCatalogue.names)
+    return OptimizerCatalogue.available.compactMap { info in
+      let reason: String
+      switch info.group {
+      case .firstOrder:
+        if builtIn.contains(info.name) { return nil }
+        reason = "registered at run time, not built in"
+      case .alias: reason = "an alias with other defaults (8-bit state) of an optimizer already run"
+      case .lossAware: reason = "needs Hessian-vector products every step (about twice the cost)"
+      case .curvature: reason = "a curvature method with its own training support"
+      }
+      return LeftOut(name: info.name, reason: reason)
+    }
+  }
+
+  /// An optimizer the default comparison does not run, and why.
+  public struct LeftOut: Codable, Sendable, Equatable {
+    public let name: String
+    public let reason: String
+  }
+
   /// The default job's task: the default training configuration with 20 epochs.
   public static var defaultBase: TrainingConfiguration {
     var base = TrainingConfiguration()
@@ -82,6 +106,7 @@ public struct Comparison: Sendable {
   /// The configuration of one (optimizer, seed) run.
   public func configuration(optimizer: String, seed: UInt64) -> TrainingConfiguration {
     var configuration = base
+    configuration.data = DataSource.absoluteSpec(base.data)
     configuration.optimizer = optimizer
     configuration.seed = seed
     if base.learningRate == nil { configuration.learningRate = learningRates[optimizer] }
@@ -93,8 +118,8 @@ public struct Comparison: Sendable {
   public func validate() throws {
     guard !optimizers.isEmpty else { throw TrainingError.usage("--optimizers: give at least one optimizer") }
     guard !seeds.isEmpty else { throw TrainingError.usage("--seeds: give at least one seed") }
-    if let targetLoss, !targetLoss.isFinite {
-      throw TrainingError.usage("--target-loss \(targetLoss): must be a finite number")
+    if let targetLoss, !HyperparameterConstraint.finite.admits(targetLoss) {
+      throw TrainingError.usage(HyperparameterConstraint.finite.problem(flag: "--target-loss", value: targetLoss))
     }
     if tuning != nil {
       guard base.learningRate == nil else {

@@ -21,6 +21,18 @@ public enum DataSource {
     return dataset
   }
 
+  /// `spec` with every file it names made absolute (standardized against the current folder), so
+  /// that a checkpoint or a run record finds the data from any folder (`descent train --resume`
+  /// elsewhere). Embedded names and parts that name no existing file are kept as they are.
+  public static func absoluteSpec(_ spec: String) -> String {
+    if EmbeddedDataset(rawValue: spec) != nil { return spec }
+    let parts = spec.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    return parts.map { part in
+      guard !part.isEmpty, FileManager.default.fileExists(atPath: part) else { return part }
+      return URL(fileURLWithPath: part).standardizedFileURL.path
+    }.joined(separator: ",")
+  }
+
   static func loadUnchecked(_ spec: String, allowNonFiniteFeatures: Bool) throws -> TensorDataset {
     if EmbeddedDataset(rawValue: spec) != nil { return try wrap { try loadDataset(named: spec) } }
     let paths = spec.split(separator: ",").map { String($0) }

@@ -9,6 +9,8 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
   public var runId: String
   public var status: RunStatus
   public var steps: Int
+  /// Training seconds of the whole run: with a resume, those saved in the checkpoint plus this
+  /// process's (`Trainer.runSeconds`); metric points time the run the same way.
   public var seconds: Double
   /// Cross-entropy of the last step's batch.
   public var finalTrainLoss: Double?
@@ -50,10 +52,17 @@ public final class Trainer {
   private var loader: DataLoader<TensorDataset>
   private let optimizer: Optimizer
   private let schedule: any Schedule
+  /// Clipping, accumulation and parameter groups around the optimizer.
+  private let processing: GradientProcessing
   private var skippedSteps = 0
   /// Set for `gpt-char`: batches and evaluation come from a character corpus.
   private let languageModel: LanguageModelTask?
   private var lastLoss: Double?
+  /// Training seconds of the run before this process's current `run` call: restored from the
+  /// checkpoint (`training.seconds`) when resuming, so summaries and metrics time the whole run.
+  private var priorSeconds = 0.0
+  /// The clock reading at which the current `run` call started.
+  private var sessionStart: ContinuousClock.Instant?
   /// Set for SophiaG (`sophia`): its Gauss–Newton–Bartlett estimate every k steps.
   private let sampledLabelEstimate: SampledLabelHessianEstimate?
 
@@ -77,7 +86,10 @@ public final class Trainer {
     configuration: TrainingConfiguration, dataset: TensorDataset?, runId: String?
   ) throws {
     try configuration.validate()
-    self.configuration = configuration
+    // Saved in checkpoints: data files absolute, so `--resume` works from any folder.
+    var stored = configuration
+    if dataset == nil { stored.data = DataSource.absoluteSpec(configuration.data) }
+    self.configuration = stored
     self.runId = runId ?? UUID().uuidString.lowercased()
     spec = try ModelSpec.parse(configuration.model)
     if case .gptChar(let options) = spec {
@@ -140,16 +152,26 @@ public final class Trainer {
     } catch let error as OptimizerError {
       throw TrainingError.usage(error.description)
     }
+    processing = GradientProcessing(configuration)
     schedule = learningRateSchedule(
-      configuration.schedule, base: base, totalSteps: totalSteps, warmup: configuration.warmup)
+      configuration.schedule, base: base,
+      totalSteps: processing.optimizerSteps(forBatches: totalSteps), warmup: configuration.warmup)
     // A constant schedule keeps the catalogue's constant learning rate; any other is set as the
     // optimizer's learning-rate hyperparameter (it reads it at each step).
     let constant = configuration.schedule == .constant && configuration.warmup == 0
     let transformation: any GradientTransformation
     do {
-      transformation = try Self.transformation(
-        info, configuration: configuration, model: model,
-        learningRateSchedule: constant ? nil : schedule)
+      let rate: (any Schedule)? = constant ? nil : schedule
+      let layer: any Layer = model
+      let runConfiguration = configuration
+      let made = try Self.transformation(
+        info, configuration: runConfiguration, model: layer, learningRateSchedule: rate)
+      transformation = try processing.wrap(made, info: info) { extra in
+        var changed = runConfiguration
+        changed.settings.merge(extra) { _, new in new }
+        return try Self.transformation(
+          info, configuration: changed, model: layer, learningRateSchedule: rate)
+      }
     } catch let error as OptimizerError {
       throw TrainingError.usage(error.description)
     }
@@ -195,6 +217,16 @@ public final class Trainer {
 
   static let configurationKey = "training.configuration"
   static let runIdKey = "training.runId"
+  static let secondsKey = "training.seconds"
+
+  /// Seconds the run has trained so far, over every process that worked on it: the seconds saved
+  /// in the checkpoint it resumed from (none for checkpoints written before they were saved) plus
+  /// the time since the current `run` call started.
+  public var runSeconds: Double {
+    guard let sessionStart else { return priorSeconds }
+    let d = ContinuousClock.now - sessionStart
+    return priorSeconds + Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+  }
 
   private func restore(_ checkpoint: TrainingCheckpoint, from path: String) throws {
     func bad(_ detail: String) -> TrainingError {
@@ -230,6 +262,12 @@ public final class Trainer {
     }
     parameters = checkpoint.parameters
     step = checkpoint.step
+    if let text = checkpoint.metadata[Self.secondsKey] {
+      guard let seconds = Double(text), seconds.isFinite, seconds >= 0 else {
+        throw bad("\(Self.secondsKey) is '\(text)', not a number of seconds ≥ 0")
+      }
+      priorSeconds = seconds
+    }
   }
 
   /// The model with the current parameters.
@@ -247,7 +285,9 @@ public final class Trainer {
   public func optimizerState<S>(as type: S.Type) -> S? { optimizer.state(as: type) }
 
   /// Learning rate at the step about to be taken.
-  public var learningRate: Double { schedule.value(atStep: step) }
+  public var learningRate: Double {
+    schedule.value(atStep: processing.optimizerStep(forBatch: step))
+  }
 
   /// SHA-256 over the parameters' bytes in tree order.
   public var parametersSHA256: String { Self.sha256(of: parameters) }
@@ -267,12 +307,12 @@ public final class Trainer {
   }
 
   private func runLoop(stopAt: Int?, stopRequest: StopRequest?) throws -> TrainingSummary {
-    let clock = ContinuousClock()
-    let start = clock.now
-    func elapsed() -> Double {
-      let d = clock.now - start
-      return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    sessionStart = ContinuousClock.now
+    defer {
+      priorSeconds = runSeconds
+      sessionStart = nil
     }
+    func elapsed() -> Double { runSeconds }
     for observer in observers {
       observer.runStarted(
         RunStart(
@@ -368,7 +408,7 @@ public final class Trainer {
     let (value, gradients) =
       curvature.map { ($0.value, $0.gradient) } ?? valueAndGrad(of: batchLoss, at: parameters)
     let loss = Double(value.cast(to: .float64).scalars(as: Double.self)[0])
-    let learningRate = schedule.value(atStep: step)
+    let learningRate = schedule.value(atStep: processing.optimizerStep(forBatch: step))
     let nonFinite = gradients.entries.first { !allFinite($0.tensor) }?.path
     let skip = !loss.isFinite || nonFinite != nil
     if skip {
@@ -453,7 +493,10 @@ public final class Trainer {
         parameters: parameters, buffers: model.buffers, step: step, optimizerState: state,
         optimizerTensors: archive.tensors, loader: loader.state,
         random: RandomGenerator(seed: configuration.seed),
-        metadata: [Self.configurationKey: configurationText, Self.runIdKey: runId]
+        metadata: [
+          Self.configurationKey: configurationText, Self.runIdKey: runId,
+          Self.secondsKey: "\(runSeconds)",
+        ]
       ).write(to: URL(fileURLWithPath: path))
     } catch let error as DataError {
       throw TrainingError.data("--checkpoint: \(error.description)")

@@ -44,6 +44,15 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
   public var onNonFinite = NonFinitePolicy.stop
   /// Kernel threads (nil: all cores). Results do not depend on it.
   public var threads: Int? = nil
+  /// Clip the gradient to this global L2 norm before each optimizer step (nil: no clipping).
+  public var clipNorm: Double? = nil
+  /// Clip each gradient element into [−clipValue, clipValue] (nil: no clipping).
+  public var clipValue: Double? = nil
+  /// One optimizer step per this many batches, with their mean gradient (nil or 1: every batch).
+  /// `steps` and `epochs` still count batches.
+  public var accumulate: Int? = nil
+  /// Parameter groups without weight decay: `bias`, `norm` (see `ParameterGroup`).
+  public var noDecayOn: [String]? = nil
   /// The most kernel threads a run may ask for (more only adds thread start-up cost).
   public static let maximumThreads = 1024
 
@@ -58,7 +67,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     try check(epochs >= 1, "--epochs \(epochs): must be at least 1")
     try check((steps ?? 1) >= 1, "--steps \(steps ?? 0): must be at least 1")
     try check(
-      testFraction > 0 && testFraction < 1, "--test-fraction \(testFraction): must be in (0, 1)")
+      HyperparameterConstraint.openUnitInterval.admits(testFraction),
+      HyperparameterConstraint.openUnitInterval.problem(flag: "--test-fraction", value: testFraction))
     try check(warmup >= 0, "--warmup \(warmup): must be ≥ 0")
     try check(evalEvery >= 0, "--eval-every \(evalEvery): must be ≥ 0")
     try check(checkpointEvery >= 0, "--checkpoint-every \(checkpointEvery): must be ≥ 0")
@@ -67,9 +77,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
       "--threads \(threads ?? 0): must be from 1 to \(Self.maximumThreads)")
     if let learningRate {
       try check(
-        learningRate.isFinite && learningRate >= 0,
-        "--lr \(learningRate): must be a finite number ≥ 0")
+        HyperparameterConstraint.nonNegative.admits(learningRate),
+        HyperparameterConstraint.nonNegative.problem(flag: "--lr", value: learningRate))
     }
+    try GradientProcessing.validate(self)
     _ = try ModelSpec.parse(model)
     do {
       _ = try OptimizerCatalogue.make(optimizer, learningRate: learningRate, settings: settings)

@@ -122,8 +122,8 @@ struct ConvexProblem: Sendable, CustomTestStringConvertible {
   ]
 }
 
-/// The shared optimizer × problem table: every optimizer `descent` can run (``OptimizerCatalogue/
-/// available``) either has a row here, reaching a stated fraction of every convex problem's
+/// The shared optimizer × problem table: every built-in optimizer (``OptimizerCatalogue/
+/// builtIn``) either has a row here, reaching a stated fraction of every convex problem's
 /// initial suboptimality gap, or is excused below with the reason. A new optimizer is added here
 /// first (its entry in `rows`).
 ///
@@ -202,10 +202,10 @@ struct ConvexProblem: Sendable, CustomTestStringConvertible {
   ]
 
   /// The optimizers with a row, in catalogue order.
-  static let names: [String] = OptimizerCatalogue.available.map(\.name).filter { rows[$0] != nil }
+  static let names: [String] = OptimizerCatalogue.builtIn.map(\.name).filter { rows[$0] != nil }
 
   @Test func everyAvailableOptimizerHasARowOrAnExcuse() {
-    let available = Set(OptimizerCatalogue.available.map(\.name))
+    let available = Set(OptimizerCatalogue.builtIn.map(\.name))
     #expect(Set(Self.rows.keys).union(Self.excused.keys) == available)
     #expect(Set(Self.rows.keys).isDisjoint(with: Self.excused.keys))
     #expect(Set(OptimizerCatalogue.names).isSubset(of: Self.rows.keys))

@@ -108,7 +108,7 @@ import Testing
     #expect(adam.epsilon == 1e-6)
     let sgd = try #require(
       try OptimizerCatalogue.make(
-        "SGD", settings: ["learningRate": "0.2", "nesterov": "1", "momentum": "0.9"]) as? SGD)
+        "SGD", settings: ["learningRate": "0.2", "nesterov": "true", "momentum": "0.9"]) as? SGD)
     #expect(sgd.learningRate.constantValue == 0.2 && sgd.nesterov && sgd.momentum == 0.9)
   }
 

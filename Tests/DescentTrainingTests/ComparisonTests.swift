@@ -1,4 +1,5 @@
 import Descent
+import DescentOptimizers
 import DescentRuns
 import Foundation
 import Testing
@@ -78,6 +79,18 @@ import Testing
       #expect(Comparison.defaultLearningRates[name] != nil, "no default learning rate for \(name)")
     }
     #expect(c.configuration(optimizer: "sgd", seed: 1).settings["momentum"] == "0.9")
+  }
+
+  /// The default comparison runs every first-order optimizer and says why it leaves out each
+  /// other catalogue entry.
+  @Test func defaultComparisonAccountsForEveryCatalogueEntry() {
+    let run = Set(Comparison().optimizers)
+    let leftOut = Comparison.leftOutByDefault
+    #expect(run == Set(OptimizerCatalogue.names))
+    #expect(run.isDisjoint(with: leftOut.map(\.name)))
+    // Built-in entries (another suite may register one at run time meanwhile).
+    #expect(Set(OptimizerCatalogue.builtIn.map(\.name)).isSubset(of: run.union(leftOut.map(\.name))))
+    #expect(leftOut.allSatisfy { !$0.reason.isEmpty })
   }
 }
 

@@ -20,12 +20,18 @@ enum DescentExecutable {
     var stderr: String
   }
 
-  /// Starts `descent arguments` with COLUMNS=100; the caller waits or kills it.
-  static func start(_ arguments: [String], stdout: URL, stderr: URL) throws -> Process {
+  /// Starts `descent arguments` with COLUMNS=100 (or, with `launcher`, `launcher[0]
+  /// launcher[1...] arguments`, where the launcher's last argument runs descent); the caller
+  /// waits or kills it.
+  static func start(
+    _ arguments: [String], stdout: URL, stderr: URL, launcher: [String] = [],
+    in folder: URL? = nil
+  ) throws -> Process {
     guard let url else { throw CocoaError(.fileNoSuchFile) }
     let process = Process()
-    process.executableURL = url
-    process.arguments = arguments
+    process.executableURL = launcher.first.map { URL(fileURLWithPath: $0) } ?? url
+    process.arguments = Array(launcher.dropFirst()) + arguments
+    if let folder { process.currentDirectoryURL = folder }
     var environment = ProcessInfo.processInfo.environment
     environment["COLUMNS"] = "100"
     process.environment = environment
@@ -37,8 +43,11 @@ enum DescentExecutable {
     return process
   }
 
-  /// Runs `descent arguments` to the end.
-  static func run(_ arguments: [String]) throws -> Output {
+  /// Runs `descent arguments` to the end (through `launcher`, as in `start`; in `folder`, else
+  /// in this process's current folder).
+  static func run(_ arguments: [String], through launcher: [String] = [], in folder: URL? = nil)
+    throws -> Output
+  {
     let base = FileManager.default.temporaryDirectory.appendingPathComponent(
       "descent-exe-\(UUID().uuidString)")
     let out = base.appendingPathExtension("out")
@@ -47,7 +56,7 @@ enum DescentExecutable {
       try? FileManager.default.removeItem(at: out)
       try? FileManager.default.removeItem(at: err)
     }
-    let process = try start(arguments, stdout: out, stderr: err)
+    let process = try start(arguments, stdout: out, stderr: err, launcher: launcher, in: folder)
     process.waitUntilExit()
     return Output(
       status: process.terminationStatus,

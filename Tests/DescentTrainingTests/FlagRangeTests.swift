@@ -45,3 +45,15 @@ struct ParserErrorTests {
     #expect(output.stderr.contains(help), "\(output.stderr)")
   }
 }
+
+/// Hardening (issue 19): `bench --group` selects groups of the core suite; with any other suite
+/// (which has no groups) it is refused instead of ignored.
+@Suite(.enabled(if: DescentExecutable.url != nil, "the descent executable is built"))
+struct BenchGroupTests {
+  @Test(arguments: ["optimizers", "mfac", "curvature", "all"])
+  func groupOutsideTheCoreSuiteIsRefused(suite: String) throws {
+    try DescentExecutable.expectOneLineError(
+      ["bench", suite, "--group", "matmul"], status: 64,
+      containing: "--group selects benchmarks of the core suite only; the \(suite) suite has no groups")
+  }
+}

@@ -6,4 +6,11 @@
 /// does not let code name the global `stdout` safely.
 int descent_finish_standard_output(void);
 
+/// Writes `text` to C's stdout (buffered, as Swift's `print`); a failure sets the stream's error
+/// flag, which descent_finish_standard_output reports.
+void descent_write_standard_output(const char *text);
+
+/// Writes `text` to C's stderr; a failure is ignored (there is no stream left to report it on).
+void descent_write_standard_error(const char *text);
+
 #endif

@@ -83,7 +83,7 @@ public final class BLASLibrary: @unchecked Sendable {
     self.sgemm = reason == nil ? sgemm : nil
     self.dgemm = reason == nil ? dgemm : nil
     if let reason {
-      FileHandle.standardError.write(Data("descent: warning: \(reason); using the slower portable GEMM\n".utf8))
+      StandardStreams.writeError("descent: warning: \(reason); using the slower portable GEMM\n")
     }
   }
 

@@ -86,7 +86,12 @@ let placeholderTensor = Tensor.zeros([], dtype: .float32)
 /// Runs `kernel` over every parameter tensor: one pass over parameter, gradient and `state`
 /// buffers, in place, chunked over threads for large tensors. `target` holds the parameters
 /// (`.parameters`) or the updates (which may hold the gradients on entry).
-func runFusedKernel<K: FusedKernel>(
+///
+/// The building block of every elementwise optimizer, public so that an optimizer written
+/// outside the package gets the same in-place, threaded, float32/float64 pass (docs/optimizers.md,
+/// "Write your own optimizer"): its `fusedStep` moves its state trees into an array, calls this,
+/// and moves them back. Chunks are disjoint, so results do not depend on the thread count.
+public func runFusedKernel<K: FusedKernel>(
   _ kernel: K, name: String, into target: inout ParameterTree, mode: FusedTarget,
   gradients: ParameterTree, state: inout [ParameterTree]
 ) {
@@ -196,7 +201,7 @@ private func bind<K: FusedKernel, T: TensorFloat>(
 }
 
 /// A zero-filled tree shaped like `parameters` (a moment buffer's initial state).
-func zerosLike(_ parameters: ParameterTree) -> ParameterTree {
+public func zerosLike(_ parameters: ParameterTree) -> ParameterTree {
   parameters.map { Tensor.zeros(like: $0) }
 }
 

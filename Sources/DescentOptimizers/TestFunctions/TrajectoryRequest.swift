@@ -115,17 +115,18 @@ public struct TrajectoryRequest: Sendable {
   ) throws -> TrajectoryRequest {
     try TrajectoryRequest(
       function: function, optimizer: optimizer,
-      learningRate: learningRate.map { try parseNumber($0, flag: "--lr") },
+      learningRate: learningRate.map { try parseNumber($0, flag: "--lr", rule: .nonNegative) },
       settings: parseSettings(settings), steps: parseSteps(steps),
       start: start.map { try parseNumberList($0, flag: "--start") }, dtype: parseDType(dtype))
   }
 
-  /// A finite number; the error names `flag` and the text.
-  public static func parseNumber(_ text: String, flag: String) throws -> Double {
-    let trimmed = text.trimmingCharacters(in: .whitespaces)
-    guard let x = Double(trimmed), x.isFinite else {
-      throw TrajectoryError.invalidArgument(
-        "\(flag): '\(text)' is invalid: must be a finite number")
+  /// A number under `rule` (`HyperparameterConstraint`: finite, in range); the error names `flag` and the
+  /// text as typed.
+  public static func parseNumber(_ text: String, flag: String, rule: HyperparameterConstraint = .finite) throws
+    -> Double
+  {
+    guard let x = rule.value(of: text) else {
+      throw TrajectoryError.invalidArgument(rule.problem(flag: flag, text: text))
     }
     return x
   }

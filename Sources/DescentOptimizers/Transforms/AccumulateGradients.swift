@@ -49,7 +49,7 @@ public struct AccumulateGradients<Inner: GradientTransformation>: GradientTransf
       return
     }
     updates = takeMean(&state)
-    try inner.update(&updates, state: &state.inner, context: context)
+    try inner.update(&updates, state: &state.inner, context: innerContext(context))
   }
 
   public func apply(
@@ -58,7 +58,16 @@ public struct AccumulateGradients<Inner: GradientTransformation>: GradientTransf
   ) throws {
     guard accumulate(gradients, &state) else { return }
     let mean = takeMean(&state)
-    try inner.apply(to: &parameters, gradients: mean, state: &state.inner, context: context)
+    try inner.apply(
+      to: &parameters, gradients: mean, state: &state.inner, context: innerContext(context))
+  }
+
+  /// The inner transformation counts its own steps: micro-steps 1…N are its step 1, N+1…2N its
+  /// step 2, so its schedules advance once per accumulated step (Optax's `MultiSteps`).
+  private func innerContext(_ context: UpdateContext) -> UpdateContext {
+    var inner = context
+    inner.step = (context.step - 1) / steps + 1
+    return inner
   }
 
   /// Adds the gradients to the buffer; whether this was the k-th micro-step.

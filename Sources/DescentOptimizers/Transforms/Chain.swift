@@ -67,6 +67,37 @@ public struct Composed<First: GradientTransformation, Second: GradientTransforma
     try first.update(&updates, state: &state.first, context: context)
     try second.update(&updates, state: &state.second, context: context)
   }
+
+  /// `first` transforms the gradients, then `second` takes the whole step with its own `apply`
+  /// (for a PyTorch-style optimizer, one fused in-place pass): the same result as adding the
+  /// chained updates, since `second.apply` adds `second.update`'s output by contract.
+  public func apply(
+    to parameters: inout ParameterTree, gradients: ParameterTree, state: inout State,
+    context: UpdateContext
+  ) throws {
+    var transformed = gradients
+    do {
+      var firstContext = context
+      firstContext.parameters = parameters
+      try first.update(&transformed, state: &state.first, context: firstContext)
+    }  // firstContext's reference to the parameters ends here, so `second` writes in place
+    try second.apply(
+      to: &parameters, gradients: transformed, state: &state.second, context: context)
+  }
+}
+
+// Capabilities pass through the wrappers, so that a Chain ending in AdaHessian or SophiaH still
+// gets the shared-graph Hessian-vector products from a training loop.
+extension Composed: HessianVectorProductUser where Second: HessianVectorProductUser {
+  public func usesHessianVectorProducts(afterCompletedSteps completedSteps: Int) -> Bool {
+    second.usesHessianVectorProducts(afterCompletedSteps: completedSteps)
+  }
+}
+
+extension Chain: HessianVectorProductUser where Body: HessianVectorProductUser {
+  public func usesHessianVectorProducts(afterCompletedSteps completedSteps: Int) -> Bool {
+    body.usesHessianVectorProducts(afterCompletedSteps: completedSteps)
+  }
 }
 
 /// A transformation that is present or not (`if` without `else` in a ``Chain``).
