@@ -6,11 +6,14 @@ import Synchronization
 public enum HyperparameterValue: Sendable, Equatable, Codable, CustomStringConvertible {
   case number(Double)
   case boolean(Bool)
+  /// One of a declaration's named choices (`lineSearch=strong-wolfe`).
+  case choice(String)
 
   public var description: String {
     switch self {
     case .number(let x): Validate.format(x)
     case .boolean(let b): b ? "true" : "false"
+    case .choice(let name): name
     }
   }
 
@@ -19,6 +22,7 @@ public enum HyperparameterValue: Sendable, Equatable, Codable, CustomStringConve
     switch self {
     case .number(let x): try container.encode(x)
     case .boolean(let b): try container.encode(b)
+    case .choice(let name): try container.encode(name)
     }
   }
 
@@ -26,6 +30,8 @@ public enum HyperparameterValue: Sendable, Equatable, Codable, CustomStringConve
     let container = try decoder.singleValueContainer()
     if let b = try? container.decode(Bool.self) {
       self = .boolean(b)
+    } else if let name = try? container.decode(String.self) {
+      self = .choice(name)
     } else {
       self = .number(try container.decode(Double.self))
     }
@@ -128,6 +134,13 @@ public struct OptimizerInfo: Sendable, Encodable {
         throw OptimizerError.invalidHyperparameter(
           "\(name): \(info.name)=\(text) is invalid: must be true or false")
       }
+    case .choice:
+      let choices = info.validValues.split(separator: "|").map(String.init)
+      guard choices.contains(trimmed) else {
+        throw OptimizerError.invalidHyperparameter(
+          "\(name): \(info.name)=\(text) is invalid: must be one of \(choices.joined(separator: ", "))")
+      }
+      return .choice(trimmed)
     case .number:
       // Finite, checked on the text as typed: `beta1=1e999` is refused as `1e999`, not as the
       // infinity it parses to; the range is checked by the optimizer's declaration.
@@ -163,6 +176,13 @@ public struct OptimizerSettings: Sendable {
       preconditionFailure("OptimizerSettings: \(name) is not a numeric hyperparameter")
     }
     return x
+  }
+
+  public func choice(_ name: String) -> String {
+    guard case .choice(let c)? = values[name] else {
+      preconditionFailure("OptimizerSettings: \(name) is not a choice hyperparameter")
+    }
+    return c
   }
 
   public func flag(_ name: String) -> Bool {

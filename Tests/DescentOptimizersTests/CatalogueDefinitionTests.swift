@@ -58,6 +58,20 @@ import Testing
           #expect(!message.contains("\n"))
         }
       }
+      for hyperparameter in info.hyperparameters
+      where hyperparameter.validValues.contains("|")
+        && !hyperparameter.validValues.split(separator: "|").allSatisfy({ Double($0) != nil })
+        && hyperparameter.validValues != "true|false"
+      {
+        do {
+          _ = try info.make(settings: [hyperparameter.name: "bogus"])
+          Issue.record("\(info.name): \(hyperparameter.name)=bogus was accepted")
+        } catch let error as OptimizerError {
+          #expect(
+            error.description.hasPrefix(
+              "\(info.name): \(hyperparameter.name)=bogus is invalid: must be one of "))
+        }
+      }
       do {
         _ = try info.make(settings: ["learningRate": "fast"])
         Issue.record("\(info.name): learningRate=fast was accepted")
@@ -75,7 +89,10 @@ import Testing
     default:
       if valid.hasPrefix("integer ≥ ") { return "1.5" }
       if valid.hasPrefix("power of two") { return "300" }
-      if valid.contains("|") { return "7" }
+      if valid.contains("|") {
+        // Numbers (8|32) get an out-of-range number; named choices are checked below.
+        return valid.split(separator: "|").allSatisfy { Double($0) != nil } ? "7" : nil
+      }
       if valid.hasPrefix("≥ ") || valid.hasPrefix("> ") { return "-1e9" }
       return nil
     }

@@ -8,6 +8,10 @@ import Testing
 struct SignMomentum: FusedOptimizer, CataloguedOptimizer {
   var learningRate: Hyperparameter
   var beta: Double
+  var mode: Mode = .sign
+
+  /// `sign`: the sign of m (the default); `raw`: m itself (momentum SGD), a named choice.
+  enum Mode: String, CaseIterable, Sendable { case sign, raw }
 
   struct State: Codable, Sendable, Equatable {
     var step: Int
@@ -26,6 +30,7 @@ struct SignMomentum: FusedOptimizer, CataloguedOptimizer {
     hyperparameters: [
       .learningRate(\.learningRate),
       .number("beta", \.beta, .unitInterval, "decay of the momentum"),
+      .choice("mode", \.mode, "step by the sign of m, or by m itself"),
     ]
   ) { try SignMomentum() }
 
@@ -41,7 +46,9 @@ struct SignMomentum: FusedOptimizer, CataloguedOptimizer {
     var buffers = [state.momentum]
     state.momentum = ParameterTree()
     runFusedKernel(
-      Kernel(learningRate: learningRate.value(atStep: context.step - 1), beta: beta),
+      Kernel(
+        learningRate: learningRate.value(atStep: context.step - 1), beta: beta,
+        raw: self.mode == .raw),
       name: "test-sign-momentum", into: &target, mode: mode, gradients: gradients,
       state: &buffers)
     state.momentum = buffers[0]
@@ -49,12 +56,13 @@ struct SignMomentum: FusedOptimizer, CataloguedOptimizer {
 
   struct Kernel: FusedKernel {
     let learningRate, beta: Double
+    let raw: Bool
     func run<T: TensorFloat>(_ b: FusedBuffers<T>, _ range: Range<Int>) {
       let m = b.state[0]
       for i in range {
         let next = T(beta) * m[i] + T(1 - beta) * b.gradient[i]
         m[i] = next
-        let sign: T = next > 0 ? 1 : (next < 0 ? -1 : 0)
+        let sign: T = raw ? next : (next > 0 ? 1 : (next < 0 ? -1 : 0))
         b.store(b.parameter[i] - T(learningRate) * sign, at: i)
       }
     }
@@ -78,7 +86,17 @@ struct SignMomentum: FusedOptimizer, CataloguedOptimizer {
   @Test func registeredOptimizersRunByName() throws {
     try? OptimizerCatalogue.register(SignMomentum.self)
     let info = try OptimizerCatalogue.info(named: "test-sign-momentum")
-    #expect(info.hyperparameters.map(\.name) == ["learningRate", "beta"])
+    #expect(info.hyperparameters.map(\.name) == ["learningRate", "beta", "mode"])
+    #expect(info.hyperparameters[2].validValues == "sign|raw")
+    #expect(info.hyperparameters[2].defaultValue == .choice("sign"))
+    let raw = try #require(
+      try OptimizerCatalogue.make("test-sign-momentum", settings: ["mode": "raw"]) as? SignMomentum)
+    #expect(raw.mode == .raw)
+    #expect {
+      try OptimizerCatalogue.make("test-sign-momentum", settings: ["mode": "ternary"])
+    } throws: {
+      "\($0)" == "test-sign-momentum: mode=ternary is invalid: must be one of sign, raw"
+    }
     let made = try #require(
       try OptimizerCatalogue.make("test-sign-momentum", settings: ["beta": "0.5"]) as? SignMomentum)
     #expect(made.beta == 0.5)

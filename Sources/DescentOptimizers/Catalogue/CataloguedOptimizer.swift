@@ -129,6 +129,14 @@ public struct OptimizerDescription<Optimizer: CataloguedOptimizer>: Sendable {
   func check(_ value: HyperparameterValue, of declaration: HyperparameterDeclaration<Optimizer>)
     throws
   {
+    if case .choice(let names) = declaration.constraint {
+      guard case .choice(let name) = value, names.contains(name) else {
+        throw OptimizerError.invalidHyperparameter(
+          "\(self.name): \(declaration.name) = \(value) is invalid: must be \(declaration.constraint.requirement)"
+        )
+      }
+      return
+    }
     guard case .number(let x) = value, !declaration.isFlag else { return }
     guard declaration.constraint.admits(x) else {
       throw OptimizerError.invalidHyperparameter(

@@ -26,6 +26,8 @@ public enum HyperparameterConstraint: Sendable, Equatable {
   case powerOfTwo(ClosedRange<Int>)
   /// `true` or `false` (a flag).
   case boolean
+  /// One of these names (an enum's raw values).
+  case choice([String])
 
   /// The short form shown in listings: `[0, 1)`, `≥ 0`, `integer ≥ 1`, `8|32`.
   public var text: String {
@@ -42,6 +44,7 @@ public enum HyperparameterConstraint: Sendable, Equatable {
     case .oneOf(let values): values.map(String.init).joined(separator: "|")
     case .powerOfTwo(let range): "power of two, \(range.lowerBound)…\(range.upperBound)"
     case .boolean: "true|false"
+    case .choice(let names): names.joined(separator: "|")
     }
   }
 
@@ -63,6 +66,7 @@ public enum HyperparameterConstraint: Sendable, Equatable {
     case .powerOfTwo(let range):
       "a power of two from \(range.lowerBound) to \(range.upperBound)"
     case .boolean: "true or false"
+    case .choice(let names): "one of " + names.joined(separator: ", ")
     }
   }
 
@@ -70,7 +74,7 @@ public enum HyperparameterConstraint: Sendable, Equatable {
   public func admits(_ x: Double) -> Bool {
     guard x.isFinite else { return false }
     switch self {
-    case .finite, .boolean: return true
+    case .finite, .boolean, .choice: return true
     case .nonNegative: return x >= 0
     case .positive: return x > 0
     case .unitInterval: return x >= 0 && x < 1

@@ -88,6 +88,28 @@ public struct HyperparameterDeclaration<Optimizer>: Sendable {
       write: { optimizer, value in optimizer[keyPath: keyPath] = value.boolean })
   }
 
+  /// A named choice: an enum property whose raw values are the `--set` values
+  /// (`.choice("lineSearch", \.lineSearch, "none, or strong-wolfe line search")`).
+  public static func choice<Choice>(
+    _ name: String, _ keyPath: WritableKeyPath<Optimizer, Choice> & Sendable, _ description: String
+  ) -> Self
+  where Choice: RawRepresentable & CaseIterable & Sendable, Choice.RawValue == String {
+    Self(
+      name: name, constraint: .choice(Choice.allCases.map(\.rawValue)), description: description,
+      read: { .choice($0[keyPath: keyPath].rawValue) },
+      write: { optimizer, value in
+        if case .choice(let raw) = value, let choice = Choice(rawValue: raw) {
+          optimizer[keyPath: keyPath] = choice
+        }
+      })
+  }
+
+  /// Whether the value is one of named choices.
+  public var isChoice: Bool {
+    if case .choice = constraint { return true }
+    return false
+  }
+
   /// `maximize`: ascend the objective instead of descending.
   public static func maximize(_ keyPath: WritableKeyPath<Optimizer, Bool> & Sendable) -> Self {
     flag(
