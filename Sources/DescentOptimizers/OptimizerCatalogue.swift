@@ -207,6 +207,8 @@ public enum OptimizerCatalogue {
     AdaBelief.self, Yogi.self, Lion.self, Adan.self,
     Signum.self, OptimisticGradientDescent.self, OptimisticAdam.self,
     ADOPT.self, AdEMAMix.self,
+    Rprop.self, ASGD.self, Adafactor.self, LAMB.self, LARS.self, NovoGrad.self, Fromage.self,
+    SM3.self, MADGRAD.self, ScheduleFreeAdamW.self, ScheduleFreeSGD.self,
   ]
 
   /// The built-in entries, grouped as ``OptimizerGroup`` orders them (first-order, aliases,

@@ -45,6 +45,7 @@ import Testing
     ("adan", ["weightDecay": "0.01"]),
     ("optimistic-adam", ["nesterov": "false"]),
     ("adopt", ["nesterov": "true"]),
+    ("asgd", ["t0": "3"]),
   ])
 
   @Test(arguments: configurations.map(\.0))
