@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
       """)
 
   enum Suite: String, ExpressibleByArgument, CaseIterable {
-    case core, optimizers, mfac, curvature, all
+    case core, optimizers, mfac, curvature, conv, all
   }
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -90,6 +90,11 @@ struct BenchCommand: ParsableCommand {
       var curvature = CurvatureBenchmarks()
       curvature.repetitions = repetitions
       for t in threadCounts { try curvature.run(threads: t, report: report) }
+    }
+    if suite == .conv || suite == .all {
+      var convolution = ConvolutionBenchmarks()
+      convolution.repetitions = repetitions
+      for t in threadCounts { try convolution.run(threads: t, report: report) }
     }
     if format == .json {
       let encoder = JSONEncoder()

@@ -78,29 +78,22 @@ public struct BatchNorm: Layer {
       "BatchNorm: input \(input.shape) must be [N, \(featureCount), …]")
     var channelShape = [Int](repeating: 1, count: input.rank)
     channelShape[1] = featureCount
-    let axes = [0] + Array(2..<input.rank)
-    let normalized: Tensor
     if context.training {
       let n = input.count / featureCount
       precondition(
         n > 1, "BatchNorm: training needs more than one value per channel, got \(input.shape)")
-      let mean = input.mean(axes: axes, keepDims: true)
-      let centered = input - mean
-      let variance = (centered * centered).mean(axes: axes, keepDims: true)
-      normalized = centered * (variance + epsilon).rsqrt()
+      // Fused statistics, normalization and affine map (and a fused backward pass).
+      let result = input.batchNormalized(weight: weight, bias: bias, epsilon: epsilon)
       withoutGradients {
         statistics.update(
-          mean: mean.detached().reshaped([featureCount]),
-          unbiasedVariance: variance.detached().reshaped([featureCount])
-            * (Double(n) / Double(n - 1)),
+          mean: result.mean, unbiasedVariance: result.variance * (Double(n) / Double(n - 1)),
           momentum: momentum)
       }
-    } else {
-      let (mean, variance, _) = statistics.values
-      normalized =
-        (input - mean.reshaped(channelShape)) * (variance.reshaped(channelShape) + epsilon).rsqrt()
+      return result.output
     }
-    var y = normalized
+    let (mean, variance, _) = statistics.values
+    var y =
+      (input - mean.reshaped(channelShape)) * (variance.reshaped(channelShape) + epsilon).rsqrt()
     if let weight { y = y * weight.reshaped(channelShape) }
     if let bias { y = y + bias.reshaped(channelShape) }
     return y
