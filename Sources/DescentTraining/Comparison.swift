@@ -39,6 +39,11 @@ public struct Comparison: Sendable {
   public static let defaultLearningRates: [String: Double] = [
     "sgd": 0.05, "adagrad": 0.05, "adadelta": 1.0, "rmsprop": 1e-3, "adam": 1e-3, "adamw": 1e-3,
     "diffgrad": 1e-3, "adagradnorm": 0.5,
+    // Catalogue II: the references' defaults where they have one (torch), else the papers'
+    // starting points (sign methods 1e-4 to 1e-3, Yogi 1e-2, plain optimistic GD as SGD).
+    "nadam": 2e-3, "radam": 1e-3, "adamax": 2e-3, "adabelief": 1e-3, "yogi": 1e-2, "lion": 1e-4,
+    "adan": 1e-3, "signum": 1e-3, "optimistic-gd": 0.05, "optimistic-adam": 1e-3, "adopt": 1e-3,
+    "ademamix": 1e-3,
   ]
 
   /// Settings of the default job besides the learning rate (SGD runs with momentum).
