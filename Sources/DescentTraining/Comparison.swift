@@ -45,6 +45,11 @@ public struct Comparison: Sendable {
     "diffgrad": 1e-3, "adagradnorm": 0.5, "rprop": 1e-3, "asgd": 0.1, "adafactor": 1e-2,
     "lamb": 1e-2, "lars": 1.0, "novograd": 1e-2, "fromage": 1e-2, "sm3": 0.05, "madgrad": 1e-2,
     "schedule-free-adamw": 2.5e-3, "schedule-free-sgd": 0.5,
+    // Catalogue II: the references' defaults where they have one (torch), else the papers'
+    // starting points (sign methods 1e-4 to 1e-3, Yogi 1e-2, plain optimistic GD as SGD).
+    "nadam": 2e-3, "radam": 1e-3, "adamax": 2e-3, "adabelief": 1e-3, "yogi": 1e-2, "lion": 1e-4,
+    "adan": 1e-3, "signum": 1e-3, "optimistic-gd": 0.05, "optimistic-adam": 1e-3, "adopt": 1e-3,
+    "ademamix": 1e-3,
   ]
 
   /// Settings of the default job besides the learning rate (SGD runs with momentum).
