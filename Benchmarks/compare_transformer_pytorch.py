@@ -21,12 +21,20 @@ depend on it). One training step = forward, loss, zero_grad, backward, optimizer
 timed steps after warm-up. The attention micro-suite times one causal multi-head self-attention
 forward + backward at the same sizes, and softmax, LayerNorm, GELU, embedding and cross-entropy
 forward + backward on the activations of that model.
+
+With --train TEXT it also measures the issue's way: `descent train --model gpt-char:vocab=63
+--data TEXT --optimizer adamw` for 10 and for 40 steps, per-step time = the difference ÷ 30 (so
+start-up, data loading and the final evaluation cancel), against this script's own PyTorch
+training loop run the same two ways in a child process; and each side's peak RSS (ru_maxrss of the
+40-step child).
 """
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 import torch
@@ -167,11 +175,67 @@ def torch_records(threads):
     return out
 
 
+TORCH_TRAIN_CHILD = """
+import sys, time, torch, torch.nn.functional as F
+sys.path.insert(0, {here!r})
+from compare_transformer_pytorch import GPT, VOCAB, CONTEXT, LAYERS, HEADS, DIM, BATCH
+torch.set_num_threads({threads})
+torch.manual_seed(0)
+model = GPT(VOCAB, CONTEXT, LAYERS, HEADS, DIM)
+optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+tokens = torch.randint(0, VOCAB, ({steps}, BATCH, CONTEXT + 1))
+for step in range({steps}):
+    logits = model(tokens[step, :, :-1])
+    loss = F.cross_entropy(logits.reshape(-1, VOCAB), tokens[step, :, 1:].reshape(-1))
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def run_child(command):
+    """Wall seconds and peak RSS (MiB) of one child process, through GNU time (a child forked
+    from this interpreter would count the interpreter's own pages in its ru_maxrss)."""
+    with tempfile.NamedTemporaryFile("r") as report:
+        t0 = time.perf_counter()
+        status = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report.name] + command,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+        seconds = time.perf_counter() - t0
+        if status != 0:
+            raise SystemExit(f"{' '.join(command[:3])}… exited with status {status}")
+        return seconds, int(report.read().split()[-1]) / 1024
+
+
+def train_records(descent, text, threads):
+    """Per-step ms from 10- and 40-step runs (the difference ÷ 30) and the 40-step peak RSS."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        def descent_run(steps):
+            return run_child([
+                descent, "train", "--model", "gpt-char:vocab=63", "--data", text, "--optimizer",
+                "adamw", "--steps", str(steps), "--threads", str(threads), "--format", "json",
+                "--store", os.path.join(scratch, "runs.sqlite"),
+                "--checkpoint", os.path.join(scratch, "checkpoint.safetensors")])
+
+        def torch_run(steps):
+            code = TORCH_TRAIN_CHILD.format(here=here, threads=threads, steps=steps)
+            return run_child([sys.executable, "-c", code])
+
+        for side, run in (("descent", descent_run), ("pytorch", torch_run)):
+            short, _ = run(10)
+            long, rss = run(40)
+            out[side] = ((long - short) / 30, rss)
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--descent", default=".build/release/descent")
     parser.add_argument("--json", help="also write every record (both sides) to this file")
+    parser.add_argument("--train", metavar="TEXT",
+                        help="also time `descent train` (10 and 40 steps) on this text file")
     args = parser.parse_args()
     print(f"PyTorch {torch.__version__}")
     rows = []
@@ -191,6 +255,17 @@ def main():
     print(f"{'benchmark':34} thr  {'Descent':>10} {'PyTorch':>10}  Descent/PyTorch")
     for name, threads, d, p in rows:
         print(f"{name:34} {threads:>3}  {d * 1e3:8.3f}ms {p * 1e3:8.3f}ms  {d / p:.2f}")
+    if args.train:
+        print(f"{'descent train gpt-char (10 vs 40 steps)':34} thr  {'Descent':>10} {'PyTorch':>10}"
+              "  Descent/PyTorch  peak RSS Descent / PyTorch")
+        for threads in args.threads:
+            r = train_records(args.descent, args.train, threads)
+            (d, d_rss), (p, p_rss) = r["descent"], r["pytorch"]
+            everything.append(dict(side="both", benchmark="train.gptChar", threads=threads,
+                                   descentSecondsPerStep=d, pytorchSecondsPerStep=p,
+                                   descentPeakRSSMiB=d_rss, pytorchPeakRSSMiB=p_rss))
+            print(f"{'train.gptChar':34} {threads:>3}  {d * 1e3:8.2f}ms {p * 1e3:8.2f}ms  {d / p:.2f}"
+                  f"             {d_rss:.0f} / {p_rss:.0f} MiB")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(everything, f, indent=2)
