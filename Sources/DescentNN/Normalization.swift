@@ -122,8 +122,8 @@ public typealias BatchNorm2d = BatchNorm
 
 /// Layer normalization (Ba et al. 2016, arXiv:1607.06450), PyTorch's `nn.LayerNorm`: over the
 /// trailing axes `normalizedShape`, `y = (x − μ)/√(σ² + ε) · γ + β` with the biased variance;
-/// `ε = 1e-5`, `γ = 1`, `β = 0` by default; the same in training and evaluation.
-/// Paths: `weight`, `bias`.
+/// `ε = 1e-5`, `γ = 1`, `β = 0` by default; the same in training and evaluation. One fused op
+/// forward and backward (`Tensor.layerNormalized`). Paths: `weight`, `bias`.
 public struct LayerNorm: Layer {
   public var weight: Tensor?
   public var bias: Tensor?
@@ -151,14 +151,7 @@ public struct LayerNorm: Layer {
     precondition(
       input.rank >= k && Array(input.shape.suffix(k)) == normalizedShape,
       "LayerNorm: input \(input.shape) must end in \(normalizedShape)")
-    let axes = Array((input.rank - k)..<input.rank)
-    let mean = input.mean(axes: axes, keepDims: true)
-    let centered = input - mean
-    let variance = (centered * centered).mean(axes: axes, keepDims: true)
-    var y = centered * (variance + epsilon).rsqrt()
-    if let weight { y = y * weight }
-    if let bias { y = y + bias }
-    return y
+    return input.layerNormalized(axisCount: k, weight: weight, bias: bias, epsilon: epsilon)
   }
 
   public mutating func visitParameters(prefix: String, _ visit: ParameterVisitor) {
