@@ -17,8 +17,8 @@ import Descent
 /// Paper: Anil, Gupta, Koren & Singer, "Memory-Efficient Adaptive Optimization" (NeurIPS 2019,
 /// arXiv:1901.11150).
 ///
-/// Defaults (Optax 0.2.8): learningRate 1e-2 (Optax has none), momentum 0.9; ε 1e-8 is fixed
-/// (Optax's `sm3` does not expose it).
+/// Defaults (Optax 0.2.8): learningRate 1e-2 (Optax has none), momentum 0.9, beta2 1, epsilon
+/// 1e-8 (`optax.sm3` fixes the last two; `scale_by_sm3` exposes them, and so does this type).
 ///
 /// Deviations: Optax fails on scalar (rank-0) parameters; here a scalar is a one-element vector.
 ///
@@ -29,9 +29,11 @@ import Descent
 public struct SM3: GradientTransformation, CataloguedOptimizer {
   public var learningRate: Hyperparameter
   public var momentum: Double
-
-  /// Optax's `eps` of `scale_by_sm3`, fixed by `optax.sm3`.
-  static let epsilon = 1e-8
+  /// Optax's `b2` of `scale_by_sm3`: ν ← (1 − β2)·g² + β2·min μ, or g² + min μ when β2 = 1
+  /// (`optax.sm3`'s fixed value, the paper's plain sum).
+  public var beta2: Double
+  /// Optax's `eps` of `scale_by_sm3` (`optax.sm3` fixes it at 1e-8).
+  public var epsilon: Double
 
   public struct State: Codable, Sendable, Equatable {
     /// Each parameter's per-axis accumulators μ⁽¹⁾…μ⁽ᵏ⁾, concatenated.
@@ -39,9 +41,14 @@ public struct SM3: GradientTransformation, CataloguedOptimizer {
     public var momentum: ParameterTree
   }
 
-  public init(learningRate: Hyperparameter = 1e-2, momentum: Double = 0.9) throws {
+  public init(
+    learningRate: Hyperparameter = 1e-2, momentum: Double = 0.9, beta2: Double = 1,
+    epsilon: Double = 1e-8
+  ) throws {
     self.learningRate = learningRate
     self.momentum = momentum
+    self.beta2 = beta2
+    self.epsilon = epsilon
     try validate()
   }
 
@@ -54,6 +61,10 @@ public struct SM3: GradientTransformation, CataloguedOptimizer {
     hyperparameters: [
       .learningRate(\.learningRate),
       .number("momentum", \.momentum, .unitInterval, "decay of the momentum m"),
+      .number(
+        "beta2", \.beta2, .closedUnitInterval,
+        "decay of the accumulators (1: the plain sum of optax.sm3 and the paper)"),
+      .number("epsilon", \.epsilon, .nonNegative, "added to ν under the square root"),
     ]
   ) { try SM3() }
 
@@ -85,7 +96,8 @@ public struct SM3: GradientTransformation, CataloguedOptimizer {
     _ state: inout State, context: UpdateContext
   ) {
     let kernel = Kernel(
-      learningRate: learningRate.value(atStep: context.step - 1), momentum: momentum)
+      learningRate: learningRate.value(atStep: context.step - 1), momentum: momentum,
+      beta2: beta2, epsilon: epsilon)
     var buffers = [state.accumulators, state.momentum]
     state.accumulators = ParameterTree()
     state.momentum = ParameterTree()
@@ -96,12 +108,14 @@ public struct SM3: GradientTransformation, CataloguedOptimizer {
   }
 
   struct Kernel: TensorKernel {
-    let learningRate, momentum: Double
+    let learningRate, momentum, beta2, epsilon: Double
 
     func run<T: TensorFloat>(_ b: TensorBuffers<T>) {
       let accumulators = b.state[0]
       let m = b.state[1]
-      let eps = T(SM3.epsilon)
+      let eps = T(epsilon)
+      // Optax's coefficients: (1 − β2, β2), or (1, 1) when β2 = 1 (multiplying by 1 is exact).
+      let (c0, c1) = beta2 == 1 ? (T(1), T(1)) : (T(1 - beta2), T(beta2))
       let (w1, b1, negLR) = (T(1 - momentum), T(momentum), T(-learningRate))
       @inline(__always) func finish(_ i: Int, _ nu: T) {
         let g = b.gradient[i]
@@ -114,7 +128,7 @@ public struct SM3: GradientTransformation, CataloguedOptimizer {
       if dims.count < 2 {
         for i in 0..<b.count {
           let g = b.gradient[i]
-          let nu = g * g + accumulators[i]
+          let nu = c0 * (g * g) + c1 * accumulators[i]
           accumulators[i] = nu
           finish(i, nu)
         }
@@ -131,7 +145,7 @@ public struct SM3: GradientTransformation, CataloguedOptimizer {
         for axis in 1..<dims.count {
           smallest = Swift.min(smallest, accumulators[offsets[axis] + index[axis]])
         }
-        let nu = g * g + smallest
+        let nu = c0 * (g * g) + c1 * smallest
         for axis in 0..<dims.count {
           let k = offsets[axis] + index[axis]
           maxima[k] = Swift.max(maxima[k], nu)
