@@ -17,16 +17,18 @@ Each optimizer gets Golden/optimizer-<name>.json holding, for several hyperparam
       mean squared error on 16 fixed examples, gradients by torch autograd each step.
 For `maximize` settings the objective is negated (-f), so maximizing it minimizes f.
 The trajectory lists the parameters flattened in order (PyTorch state_dict order for the MLP)
-after steps 0 (start) .. 100.
+after steps 0 (start) .. 100. Both problems live in optimizer_problems.py, shared with
+make_catalogue2_golden.py.
 """
 import json
 import math
 import os
 import sys
 
-import numpy as np
 import torch
 import torch_optimizer
+
+from optimizer_problems import STEPS, mlp_document, mlp_loss, mlp_setup, rosenbrock_gradient
 
 EXPECTED = {"torch": "2.13.0+cpu", "torch_optimizer": "0.3.0"}
 if torch.__version__ != EXPECTED["torch"] or torch_optimizer.__version__ != EXPECTED["torch_optimizer"]:
@@ -34,7 +36,6 @@ if torch.__version__ != EXPECTED["torch"] or torch_optimizer.__version__ != EXPE
              f"found {torch.__version__} and {torch_optimizer.__version__}")
 
 torch.set_default_dtype(torch.float64)
-STEPS = 100
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                    "Tests", "DescentOptimizersTests", "Golden")
 
@@ -121,12 +122,6 @@ CASES = {
 }
 
 
-def rosenbrock_gradient(x, y):
-    # Same operation order as the Swift test.
-    r = y - x * x
-    return (-2.0 * (1.0 - x) - 400.0 * x * r, 200.0 * r)
-
-
 def run_rosenbrock(name, settings):
     p = torch.tensor([-1.5, 2.0])
     p.requires_grad_(False)
@@ -145,25 +140,6 @@ def run_rosenbrock(name, settings):
         opt.step()
         trajectory.append(param.detach().tolist())
     return trajectory
-
-
-def mlp_setup():
-    rng = np.random.default_rng(20261129)
-    params = {
-        "0.weight": rng.uniform(-0.5, 0.5, (8, 4)), "0.bias": rng.uniform(-0.5, 0.5, (8,)),
-        "2.weight": rng.uniform(-0.5, 0.5, (3, 8)), "2.bias": rng.uniform(-0.5, 0.5, (3,)),
-    }
-    inputs = rng.uniform(-1, 1, (16, 4))
-    targets = rng.uniform(-1, 1, (16, 3))
-    return params, inputs, targets
-
-
-def mlp_loss(params, inputs, targets, sign):
-    h = inputs @ params[0].T + params[1]
-    a = h / (1.0 + torch.exp(-h))
-    y = a @ params[2].T + params[3]
-    loss = ((y - targets) * (y - targets)).mean()
-    return sign * loss
 
 
 def run_mlp(name, settings, setup):
@@ -189,9 +165,7 @@ def run_mlp(name, settings, setup):
 def main():
     os.makedirs(OUT, exist_ok=True)
     setup = mlp_setup()
-    mlp = {"parameters": {k: {"shape": list(v.shape), "values": v.reshape(-1).tolist()} for k, v in setup[0].items()},
-           "inputs": setup[1].reshape(-1).tolist(), "targets": setup[2].reshape(-1).tolist(),
-           "inputShape": list(setup[1].shape), "targetShape": list(setup[2].shape)}
+    mlp = mlp_document(setup)
     for name, ((lr_rosenbrock, lr_mlp), settings_list) in CASES.items():
         cases = []
         for extra in settings_list:
