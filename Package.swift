@@ -62,7 +62,7 @@ let package = Package(
     ),
     .target(
       name: "DescentBenchmarks",
-      dependencies: ["Descent", "DescentOptimizers", "CDescentKernels"]
+      dependencies: ["Descent", "DescentNN", "DescentOptimizers", "CDescentKernels"]
     ),
     // The run store (SQLite through GRDB) and the HTML reports (see docs/runs-and-reports.md).
     .target(

@@ -31,6 +31,9 @@ public struct OptimizerBenchmarks: Sendable {
   /// - sgd-momentum, adagrad with stateBits=8: reads p, g, codes; writes p, codes → 10 B.
   /// - diffgrad with stateBits=8: reads p, g, three code buffers; writes them all → 14 B.
   /// - adadelta with stateBits=8: reads p, g, two code buffers; writes them all → 12 B.
+  /// - nadam, radam, adamax, adabelief: reads p, g and two moments; writes p and both → 28 B.
+  /// - lion: reads p, g, m; writes p, m → 20 B.
+  /// - adan: reads p, g, m, v, n, g_prev; writes p and the four → 44 B.
   public static let cases: [Case] = [
     Case(
       benchmark: "optimizer.sgd-momentum", optimizer: "sgd", settings: ["momentum": "0.9"],
@@ -62,6 +65,14 @@ public struct OptimizerBenchmarks: Sendable {
     Case(
       benchmark: "optimizer.diffgrad8bit", optimizer: "diffgrad", settings: ["stateBits": "8"],
       bytesPerParameter: 14),
+    Case(benchmark: "optimizer.nadam", optimizer: "nadam", settings: [:], bytesPerParameter: 28),
+    Case(benchmark: "optimizer.radam", optimizer: "radam", settings: [:], bytesPerParameter: 28),
+    Case(benchmark: "optimizer.adamax", optimizer: "adamax", settings: [:], bytesPerParameter: 28),
+    Case(
+      benchmark: "optimizer.adabelief", optimizer: "adabelief", settings: [:],
+      bytesPerParameter: 28),
+    Case(benchmark: "optimizer.lion", optimizer: "lion", settings: [:], bytesPerParameter: 20),
+    Case(benchmark: "optimizer.adan", optimizer: "adan", settings: [:], bytesPerParameter: 44),
   ]
 
   /// Parameters per configuration (16M float32 = 64 MiB per buffer).

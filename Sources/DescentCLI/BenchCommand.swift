@@ -11,11 +11,12 @@ struct BenchCommand: ParsableCommand {
     discussion: """
       Every benchmark reports the median of several timed runs after warm-up. Each machine limit \
       is measured in the same run, just before the benchmarks it scales, and fractionOfLimit is \
-      the ratio. Benchmarks/compare_pytorch.py runs the PyTorch side of the same work.
+      the ratio. Benchmarks/compare_pytorch.py (core, optimizers) and \
+      Benchmarks/compare_transformer_pytorch.py (transformer) run the PyTorch side of the same work.
       """)
 
   enum Suite: String, ExpressibleByArgument, CaseIterable {
-    case core, optimizers, mfac, curvature, all
+    case core, optimizers, mfac, curvature, conv, transformer, all
   }
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -90,6 +91,16 @@ struct BenchCommand: ParsableCommand {
       var curvature = CurvatureBenchmarks()
       curvature.repetitions = repetitions
       for t in threadCounts { try curvature.run(threads: t, report: report) }
+    }
+    if suite == .conv || suite == .all {
+      var convolution = ConvolutionBenchmarks()
+      convolution.repetitions = repetitions
+      for t in threadCounts { try convolution.run(threads: t, report: report) }
+    }
+    if suite == .transformer || suite == .all {
+      var transformer = TransformerBenchmarks()
+      transformer.repetitions = max(repetitions, 21)
+      for t in threadCounts { try transformer.run(threads: t, report: report) }
     }
     if format == .json {
       let encoder = JSONEncoder()

@@ -1,7 +1,8 @@
 import Descent
 
 // Loss functions with PyTorch's definitions (`torch.nn.functional`). Each is a composition of
-// differentiable core ops, so its derivatives of every order are available.
+// differentiable core ops (plain cross-entropy: the fused `Tensor.softmaxCrossEntropy`, whose
+// higher-order derivatives fall back to its composite form), so derivatives of every order exist.
 
 /// How per-element losses are combined, PyTorch's `reduction`.
 public enum Reduction: Sendable {
@@ -78,6 +79,10 @@ public func crossEntropy(
   precondition(
     labelSmoothing >= 0 && labelSmoothing <= 1,
     "crossEntropy: labelSmoothing must be in [0, 1], got \(labelSmoothing)")
+  if labelSmoothing == 0 && ignoreIndex == nil {
+    // The common case in one fused op (log-sum-exp per row, no [N, C] log-probabilities).
+    return reduce(logits.softmaxCrossEntropy(labels: labels), reduction)
+  }
   let logP = logits.logSoftmax(axis: -1)
   let (nll, counted) = negativeLogLikelihoods(logP, labels, ignoreIndex)
   guard labelSmoothing > 0 else { return reduceCounted(nll, counted, reduction) }

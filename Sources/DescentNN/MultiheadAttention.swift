@@ -46,17 +46,11 @@ public struct MultiheadAttention: Layer {
     precondition(
       input.rank == 3 && input.shape[2] == e,
       "MultiheadAttention: input \(input.shape) must be [B, T, \(e)] or [T, \(e)]")
-    let (b, t, h) = (input.shape[0], input.shape[1], headCount)
-    let d = e / h
+    let (b, t) = (input.shape[0], input.shape[1])
     var qkv = input.reshaped([b * t, e]).matmulTransposed(inProjectionWeight)
     if let inProjectionBias { qkv = qkv + inProjectionBias }
-    // [B·T, 3E] → [3, B, H, T, d]
-    let heads = qkv.reshaped([b, t, 3, h, d]).permuted([2, 0, 3, 1, 4])
-    let parts = heads.split(count: 3, axis: 0).map { $0.squeezed(axes: [0]) }
-    var scores = parts[0].matmulTransposed(parts[1]) * (1 / Double(d).squareRoot())
-    if causal { scores = Descent.where(causalMask(t), scores, -Double.infinity) }
-    let attended = scores.softmax(axis: -1).matmul(parts[2])  // [B, H, T, d]
-    let merged = attended.permuted([0, 2, 1, 3]).reshaped([b, t, e])
+    // The heads' products run as strided GEMMs on the packed [B, T, 3E] rows (Tensor.attention).
+    let merged = qkv.reshaped([b, t, 3 * e]).attention(heads: headCount, causal: causal)
     return outProjection(merged, context: context.child("out_proj"))
   }
 
@@ -65,13 +59,4 @@ public struct MultiheadAttention: Layer {
     if inProjectionBias != nil { visit(prefix + "in_proj_bias", &inProjectionBias!, .parameter) }
     outProjection.visitParameters(prefix: prefix + "out_proj.", visit)
   }
-}
-
-/// `[T, T]` `uint8`, 1 where key position `j ≤` query position `i`.
-func causalMask(_ t: Int) -> Tensor {
-  var values = [UInt8](repeating: 0, count: t * t)
-  for i in 0..<t {
-    for j in 0...i { values[i * t + j] = 1 }
-  }
-  return Tensor(scalars: values, shape: [t, t])
 }

@@ -78,29 +78,22 @@ public struct BatchNorm: Layer {
       "BatchNorm: input \(input.shape) must be [N, \(featureCount), …]")
     var channelShape = [Int](repeating: 1, count: input.rank)
     channelShape[1] = featureCount
-    let axes = [0] + Array(2..<input.rank)
-    let normalized: Tensor
     if context.training {
       let n = input.count / featureCount
       precondition(
         n > 1, "BatchNorm: training needs more than one value per channel, got \(input.shape)")
-      let mean = input.mean(axes: axes, keepDims: true)
-      let centered = input - mean
-      let variance = (centered * centered).mean(axes: axes, keepDims: true)
-      normalized = centered * (variance + epsilon).rsqrt()
+      // Fused statistics, normalization and affine map (and a fused backward pass).
+      let result = input.batchNormalized(weight: weight, bias: bias, epsilon: epsilon)
       withoutGradients {
         statistics.update(
-          mean: mean.detached().reshaped([featureCount]),
-          unbiasedVariance: variance.detached().reshaped([featureCount])
-            * (Double(n) / Double(n - 1)),
+          mean: result.mean, unbiasedVariance: result.variance * (Double(n) / Double(n - 1)),
           momentum: momentum)
       }
-    } else {
-      let (mean, variance, _) = statistics.values
-      normalized =
-        (input - mean.reshaped(channelShape)) * (variance.reshaped(channelShape) + epsilon).rsqrt()
+      return result.output
     }
-    var y = normalized
+    let (mean, variance, _) = statistics.values
+    var y =
+      (input - mean.reshaped(channelShape)) * (variance.reshaped(channelShape) + epsilon).rsqrt()
     if let weight { y = y * weight.reshaped(channelShape) }
     if let bias { y = y + bias.reshaped(channelShape) }
     return y
@@ -129,8 +122,8 @@ public typealias BatchNorm2d = BatchNorm
 
 /// Layer normalization (Ba et al. 2016, arXiv:1607.06450), PyTorch's `nn.LayerNorm`: over the
 /// trailing axes `normalizedShape`, `y = (x − μ)/√(σ² + ε) · γ + β` with the biased variance;
-/// `ε = 1e-5`, `γ = 1`, `β = 0` by default; the same in training and evaluation.
-/// Paths: `weight`, `bias`.
+/// `ε = 1e-5`, `γ = 1`, `β = 0` by default; the same in training and evaluation. One fused op
+/// forward and backward (`Tensor.layerNormalized`). Paths: `weight`, `bias`.
 public struct LayerNorm: Layer {
   public var weight: Tensor?
   public var bias: Tensor?
@@ -158,14 +151,7 @@ public struct LayerNorm: Layer {
     precondition(
       input.rank >= k && Array(input.shape.suffix(k)) == normalizedShape,
       "LayerNorm: input \(input.shape) must end in \(normalizedShape)")
-    let axes = Array((input.rank - k)..<input.rank)
-    let mean = input.mean(axes: axes, keepDims: true)
-    let centered = input - mean
-    let variance = (centered * centered).mean(axes: axes, keepDims: true)
-    var y = centered * (variance + epsilon).rsqrt()
-    if let weight { y = y * weight }
-    if let bias { y = y + bias }
-    return y
+    return input.layerNormalized(axisCount: k, weight: weight, bias: bias, epsilon: epsilon)
   }
 
   public mutating func visitParameters(prefix: String, _ visit: ParameterVisitor) {

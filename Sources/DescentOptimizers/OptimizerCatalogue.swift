@@ -203,6 +203,12 @@ public enum OptimizerCatalogue {
   public static let registered: [any CataloguedOptimizer.Type] = [
     SGD.self, Adagrad.self, Adadelta.self, RMSprop.self, Adam.self, AdamW.self, DiffGrad.self,
     AdaGradNorm.self, AdaHessian.self, MFAC.self, SophiaG.self, SophiaH.self,
+    NAdam.self, RAdam.self, Adamax.self,
+    AdaBelief.self, Yogi.self, Lion.self, Adan.self,
+    Signum.self, OptimisticGradientDescent.self, OptimisticAdam.self,
+    ADOPT.self, AdEMAMix.self,
+    Rprop.self, ASGD.self, Adafactor.self, LAMB.self, LARS.self, NovoGrad.self, Fromage.self,
+    SM3.self, MADGRAD.self, ScheduleFreeAdamW.self, ScheduleFreeSGD.self,
   ]
 
   /// The built-in entries, grouped as ``OptimizerGroup`` orders them (first-order, aliases,

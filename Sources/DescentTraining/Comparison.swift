@@ -35,10 +35,21 @@ public struct Comparison: Sendable {
 
   /// Learning rates of the default job, one per catalogue optimizer, chosen for a small MLP on
   /// standardized tabular data (the usual starting points: 0.05 for SGD with momentum 0.9, 1e-3
-  /// for Adam-type methods, 1.0 for Adadelta as in its paper).
+  /// for Adam-type methods, 1.0 for Adadelta as in its paper). Catalogue II: plain-SGD rates
+  /// for asgd and schedule-free-sgd (no momentum), AdaGrad's for sm3, the references' defaults for
+  /// adafactor (1e-2), lars (1 with trust coefficient 1e-3), fromage and madgrad (1e-2, their
+  /// papers') and schedule-free-adamw (2.5e-3, Optax's); 1e-2 for the per-tensor normalized
+  /// lamb and novograd (steps of about 1% of a tensor's norm); 1e-3 as Rprop's initial step.
   public static let defaultLearningRates: [String: Double] = [
     "sgd": 0.05, "adagrad": 0.05, "adadelta": 1.0, "rmsprop": 1e-3, "adam": 1e-3, "adamw": 1e-3,
-    "diffgrad": 1e-3, "adagradnorm": 0.5,
+    "diffgrad": 1e-3, "adagradnorm": 0.5, "rprop": 1e-3, "asgd": 0.1, "adafactor": 1e-2,
+    "lamb": 1e-2, "lars": 1.0, "novograd": 1e-2, "fromage": 1e-2, "sm3": 0.05, "madgrad": 1e-2,
+    "schedule-free-adamw": 2.5e-3, "schedule-free-sgd": 0.5,
+    // Catalogue II: the references' defaults where they have one (torch), else the papers'
+    // starting points (sign methods 1e-4 to 1e-3, Yogi 1e-2, plain optimistic GD as SGD).
+    "nadam": 2e-3, "radam": 1e-3, "adamax": 2e-3, "adabelief": 1e-3, "yogi": 1e-2, "lion": 1e-4,
+    "adan": 1e-3, "signum": 1e-3, "optimistic-gd": 0.05, "optimistic-adam": 1e-3, "adopt": 1e-3,
+    "ademamix": 1e-3,
   ]
 
   /// Settings of the default job besides the learning rate (SGD runs with momentum).

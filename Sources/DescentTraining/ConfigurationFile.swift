@@ -47,7 +47,32 @@ extension TrainingConfiguration {
 
   /// Applies the settings of the TOML text (read from `file`) to this configuration. The text
   /// is parsed by TOMLKit (toml++); a syntax error names the file, line and column.
+  /// toml++ (inside TOMLKit) stops the process on an assertion when a key or a table header
+  /// starts with a character that is neither a bare-key character nor a quote (`[\u{C7}et]`, found
+  /// by fuzzing: docs/fuzzing.md). Such lines are refused here first, as the syntax errors they are.
+  static func checkKeyStarts(_ text: String, file: String) throws {
+    func startsKey(_ c: Character?) -> Bool {
+      guard let c else { return false }
+      return c == "\"" || c == "'" || c == "_" || c == "-"
+        || (c.isASCII && (c.isLetter || c.isNumber))
+    }
+    for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      var rest = line.drop { $0 == " " || $0 == "\t" }
+      guard let first = rest.first, first != "#", first != "\r" else { continue }
+      if first == "[" {
+        rest = rest.dropFirst().drop { $0 == "[" || $0 == " " || $0 == "\t" }
+      } else if !startsKey(first) {
+        continue  // a value's continuation (multi-line strings and arrays); toml++ checks it
+      }
+      guard startsKey(rest.first) else {
+        throw TrainingError.usage(
+          "\(file):\(index + 1): a key must start with A–Z, a–z, 0–9, _ or - (or be quoted)")
+      }
+    }
+  }
+
   public mutating func apply(toml text: String, file: String) throws {
+    try Self.checkKeyStarts(text, file: file)
     let table: TOMLTable
     do {
       table = try TOMLTable(string: text)

@@ -273,6 +273,13 @@ public final class Trainer {
   /// The model with the current parameters.
   public var currentModel: any Layer { model.with(parameters: parameters) }
 
+  /// The model at the optimizer's evaluation point, where ``evaluate()`` measures it: the
+  /// averaged iterate x of the schedule-free methods (``Optimizer/evaluationParameters(_:)``),
+  /// else the current parameters.
+  public var evaluationModel: any Layer {
+    model.with(parameters: optimizer.evaluationParameters(parameters))
+  }
+
   /// The optimizer's current state, typed: `trainer.optimizerState(as: SophiaG.State.self)`
   /// (nil for another type).
   public func optimizerState<S>(as type: S.Type) -> S? { optimizer.state(as: type) }
@@ -442,10 +449,12 @@ public final class Trainer {
     for observer in observers { observer.stepFinished(record) }
   }
 
-  /// Mean cross-entropy and accuracy on the held-out split.
+  /// Mean cross-entropy and accuracy on the held-out split, at the optimizer's evaluation point
+  /// (``evaluationModel``).
   public func evaluate() -> (loss: Double, accuracy: Double) {
-    if let languageModel { return languageModel.evaluate(model: currentModel) }
-    return Self.evaluate(model: currentModel, data: testData, inputShape: inputShape)
+    let model = evaluationModel
+    if let languageModel { return languageModel.evaluate(model: model) }
+    return Self.evaluate(model: model, data: testData, inputShape: inputShape)
   }
 
   /// Mean cross-entropy and accuracy of `model` on `data`, in chunks of 512 examples.

@@ -63,7 +63,8 @@ import Testing
     var layer = MultiheadAttention(
       embeddingDimension: 4, headCount: 2, causal: true, dtype: .float64, key: key)
     layer.inProjectionBias = testTensor([12], seed: 13, range: -0.3...0.3)
-    #expect(Self.check(layer, input: testTensor([2, 3, 4], seed: 14)) == nil)
+    // Second order: the fused attention op's backward falls back to its composite form.
+    #expect(Self.check(layer, input: testTensor([2, 3, 4], seed: 14), secondOrder: true) == nil)
     layer.causal = false
     #expect(Self.check(layer, input: testTensor([3, 4], seed: 15)) == nil)
   }

@@ -40,6 +40,12 @@ import Testing
     ("adamw", ["amsgrad": "true"]),
     ("diffgrad", [:]),
     ("adagradnorm", [:]),
+    ("nadam", ["weightDecay": "0.1", "decoupledWeightDecay": "true"]),
+    ("radam", ["weightDecay": "0.01"]),
+    ("adan", ["weightDecay": "0.01"]),
+    ("optimistic-adam", ["nesterov": "false"]),
+    ("adopt", ["nesterov": "true"]),
+    ("asgd", ["t0": "3"]),
   ])
 
   @Test(arguments: configurations.map(\.0))

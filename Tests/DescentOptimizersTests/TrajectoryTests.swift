@@ -167,9 +167,11 @@ import Testing
         _ = try TrajectoryRequest.parse(function: "rosenbrok", optimizer: "adam", steps: "1")
       } == "--function: unknown test function 'rosenbrok'; did you mean 'rosenbrock'?")
     #expect(
-      message { _ = try TrajectoryRequest.parse(function: "sphere", optimizer: "adma", steps: "1") }
-        == "--optimizer: unknown optimizer 'adma' (did you mean 'adam'?); known: sgd, adagrad, adadelta, rmsprop, adam, adamw, diffgrad, adagradnorm, adam8bit, adamw8bit, adahessian, mfac, sophia, sophiah"
-    )
+      message { _ = try TrajectoryRequest.parse(function: "sphere", optimizer: "adma", steps: "1") }?
+        .hasPrefix(
+          "--optimizer: unknown optimizer 'adma' (did you mean 'adam'?); known: "
+            + OptimizerCatalogue.builtIn.map(\.name).joined(separator: ", ")) == true,
+      "the built-in names first (optimizers registered at run time by other tests may follow)")
     #expect(
       message {
         _ = try TrajectoryRequest.parse(

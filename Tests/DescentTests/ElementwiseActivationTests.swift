@@ -100,6 +100,19 @@ extension ElementwiseTests {
       }
     }
 
+    @Test func float32GELUDerivativeKernel() {
+      // The float32 derivative runs in a vectorized C kernel: against float64 (libm) on a grid.
+      let grid = (0...8_000).map { -10 + Double($0) * 0.0025 }
+      let x32 = Tensor(grid, dtype: .float32)
+      let single = grad(of: { $0.gelu().sum() }, at: x32).doubles
+      let double = grad(of: { $0.gelu().sum() }, at: x32.cast(to: .float64)).doubles
+      var worst = 0.0
+      // Relative error, absolute below 0.01: Φ(x) + xφ(x) cancels where it crosses 0 (x ≈ −0.75)
+      // in any float32 evaluation of the formula.
+      for (s, d) in zip(single, double) { worst = max(worst, Swift.abs(s - d) / max(Swift.abs(d), 1e-2)) }
+      #expect(worst < 2e-5, "gelu derivative: worst relative error \(worst)")
+    }
+
     @Test func softplus() {
       // F.softplus(x) and F.softplus(x, beta=2, threshold=4).
       #expect(

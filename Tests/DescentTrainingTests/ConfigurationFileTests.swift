@@ -4,6 +4,14 @@ import Testing
 
 /// `--config run.toml`: a run's options from a TOML file (parsed by TOMLKit).
 @Suite struct ConfigurationFileTests {
+  /// Found by fuzzing (docs/fuzzing.md): a table header starting with a character that is no
+  /// bare-key character stopped the process on an assertion inside toml++; now a usage error.
+  @Test(arguments: ["[\u{C7}et]\n", "steps = 3\n[ \u{FFFD}x]\n", "[[\u{E9}]]\n"])
+  func headerWithANonKeyCharacterIsASyntaxError(text: String) throws {
+    var c = TrainingConfiguration()
+    #expect(throws: TrainingError.self) { try c.apply(toml: text, file: "run.toml") }
+  }
+
   @Test func readsEveryKindOfValueAndTheSetTable() throws {
     var c = TrainingConfiguration()
     try c.apply(

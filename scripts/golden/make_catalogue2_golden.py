@@ -423,9 +423,13 @@ CASES = {
                                        {"beta1": 0.8, "beta2": 0.99, "epsilon": 1e-6,
                                         "epsilonRoot": 1e-12, "learningRates": (0.01, 0.002)},
                                        {"nesterov": False}]),
-    "schedule-free-adamw": ((0.02, 0.002), [{}, {"weightDecay": 0.01}, {"warmupSteps": 10},
+    # The MLP's warmup and beta1=0.8 cases at lr 0.01 were sensitive (240 and 7200 times the
+    # tolerance under ulp-level gradient changes); 3e-3 keeps them well inside it.
+    "schedule-free-adamw": ((0.02, 0.01), [{}, {"weightDecay": 0.01},
+                                           {"warmupSteps": 10, "learningRates": (0.02, 0.003)},
                                            {"beta1": 0.8, "beta2": 0.99, "epsilon": 1e-6,
-                                            "weightLearningRatePower": 1.0}]),
+                                            "weightLearningRatePower": 1.0,
+                                            "learningRates": (0.02, 0.003)}]),
     "schedule-free-sgd": ((1e-4, 0.05), [{}, {"weightDecay": 0.01}, {"warmupSteps": 10},
                                          {"beta1": 0.5, "weightLearningRatePower": 1.0}]),
     "prodigy": ((1.0, 1.0), [{}, {"weightDecay": 0.01}, {"safeguardWarmup": True},

@@ -49,7 +49,10 @@ static inline __attribute__((always_inline)) int32_t descent_float_to_bits(float
 // polynomial on [−ln2/2, ln2/2]; 2^n applied as two exact powers of two so that subnormal results
 // and overflow come out right. Within 2 ulp over the float range (tested against double exp).
 static inline __attribute__((always_inline)) float descent_exp_scalar(float value) {
-  float x = value != value ? 0.0f : (value < -104.0f ? -104.0f : (value > 89.0f ? 89.0f : value));
+  // Below −104 the result rounds to 0: it is computed from x = 0 and replaced by 0, so that −∞
+  // (a masked softmax score) never runs through subnormal arithmetic, many times slower.
+  int tiny = value < -104.0f;
+  float x = (value != value || tiny) ? 0.0f : (value > 89.0f ? 89.0f : value);
   const float shifter = 12582912.0f;
   float t = x * 1.44269504f + shifter;
   float n = t - shifter;
@@ -66,7 +69,7 @@ static inline __attribute__((always_inline)) float descent_exp_scalar(float valu
   int32_t k1 = k >> 1;
   int32_t k2 = k - k1;
   float result = y * descent_bits_to_float((k1 + 127) << 23) * descent_bits_to_float((k2 + 127) << 23);
-  return value != value ? value : result;
+  return value != value ? value : (tiny ? 0.0f : result);
 }
 
 // ln x (Cephes logf, branch-free): x = m·2^e with m in [√½, √2), ln m by a degree-9 polynomial in

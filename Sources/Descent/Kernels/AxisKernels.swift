@@ -308,7 +308,12 @@ func softmaxKernel(_ x: Tensor, axis: Int, log: Bool) -> Tensor {
     let dst = out.pointer(S.self)
     if inner == 1 {
       parallelChunks(count: outer, grain: max(1, (1 << 14) / max(n, 1)), alignment: 1) { range in
-        for o in range { softmaxRow(src + o * n, dst + o * n, n, log: log) }
+        var o = range.lowerBound
+        while o < range.upperBound {
+          let rows = Swift.min(softmaxBlockRows(n), range.upperBound - o)
+          softmaxRows(src + o * n, dst + o * n, rows: rows, n, log: log)
+          o += rows
+        }
       }
       return
     }
@@ -362,25 +367,39 @@ func softmaxKernel(_ x: Tensor, axis: Int, log: Bool) -> Tensor {
   return out
 }
 
-/// Softmax or log-softmax of one contiguous row (the common last-axis case): the exponentials
-/// are written first (a loop the compiler vectorizes), then summed with the fixed-order blocked
-/// reduction.
+/// Rows per block of ``softmaxRows(_:_:rows:_:log:)``: about 4096 values, so that the exp kernel
+/// runs over whole vectors (a short row alone would spend most of its time in the scalar tail).
 @inline(__always)
-func softmaxRow<S: TensorFloat>(
-  _ s: UnsafeMutablePointer<S>, _ d: UnsafeMutablePointer<S>, _ n: Int, log: Bool
+func softmaxBlockRows(_ n: Int) -> Int { Swift.max(1, 4096 / Swift.max(n, 1)) }
+
+/// Softmax (or log-softmax) of `rows` contiguous rows of `n` values, `s` to `d` (the same buffer
+/// only for softmax): each row max-shifted, one exp call over the whole block, then each row
+/// normalized by its sum (summed in a fixed order, so the bits depend only on `n`).
+func softmaxRows<S: TensorFloat>(
+  _ s: UnsafeMutablePointer<S>, _ d: UnsafeMutablePointer<S>, rows: Int, _ n: Int, log: Bool
 ) {
-  if n == 0 { return }
-  var shift = reduceContiguous(UnsafePointer(s), n, MaxReduction.self, parallel: false)
-  if !shift.isFinite && !shift.isNaN { shift = 0 }
-  for j in 0..<n { d[j] = s[j] - shift }
-  expInPlace(d, n)
-  let total = reduceContiguous(UnsafePointer(d), n, SumReduction.self, parallel: false)
-  if log {
-    let logTotal = S.log(total)
-    for j in 0..<n { d[j] = (s[j] - shift) - logTotal }
-  } else {
-    let scale = 1 / total
-    for j in 0..<n { d[j] *= scale }
+  if n == 0 || rows == 0 { return }
+  let shifts = UnsafeMutablePointer<S>.allocate(capacity: rows)
+  defer { shifts.deallocate() }
+  for r in 0..<rows {
+    let (sr, dr) = (s + r * n, d + r * n)
+    var shift = reduceContiguous(UnsafePointer(sr), n, MaxReduction.self, parallel: false)
+    if !shift.isFinite && !shift.isNaN { shift = 0 }
+    shifts[r] = shift
+    for j in 0..<n { dr[j] = sr[j] - shift }
+  }
+  expInPlace(d, rows * n)
+  for r in 0..<rows {
+    let dr = d + r * n
+    let total = reduceContiguous(UnsafePointer(dr), n, SumReduction.self, parallel: false)
+    if log {
+      // (x − m) − log Σ: subtracting the shift first keeps the small result accurate.
+      let (sr, shift, logTotal) = (s + r * n, shifts[r], S.log(total))
+      for j in 0..<n { dr[j] = (sr[j] - shift) - logTotal }
+    } else {
+      let scale = 1 / total
+      for j in 0..<n { dr[j] *= scale }
+    }
   }
 }
 

@@ -54,15 +54,33 @@ public func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
     }
   }
 
-  /// Operand offsets at the start of row `row`.
-  @inlinable func offsets(ofRow row: Int) -> [Int] {
+  /// Operand offsets at the start of row `row` (at most three operands: no allocation per row).
+  @inlinable func offsets(ofRow row: Int) -> RowOffsets {
+    precondition(operandStrides.count <= 3, "BroadcastRows: at most 3 operands")
     var remainder = row
-    var offsets = [Int](repeating: 0, count: operandStrides.count)
+    var offsets = RowOffsets()
+    let operands = operandStrides.count
     for d in stride(from: outerShape.count - 1, through: 0, by: -1) {
       let index = remainder % outerShape[d]
       remainder /= outerShape[d]
-      for k in 0..<offsets.count { offsets[k] += index * operandStrides[k][d] }
+      if index == 0 { continue }
+      offsets.values.0 += index * operandStrides[0][d]
+      if operands > 1 { offsets.values.1 += index * operandStrides[1][d] }
+      if operands > 2 { offsets.values.2 += index * operandStrides[2][d] }
     }
     return offsets
+  }
+}
+
+/// The offsets of up to three operands at the start of one broadcast row.
+@usableFromInline struct RowOffsets {
+  @usableFromInline var values: (Int, Int, Int) = (0, 0, 0)
+  @inlinable init() {}
+  @inlinable subscript(_ operand: Int) -> Int {
+    switch operand {
+    case 0: values.0
+    case 1: values.1
+    default: values.2
+    }
   }
 }

@@ -21,4 +21,6 @@ enum VectorizedKernels {
   static let log: BulkFloatKernel = descent_log_f32
   static let tanh: BulkFloatKernel = descent_tanh_f32
   static let sigmoid: BulkFloatKernel = descent_sigmoid_f32
+  static let gelu: BulkFloatKernel = descent_gelu_f32
+  static let geluDerivative: BulkFloatKernel = descent_gelu_derivative_f32
 }

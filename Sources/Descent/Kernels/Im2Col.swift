@@ -1,3 +1,5 @@
+import CDescentKernels
+
 /// The geometry of a 2-D sliding window over `[N, C, H, W]` planes (PyTorch's conventions): the
 /// window at output position `(oh, ow)` reads input rows `oh·strideH − padH + ki·dilationH` and
 /// columns `ow·strideW − padW + kj·dilationW`; out-of-range positions are padding.
@@ -61,38 +63,59 @@ private func validOutputs(offset: Int, stride: Int, input: Int, output: Int) -> 
 func im2col<T: TensorScalar>(
   _ input: UnsafePointer<T>, _ columns: UnsafeMutablePointer<T>, planes: Int, _ g: WindowGeometry
 ) {
-  let (h, w) = (g.inputHeight, g.inputWidth)
-  let (outH, outW) = (g.outputHeight, g.outputWidth)
-  let positions = outH * outW
-  let block = g.windowSize * positions
+  let block = g.windowSize * g.positions
   parallelChunks(count: planes, grain: planeGrain(block), alignment: 1) { range in
     for plane in range {
-      let src = input + plane * h * w
-      let dst = columns + plane * block
-      for ki in 0..<g.kernel.height {
-        for kj in 0..<g.kernel.width {
-          let row = dst + (ki * g.kernel.width + kj) * positions
-          let rowOffset = ki * g.dilation.height - g.padding.height
-          let columnOffset = kj * g.dilation.width - g.padding.width
-          let valid = validOutputs(
-            offset: columnOffset, stride: g.stride.width, input: w, output: outW)
-          for oh in 0..<outH {
-            let ih = oh * g.stride.height + rowOffset
-            let out = row + oh * outW
-            if ih < 0 || ih >= h {
-              out.update(repeating: 0, count: outW)
-              continue
-            }
-            let line = src + ih * w + columnOffset
-            out.update(repeating: 0, count: valid.lowerBound)
-            if g.stride.width == 1 {
-              (out + valid.lowerBound).update(from: line + valid.lowerBound, count: valid.count)
-            } else {
-              for ow in valid { out[ow] = line[ow * g.stride.width] }
-            }
-            (out + valid.upperBound).update(repeating: 0, count: outW - valid.upperBound)
-          }
+      im2colPlane(
+        input + plane * g.inputHeight * g.inputWidth, columns + plane * block,
+        rowStride: g.positions, g)
+    }
+  }
+}
+
+/// im2col of one `[H, W]` plane into `kh·kw` rows of `L = outH·outW` values, row `ki·kw + kj`
+/// starting at `columns + (ki·kw + kj)·rowStride` (so rows of several images can interleave, as in
+/// the batched convolution's `[C·kh·kw, images·L]` layout). For each kernel offset the range of
+/// valid output columns is computed once: the inner loop has no bounds test and, for unit stride,
+/// is a contiguous copy. float32 runs the C kernel `descent_im2col_plane_f32` (the same loops,
+/// vectorized).
+@inline(__always)
+func im2colPlane<T: TensorScalar>(
+  _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, rowStride: Int, _ g: WindowGeometry
+) {
+  if T.self == Float.self {
+    descent_im2col_plane_f32(
+      UnsafeRawPointer(src).assumingMemoryBound(to: Float.self),
+      UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self), rowStride,
+      g.inputHeight, g.inputWidth, g.kernel.height, g.kernel.width, g.stride.height,
+      g.stride.width, g.padding.height, g.padding.width, g.dilation.height, g.dilation.width,
+      g.outputHeight, g.outputWidth)
+    return
+  }
+  let (h, w) = (g.inputHeight, g.inputWidth)
+  let (outH, outW) = (g.outputHeight, g.outputWidth)
+  for ki in 0..<g.kernel.height {
+    for kj in 0..<g.kernel.width {
+      let row = dst + (ki * g.kernel.width + kj) * rowStride
+      let rowOffset = ki * g.dilation.height - g.padding.height
+      let columnOffset = kj * g.dilation.width - g.padding.width
+      let valid = validOutputs(
+        offset: columnOffset, stride: g.stride.width, input: w, output: outW)
+      for oh in 0..<outH {
+        let ih = oh * g.stride.height + rowOffset
+        let out = row + oh * outW
+        if ih < 0 || ih >= h {
+          out.update(repeating: 0, count: outW)
+          continue
         }
+        let line = src + ih * w + columnOffset
+        out.update(repeating: 0, count: valid.lowerBound)
+        if g.stride.width == 1 {
+          (out + valid.lowerBound).update(from: line + valid.lowerBound, count: valid.count)
+        } else {
+          for ow in valid { out[ow] = line[ow * g.stride.width] }
+        }
+        (out + valid.upperBound).update(repeating: 0, count: outW - valid.upperBound)
       }
     }
   }
@@ -103,33 +126,51 @@ func im2col<T: TensorScalar>(
 func col2im<T: TensorScalar>(
   _ columns: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>, planes: Int, _ g: WindowGeometry
 ) {
-  let (h, w) = (g.inputHeight, g.inputWidth)
-  let (outH, outW) = (g.outputHeight, g.outputWidth)
-  let positions = outH * outW
-  let block = g.windowSize * positions
+  let block = g.windowSize * g.positions
   parallelChunks(count: planes, grain: planeGrain(block), alignment: 1) { range in
     for plane in range {
-      let dst = output + plane * h * w
-      dst.update(repeating: 0, count: h * w)
-      let src = columns + plane * block
-      for ki in 0..<g.kernel.height {
-        for kj in 0..<g.kernel.width {
-          let row = src + (ki * g.kernel.width + kj) * positions
-          let rowOffset = ki * g.dilation.height - g.padding.height
-          let columnOffset = kj * g.dilation.width - g.padding.width
-          let valid = validOutputs(
-            offset: columnOffset, stride: g.stride.width, input: w, output: outW)
-          for oh in 0..<outH {
-            let ih = oh * g.stride.height + rowOffset
-            if ih < 0 || ih >= h { continue }
-            let line = dst + ih * w + columnOffset
-            let values = row + oh * outW
-            if g.stride.width == 1 {
-              for ow in valid { line[ow] += values[ow] }
-            } else {
-              for ow in valid { line[ow * g.stride.width] += values[ow] }
-            }
-          }
+      col2imPlane(
+        columns + plane * block, output + plane * g.inputHeight * g.inputWidth,
+        rowStride: g.positions, g)
+    }
+  }
+}
+
+/// col2im of one plane, the adjoint of ``im2colPlane``: overwrites the `[H, W]` plane `dst` with
+/// the sums of the `kh·kw` rows at `src + r·rowStride`. Each output element receives its terms in
+/// the fixed order of kernel offsets, so the result does not depend on the threads.
+@inline(__always)
+func col2imPlane<T: TensorScalar>(
+  _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, rowStride: Int, _ g: WindowGeometry
+) {
+  if T.self == Float.self {
+    descent_col2im_plane_f32(
+      UnsafeRawPointer(src).assumingMemoryBound(to: Float.self),
+      UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self), rowStride,
+      g.inputHeight, g.inputWidth, g.kernel.height, g.kernel.width, g.stride.height,
+      g.stride.width, g.padding.height, g.padding.width, g.dilation.height, g.dilation.width,
+      g.outputHeight, g.outputWidth)
+    return
+  }
+  let (h, w) = (g.inputHeight, g.inputWidth)
+  let (outH, outW) = (g.outputHeight, g.outputWidth)
+  dst.update(repeating: 0, count: h * w)
+  for ki in 0..<g.kernel.height {
+    for kj in 0..<g.kernel.width {
+      let row = src + (ki * g.kernel.width + kj) * rowStride
+      let rowOffset = ki * g.dilation.height - g.padding.height
+      let columnOffset = kj * g.dilation.width - g.padding.width
+      let valid = validOutputs(
+        offset: columnOffset, stride: g.stride.width, input: w, output: outW)
+      for oh in 0..<outH {
+        let ih = oh * g.stride.height + rowOffset
+        if ih < 0 || ih >= h { continue }
+        let line = dst + ih * w + columnOffset
+        let values = row + oh * outW
+        if g.stride.width == 1 {
+          for ow in valid { line[ow] += values[ow] }
+        } else {
+          for ow in valid { line[ow * g.stride.width] += values[ow] }
         }
       }
     }

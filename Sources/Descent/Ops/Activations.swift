@@ -92,7 +92,10 @@ extension Tensor {
   public func gelu(approximation: GELUApproximation = .none) -> Tensor {
     switch approximation {
     case .none:
-      let out = mapFloatUnary(GELUFunction.self, self, "gelu")
+      // float32: the AVX-512/AVX2 C kernel of the same formula (Swift's loop stays SSE2).
+      let out =
+        dtype == .float32
+        ? runBulkFloat(self, VectorizedKernels.gelu) : mapFloatUnary(GELUFunction.self, self, "gelu")
       return record("gelu", out, inputs: [self]) { g, _ in [g * self.geluDerivative()] }
     case .tanh:
       let out = mapFloatUnary(GELUTanhFunction.self, self, "gelu")
@@ -102,7 +105,10 @@ extension Tensor {
 
   /// `Φ(x) + x φ(x)`. Its derivative is `φ(x) (2 − x²)`.
   func geluDerivative() -> Tensor {
-    let out = mapFloatUnary(GELUDerivativeFunction.self, self, "gelu")
+    let out =
+      dtype == .float32
+      ? runBulkFloat(self, VectorizedKernels.geluDerivative)
+      : mapFloatUnary(GELUDerivativeFunction.self, self, "gelu")
     return record("geluDerivative", out, inputs: [self]) { g, _ in
       let x2 = self * self
       return [g * ((x2 * -0.5).exp() * (2 - x2) * (1 / (2 * Double.pi).squareRoot()))]

@@ -114,8 +114,12 @@ extension Tensor {
 ///   - bias: `[O]` or `nil`.
 /// - Returns: `[N, O, outH, outW]` (sizes as in ``Tensor/unfold(kernelSize:stride:padding:dilation:)``).
 ///
-/// Computed as `unfold` (im2col) followed by one batched matmul per group, so its derivatives of
-/// every order follow from theirs. Memory: the unfolded input, `N·C·kh·kw·outH·outW` elements.
+/// Computed by batched im2col + one GEMM per group and chunk of images (see
+/// `ConvolutionKernels.swift`), without storing the unfolded input: memory is the input's and the
+/// output's. Derivatives: the input's is the transposed convolution of the gradient, the weight's
+/// the correlation of the input with the gradient (one GEMM over the whole batch), the bias's the
+/// gradient's sum over `N, outH, outW`. The three products are bilinear and each one's derivatives
+/// are the other two, so derivatives of every order are available.
 public func conv2d(
   _ input: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Size2D = 0,
   dilation: Size2D = 1, groups: Int = 1
@@ -132,22 +136,17 @@ public func conv2d(
     "conv2d: input \(input.shape), weight \(weight.shape) and groups \(groups) do not agree "
       + "(needs weight [O, C/groups, kh, kw] with C and O multiples of groups)")
   checkSameDType(input, weight, "conv2d")
-  let kernel = Size2D(weight.shape[2], weight.shape[3])
-  let columns = input.unfold(
-    kernelSize: kernel, stride: stride, padding: padding, dilation: dilation)
-  let positions = columns.shape[2]
-  let window = (channels / groups) * kernel.height * kernel.width
   let geometry = WindowGeometry(
-    inputHeight: input.shape[2], inputWidth: input.shape[3], kernel: kernel, stride: stride,
-    padding: padding, dilation: dilation)
-  // [1, G, O/G, C/G·kh·kw] · [N, G, C/G·kh·kw, L] → [N, G, O/G, L]
-  let w = weight.reshaped([1, groups, outChannels / groups, window])
-  let product = w.matmul(columns.reshaped([n, groups, window, positions]))
-  var out = product.reshaped([n, outChannels, geometry.outputHeight, geometry.outputWidth])
+    inputHeight: input.shape[2], inputWidth: input.shape[3],
+    kernel: Size2D(weight.shape[2], weight.shape[3]), stride: stride, padding: padding,
+    dilation: dilation)
+  geometry.validate("conv2d", input.shape)
   if let bias {
     precondition(
       bias.shape == [outChannels], "conv2d: bias \(bias.shape) must be [\(outChannels)]")
-    out = out + bias.reshaped([1, outChannels, 1, 1])
+    checkSameDType(input, bias, "conv2d")
   }
-  return out
+  let shape = ConvolutionShape(
+    batch: n, channels: channels, outputChannels: outChannels, groups: groups, geometry: geometry)
+  return convolved(input, weight, bias: bias, shape)
 }

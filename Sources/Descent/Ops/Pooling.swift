@@ -1,3 +1,5 @@
+import CDescentKernels
+
 // 2-D pooling over NCHW tensors, PyTorch's semantics (floor mode, no ceil_mode).
 
 extension Tensor {
@@ -24,6 +26,25 @@ extension Tensor {
     let planes = shape[0] * shape[1]
     let indices = PlaneIndices(
       planes: planes, perPlane: geometry.positions, planeSize: shape[2] * shape[3])
+    if dtype == .float32 && padding == Size2D(0) {
+      // Argmax and values in one pass (C kernel), then the gather's node without re-gathering.
+      let values = Tensor.uninitialized(shape: [planes, geometry.positions], dtype: dtype)
+      let source = pointer(Float.self)
+      let perChunk = Swift.max(1, (1 << 15) / Swift.max(1, shape[2] * shape[3]))
+      indices.values.withUnsafeMutableBufferPointer { buffer in
+        let index = buffer.baseAddress!
+        parallelChunks(count: planes, grain: perChunk, alignment: 1) { range in
+          let offset = range.lowerBound * geometry.positions
+          descent_maxpool_unpadded_f32(
+            source + range.lowerBound * shape[2] * shape[3], values.pointer(Float.self) + offset,
+            index + offset, range.count, shape[2], shape[3], kernelSize.height, kernelSize.width,
+            geometry.stride.height, geometry.stride.width, dilation.height, dilation.width,
+            geometry.outputHeight, geometry.outputWidth)
+        }
+      }
+      return gathered(by: indices, precomputed: values).reshaped(
+        [shape[0], shape[1], geometry.outputHeight, geometry.outputWidth])
+    }
     indices.values.withUnsafeMutableBufferPointer { buffer in
       if dtype == .float64 {
         windowArgmax(pointer(Double.self), buffer.baseAddress!, planes: planes, geometry)
@@ -76,8 +97,19 @@ extension Tensor {
 
   /// `result[p, i] = self[p, indices[p, i]]` over planes of `indices.planeSize` elements,
   /// shaped `[planes, perPlane]`. Derivative: ``scatteredAdd(by:)``.
-  fileprivate func gathered(by indices: PlaneIndices) -> Tensor {
-    let out = Tensor.uninitialized(shape: [indices.planes, indices.perPlane], dtype: dtype)
+  /// `precomputed`: the gathered values when the caller already has them.
+  fileprivate func gathered(by indices: PlaneIndices, precomputed: Tensor? = nil) -> Tensor {
+    let out =
+      precomputed ?? Tensor.uninitialized(shape: [indices.planes, indices.perPlane], dtype: dtype)
+    if precomputed == nil { fillGathered(out, by: indices) }
+    let inputShape = shape
+    return record("gather", out, inputs: [self]) { g, _ in
+      [g.scatteredAdd(by: indices).reshaped(inputShape)]
+    }
+  }
+
+  /// Writes `self[p, indices[p, i]]` into `out`.
+  private func fillGathered(_ out: Tensor, by indices: PlaneIndices) {
     indices.values.withUnsafeBufferPointer { index in
       func run<T: TensorFloat>(_ t: T.Type) {
         gatherInPlanes(
@@ -85,10 +117,6 @@ extension Tensor {
           perPlane: indices.perPlane, out.pointer(T.self), planes: indices.planes)
       }
       if dtype == .float64 { run(Double.self) } else { run(Float.self) }
-    }
-    let inputShape = shape
-    return record("gather", out, inputs: [self]) { g, _ in
-      [g.scatteredAdd(by: indices).reshaped(inputShape)]
     }
   }
 

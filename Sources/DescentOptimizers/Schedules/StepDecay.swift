@@ -62,18 +62,3 @@ public struct ExponentialDecay: Schedule, Equatable, Codable {
 
   public func value(atStep step: Int) -> Double { initial * integerPower(gamma, max(step, 0)) }
 }
-
-/// `base^exponent` by repeated multiplication, as PyTorch's schedulers compute it (each step
-/// multiplies by `gamma`), so that the values agree to the last bits rather than through `pow`.
-@inline(__always)
-private func integerPower(_ base: Double, _ exponent: Int) -> Double {
-  var result = 1.0
-  var factor = base
-  var n = exponent
-  while n > 0 {
-    if n & 1 == 1 { result *= factor }
-    factor *= factor
-    n >>= 1
-  }
-  return result
-}
