@@ -209,6 +209,8 @@ public enum OptimizerCatalogue {
     ADOPT.self, AdEMAMix.self,
     Rprop.self, ASGD.self, Adafactor.self, LAMB.self, LARS.self, NovoGrad.self, Fromage.self,
     SM3.self, MADGRAD.self, ScheduleFreeAdamW.self, ScheduleFreeSGD.self,
+    Prodigy.self, DAdaptAdamW.self, DoG.self, DoWG.self, COCOB.self, Momo.self,
+    PolyakSGD.self,
   ]
 
   /// The built-in entries, grouped as ``OptimizerGroup`` orders them (first-order, aliases,

@@ -15,6 +15,9 @@ import Testing
       let problem: String
       let settings: [String: HyperparameterValue]
       let trajectory: [[Double]]
+      /// The loss at the parameters before each step, for optimizers that use it (polyak-sgd,
+      /// momo, lbfgs): fed to `Optimizer.step(loss:)`.
+      let losses: [Double]?
     }
     struct Values: Decodable {
       let shape: [Int]
@@ -87,7 +90,8 @@ import Testing
       #expect(flattened(parameters) == goldenCase.trajectory[0])
       let optimizer = Optimizer(erasing: transformation, for: parameters)
       for step in 1..<goldenCase.trajectory.count {
-        try optimizer.step(&parameters, gradients: gradient(parameters))
+        try optimizer.step(
+          &parameters, gradients: gradient(parameters), loss: goldenCase.losses?[step - 1])
         if let failure = mismatch(
           flattened(parameters), goldenCase.trajectory[step], relativeTolerance: 1e-9,
           absoluteTolerance: 1e-12)

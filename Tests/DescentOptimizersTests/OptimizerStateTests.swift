@@ -20,8 +20,16 @@ import Testing
     parameters.map { p in p * p * p - p + 0.1 }
   }
 
+  /// Σ (¼p⁴ − ½p² + 0.1p) + 10, whose gradient is ``gradient(_:)`` (positive here), for the
+  /// optimizers that read the loss (momo, polyak-sgd).
+  static func loss(_ parameters: ParameterTree) -> Double {
+    flattened(parameters).reduce(10) { $0 + $1 * $1 * $1 * $1 / 4 - $1 * $1 / 2 + 0.1 * $1 }
+  }
+
   static func run(_ optimizer: Optimizer, _ parameters: inout ParameterTree, steps: Int) throws {
-    for _ in 0..<steps { try optimizer.step(&parameters, gradients: gradient(parameters)) }
+    for _ in 0..<steps {
+      try optimizer.step(&parameters, gradients: gradient(parameters), loss: loss(parameters))
+    }
   }
 
   /// Every first-order catalogue optimizer (so a new one is covered without an edit), with the
