@@ -50,6 +50,10 @@ public struct Comparison: Sendable {
     "nadam": 2e-3, "radam": 1e-3, "adamax": 2e-3, "adabelief": 1e-3, "yogi": 1e-2, "lion": 1e-4,
     "adan": 1e-3, "signum": 1e-3, "optimistic-gd": 0.05, "optimistic-adam": 1e-3, "adopt": 1e-3,
     "ademamix": 1e-3,
+    // Parameter-free and Polyak-type methods: the learning rate is a multiplier of their own
+    // estimated step, 1 as in their references.
+    "prodigy": 1.0, "dadapt-adamw": 1.0, "dog": 1.0, "dowg": 1.0, "cocob": 1.0, "momo": 1.0,
+    "polyak-sgd": 1.0,
   ]
 
   /// Settings of the default job besides the learning rate (SGD runs with momentum).
