@@ -207,7 +207,8 @@ def run_child(command):
 
 
 def train_records(descent, text, threads):
-    """Per-step ms from 10- and 40-step runs (the difference ÷ 30) and the 40-step peak RSS."""
+    """Per-step ms from 10- and 40-step runs (difference of the medians of three ÷ 30) and the
+    largest 40-step peak RSS."""
     here = os.path.dirname(os.path.abspath(__file__))
     out = {}
     with tempfile.TemporaryDirectory() as scratch:
@@ -222,10 +223,13 @@ def train_records(descent, text, threads):
             code = TORCH_TRAIN_CHILD.format(here=here, threads=threads, steps=steps)
             return run_child([sys.executable, "-c", code])
 
+        # Each length runs three times and the medians are subtracted: one process start-up
+        # (PyTorch's import alone varies by a few hundred ms) is as long as 30 steps.
         for side, run in (("descent", descent_run), ("pytorch", torch_run)):
-            short, _ = run(10)
-            long, rss = run(40)
-            out[side] = ((long - short) / 30, rss)
+            short = statistics.median(run(10)[0] for _ in range(3))
+            longs = [run(40) for _ in range(3)]
+            long = statistics.median(seconds for seconds, _ in longs)
+            out[side] = ((long - short) / 30, max(rss for _, rss in longs))
     return out
 
 
