@@ -43,20 +43,20 @@ public struct ComparisonTable: Sendable {
     }.sorted { ($0.finalLossMean ?? .infinity) < ($1.finalLossMean ?? .infinity) }
   }
 
-  /// A fixed-width text table.
+  /// A text table whose columns are as wide as their longest cell (optimizer names such as
+  /// `schedule-free-adamw` included). Losses print with four decimals, or in `%.4g` form when
+  /// they are at least 10⁶ (a diverged run) so a column stays readable.
   public var text: String {
     func number(_ value: Double?, _ format: String) -> String {
-      value.map { String(format: format, $0) } ?? "–"
+      guard let value else { return "–" }
+      if format == "%.4f", value.isFinite, abs(value) >= 1e6 { return String(format: "%.4g", value) }
+      return String(format: format, value)
     }
-    func pad(_ text: String, _ width: Int) -> String {
-      text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
-    }
-    var lines = [
-      pad("optimizer", 13) + pad("seeds", 6) + pad("final loss", 20) + pad("best loss", 11)
-        + pad("final accuracy", 18) + pad("to target", 11) + pad("seconds", 9)
-        + pad("steps/s", 9) + "state bytes"
+    let header = [
+      "optimizer", "seeds", "final loss", "best loss", "final accuracy", "to target", "seconds",
+      "steps/s", "state bytes",
     ]
-    for row in rows {
+    let cells: [[String]] = rows.map { row in
       let finalLoss = number(row.finalLossMean, "%.4f") + " ± " + number(row.finalLossStd, "%.4f")
       let accuracy =
         number(row.finalAccuracyMean.map { $0 * 100 }, "%.1f") + " ± "
@@ -64,12 +64,23 @@ public struct ComparisonTable: Sendable {
       let toTarget =
         row.reachedTarget == row.seeds
         ? number(row.timeToTargetMean, "%.2f s") : "\(row.reachedTarget)/\(row.seeds)"
-      lines.append(
-        pad(row.optimizer, 13) + pad("\(row.seeds)", 6) + pad(finalLoss, 20)
-          + pad(number(row.bestLossMean, "%.4f"), 11) + pad(accuracy, 18) + pad(toTarget, 11)
-          + pad(number(row.secondsMean, "%.2f"), 9) + pad(number(row.stepsPerSecondMean, "%.0f"), 9)
-          + (row.optimizerStateBytes.map(String.init) ?? "–"))
+      return [
+        row.optimizer, "\(row.seeds)", finalLoss, number(row.bestLossMean, "%.4f"), accuracy,
+        toTarget, number(row.secondsMean, "%.2f"), number(row.stepsPerSecondMean, "%.0f"),
+        row.optimizerStateBytes.map(String.init) ?? "–",
+      ]
     }
+    let widths = header.indices.map { column in
+      ([header] + cells).map { $0[column].count }.max() ?? 0
+    }
+    func line(_ row: [String]) -> String {
+      row.indices.map { column in
+        column == row.count - 1
+          ? row[column] : row[column] + String(repeating: " ", count: widths[column] - row[column].count + 2)
+      }.joined()
+    }
+    var lines = [line(header)]
+    lines += cells.map(line)
     if let targetLoss {
       lines.append("target loss for \"to target\": \(String(format: "%.4g", targetLoss))")
     }
