@@ -155,11 +155,56 @@ public struct ReportBuilder: Sendable {
       """
     for note in options.notes { page += "<p class=\"note\">\(escapeHTML(note))</p>\n" }
     page += "<h2>Summary</h2>\n" + summaryTable(groups: groups)
+    if let profile = PerformanceProfile(runs: runs) {
+      page += performanceProfileSection(profile, height: height)
+    }
     page += "<h2>Charts</h2>\n<div class=\"charts\">\n"
     for chart in charts { page += "<figure>\(chart.svg())</figure>\n" }
     page += "</div>\n<h2>Runs</h2>\n" + runsTable()
     page += "<p class=\"meta\">\(escapeHTML(machineLine()))</p>\n</body>\n</html>\n"
     return page
+  }
+
+  /// The performance-profile table (ρ at τ = 1, 2, 4, 8, ∞) and chart, for runs over several
+  /// tasks. Colors follow the optimizers' order as in the other charts.
+  func performanceProfileSection(_ profile: PerformanceProfile, height: Double) -> String {
+    let taus: [Double] = [1, 2, 4, 8, .infinity]
+    var html = "<h2>Performance profile</h2>\n<p class=\"note\">"
+    html += escapeHTML(
+      "Over \(profile.tasks.count) tasks: the fraction of tasks each optimizer solves within τ × "
+        + "the best optimizer's steps to the task's target loss (the largest mean best loss of "
+        + "the optimizers; median over seeds). Dolan and Moré, 2002.")
+    html += "</p>\n<table>\n<tr><th>optimizer</th>"
+    for tau in taus { html += "<th>τ = \(tau.isFinite ? String(Int(tau)) : "∞")</th>" }
+    html += "</tr>\n"
+    for (s, optimizer) in profile.optimizers.enumerated() {
+      html += "<tr><td>\(escapeHTML(optimizer))</td>"
+      for tau in taus {
+        html += "<td>\(String(format: "%.2f", profile.fraction(optimizer: s, within: tau)))</td>"
+      }
+      html += "</tr>\n"
+    }
+    html += "</table>\n<table>\n<tr><th>task</th><th>target loss</th><th>best steps</th></tr>\n"
+    for (p, task) in profile.tasks.enumerated() {
+      let target = profile.targets[p]
+      html += "<tr><td>\(escapeHTML(task))</td><td>\(target.loss.isFinite ? Self.number(target.loss) : "–")</td>"
+      html += "<td>\(target.bestSteps.isFinite ? String(Int(target.bestSteps)) : "–")</td></tr>\n"
+    }
+    html += "</table>\n"
+    let maximumTau = profile.largestFiniteRatio * 1.25
+    let colorIndex = Dictionary(uniqueKeysWithValues: groups.enumerated().map { ($1.optimizer, $0) })
+    let series = profile.optimizers.enumerated().map { s, optimizer in
+      let curve = profile.curve(optimizer: s, maximumTau: maximumTau)
+      let index = colorIndex[optimizer] ?? s
+      return ChartSeries(
+        name: optimizer, color: Self.palette[index % Self.palette.count], x: curve.tau,
+        y: curve.fraction, dashed: index >= Self.palette.count)
+    }
+    let chart = SVGLineChart(
+      title: "Performance profile", xLabel: "τ (steps ÷ best optimizer's steps)",
+      yLabel: "fraction of tasks", series: series, height: height, identifier: "profile")
+    html += "<div class=\"charts\"><figure>\(chart.svg())</figure></div>\n"
+    return html
   }
 
   func metaLine(groups: [(optimizer: String, runs: [RunData])]) -> String {
