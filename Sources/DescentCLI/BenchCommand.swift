@@ -1,6 +1,8 @@
 import ArgumentParser
 import Descent
 import DescentBenchmarks
+import DescentOptimizers
+import DescentTraining
 import Foundation
 
 /// `descent bench`: measured speed as ratios against this machine's limits.
@@ -26,14 +28,14 @@ struct BenchCommand: ParsableCommand {
   @Argument(help: "Which benchmarks: \(Suite.allCases.map(\.rawValue).joined(separator: ", ")).")
   var suite: Suite = .core
 
-  @Option(help: "Thread count (default: 1 and then all cores).")
-  var threads: Int?
+  @Option(parsing: .unconditional, help: "Thread count (default: 1 and then all cores).")
+  var threads: String?
 
   @Option(help: "Output format: table or json.")
   var format: Format = .table
 
-  @Option(help: "Timed repetitions per benchmark (after warm-up).")
-  var repetitions: Int = 9
+  @Option(parsing: .unconditional, help: "Timed repetitions per benchmark, after warm-up (default 9).")
+  var repetitions: String?
 
   @Option(
     name: .customLong("group"),
@@ -41,8 +43,6 @@ struct BenchCommand: ParsableCommand {
   var groups: [String] = []
 
   func validate() throws {
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-    if repetitions < 1 { throw ValidationError("--repetitions must be at least 1, got \(repetitions)") }
     // Only the core suite is divided into groups; the other suites are single tables, so a
     // --group there would be ignored without a word. Refuse it instead.
     if !groups.isEmpty, suite != .core {
@@ -58,6 +58,10 @@ struct BenchCommand: ParsableCommand {
   }
 
   func run() throws {
+    let threads = try wholeNumber(threads, flag: "--threads", rule: WholeNumberFlags.threads, command: "bench")
+    let repetitions =
+      try wholeNumber(repetitions, flag: "--repetitions", rule: WholeNumberFlags.repetitions, command: "bench")
+      ?? 9
     let threadCounts = threads.map { [$0] } ?? Array(Set([1, Parallelism.availableCores])).sorted()
     var benchmarks = CoreBenchmarks()
     benchmarks.repetitions = repetitions

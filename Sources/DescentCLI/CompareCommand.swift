@@ -23,7 +23,7 @@ struct CompareCommand: ParsableCommand {
   enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
 
   @Option(help: "Comma-separated optimizers (default: the whole catalogue).") var optimizers: String?
-  @Option(help: "Comma-separated seeds (default 0,1,2).") var seeds: String?
+  @Option(parsing: .unconditional, help: "Comma-separated seeds (default 0,1,2).") var seeds: String?
   @Option(help: "Model spec (default mlp).") var model: String?
   @Option(help: "Embedded dataset name or data path (default digits).") var data: String?
   @Option(
@@ -34,16 +34,16 @@ struct CompareCommand: ParsableCommand {
     name: .customLong("set"), parsing: .unconditionalSingleValue,
     help: ArgumentHelp("A hyperparameter for every optimizer, key=value (repeatable).", valueName: "key=value"))
   var settings: [String] = []
-  @Option(parsing: .unconditional, help: "Batch size (default 32).") var batchSize: Int?
-  @Option(parsing: .unconditional, help: "Epochs (default 20).") var epochs: Int?
-  @Option(parsing: .unconditional, help: "Optimizer steps per run (overrides --epochs).") var steps: Int?
-  @Option(parsing: .unconditional, help: "Evaluate every N steps (default: 1/10 of the run).") var evalEvery: Int?
+  @Option(parsing: .unconditional, help: "Batch size (default 32).") var batchSize: String?
+  @Option(parsing: .unconditional, help: "Epochs (default 20).") var epochs: String?
+  @Option(parsing: .unconditional, help: "Optimizer steps per run (overrides --epochs).") var steps: String?
+  @Option(parsing: .unconditional, help: "Evaluate every N steps (default: 1/10 of the run).") var evalEvery: String?
   @Option(help: "Run store (default ./descent-runs.sqlite).") var store: String = "descent-runs.sqlite"
   @Option(help: "Report file (default ./descent-report.html).") var report: String = "descent-report.html"
   @Option(help: "Checkpoint folder (default ./descent-checkpoints).")
   var checkpointDir: String = "descent-checkpoints"
   @Option(parsing: .unconditional, help: "Loss level for the 'to target' column (default: automatic).") var targetLoss: String?
-  @Option(parsing: .unconditional, help: "Kernel threads (default: all cores).") var threads: Int?
+  @Option(parsing: .unconditional, help: "Kernel threads (default: all cores).") var threads: String?
   @OptionGroup var gradientProcessing: GradientProcessingOptions
   @Option(
     help: ArgumentHelp(
@@ -69,9 +69,9 @@ struct CompareCommand: ParsableCommand {
 
   /// The comma-separated values of `flag`; a repeated value is refused (`adam,adam` or `0,0`
   /// would be reported as independent runs).
-  private func list<T: Hashable>(_ text: String?, _ flag: String, _ parse: (String) -> T?) throws
-    -> [T]?
-  {
+  private func list<T: Hashable>(
+    _ text: String?, _ flag: String, requirement: String = "", _ parse: (String) -> T?
+  ) throws -> [T]? {
     guard let text else { return nil }
     let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
     var seen: Set<T> = []
@@ -81,7 +81,10 @@ struct CompareCommand: ParsableCommand {
           "--\(flag) \(text): '\(item)' is given twice; list each value once")
       }
       guard let value = parse(item) else {
-        throw TrainingError.usage("--\(flag) \(text): '\(item)' is not valid; give a comma-separated list")
+        throw TrainingError.usage(
+          "--\(flag) \(text): '\(item)' is not valid"
+            + (requirement.isEmpty ? "" : ": each must be \(requirement)")
+            + "; give a comma-separated list")
       }
       return value
     }
@@ -97,12 +100,15 @@ struct CompareCommand: ParsableCommand {
       base.learningRate = rate
     }
     for (key, value) in try TrainingConfiguration.settings(settings) { base.settings[key] = value }
-    if let batchSize { base.batchSize = batchSize }
-    if let epochs { base.epochs = epochs }
-    if let steps { base.steps = steps }
-    if let threads { base.threads = threads }
-    gradientProcessing.apply(to: &base)
-    base.evalEvery = evalEvery ?? 0
+    func whole(_ text: String?, _ flag: String, _ rule: WholeNumberRule<Int>) throws -> Int? {
+      try wholeNumber(text, flag: flag, rule: rule, command: "compare")
+    }
+    if let size = try whole(batchSize, "--batch-size", WholeNumberFlags.batchSize) { base.batchSize = size }
+    if let epochs = try whole(epochs, "--epochs", WholeNumberFlags.epochs) { base.epochs = epochs }
+    if let steps = try whole(steps, "--steps", WholeNumberFlags.steps) { base.steps = steps }
+    if let threads = try whole(threads, "--threads", WholeNumberFlags.threads) { base.threads = threads }
+    try gradientProcessing.apply(to: &base, command: "compare")
+    base.evalEvery = try whole(evalEvery, "--eval-every", WholeNumberFlags.evalEvery) ?? 0
     var comparison = Comparison(
       base: base, storePath: store, reportPath: report,
       targetLoss: try number(targetLoss, flag: "--target-loss", rule: .finite, command: "compare"),
@@ -110,7 +116,9 @@ struct CompareCommand: ParsableCommand {
     if let names = try list(optimizers, "optimizers", { $0.isEmpty ? nil : $0 }) {
       comparison.optimizers = names
     }
-    if let seeds = try list(seeds, "seeds", { UInt64($0) }) { comparison.seeds = seeds }
+    if let seeds = try list(
+      seeds, "seeds", requirement: WholeNumberFlags.seed.requirement,
+      { WholeNumberFlags.seed.value(of: $0) }) { comparison.seeds = seeds }
     if evalEvery == nil { comparison.evaluationsPerRun = 10 }
     if let tune { comparison.tuning = try LearningRateGrid.parse(tune) }
     _ = try openRecordingStore(command: "compare", path: store)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Descent
 import DescentCurvature
+import DescentOptimizers
 import DescentTraining
 import Foundation
 
@@ -29,23 +30,28 @@ struct HessianCommand: ParsableCommand {
   @Option(help: "Weights file (.safetensors).") var weights: String?
   @Option(help: "Embedded dataset name or data path.") var data: String?
   @Flag(help: "Standardize features with the data's own statistics.") var standardize = false
-  @Option(parsing: .unconditional, help: "How many of the largest eigenvalues.") var top = 5
+  @Option(parsing: .unconditional, help: "How many of the largest eigenvalues (default 5).") var top: String?
   @Flag(help: "Estimate the trace (Hutchinson).") var trace = false
   @Option(help: "Write the spectral density (SLQ) as an SVG chart to this file.")
   var density: String?
-  @Option(parsing: .unconditional, help: "Hutchinson probe vectors for the trace.") var samples = 100
-  @Option(parsing: .unconditional, help: "Seed of the random probe vectors.") var seed: UInt64 = 0
+  @Option(parsing: .unconditional, help: "Hutchinson probe vectors for the trace (default 100).")
+  var samples: String?
+  @Option(parsing: .unconditional, help: "Seed of the random probe vectors (default 0).") var seed: String?
   @Option(help: "Output: table or json.") var format: Format = .table
 
   func run() throws {
     func usage(_ message: String) -> ExitCode {
       CommandFailure(command: "hessian", message: message, status: 64).report()
     }
-    guard top >= 0 else { throw usage("--top \(top): must be ≥ 0") }
+    func whole<Value>(_ text: String?, _ flag: String, _ rule: WholeNumberRule<Value>) throws -> Value? {
+      try wholeNumber(text, flag: flag, rule: rule, command: "hessian")
+    }
+    let top = try whole(top, "--top", WholeNumberFlags.top) ?? 5
+    let samples = try whole(samples, "--samples", WholeNumberFlags.samples) ?? 100
+    let seed = try whole(seed, "--seed", WholeNumberFlags.seed) ?? 0
     guard top > 0 || trace || density != nil else {
       throw usage("--top 0 with neither --trace nor --density asks for nothing: give --top N ≥ 1")
     }
-    guard samples >= 1 else { throw usage("--samples \(samples): must be ≥ 1") }
     try OutputChecks(files: [("--density", density)]).verify(command: "hessian")
     let loss: FullBatchLoss
     do {

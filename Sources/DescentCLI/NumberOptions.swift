@@ -13,3 +13,17 @@ func number(_ text: String?, flag: String, rule: HyperparameterConstraint, comma
   }
   return value
 }
+
+/// The whole number an integer option's text gives under `rule` (`WholeNumberFlags`), nil when
+/// the option is absent; otherwise a usage failure of `command` (exit 64) in the one wording of
+/// every integer flag: `descent train: --steps abc: must be a whole number ≥ 1`.
+func wholeNumber<Value>(
+  _ text: String?, flag: String, rule: WholeNumberRule<Value>, command: String
+) throws -> Value? {
+  guard let text else { return nil }
+  guard let value = rule.value(of: text) else {
+    throw CommandFailure(command: command, message: rule.problem(flag: flag, text: text), status: 64)
+      .report()
+  }
+  return value
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Descent
+import DescentOptimizers
 import DescentExperiments
 import DescentRuns
 import DescentTraining
@@ -71,12 +72,10 @@ struct ReproduceCommand: ParsableCommand {
       }
       ids = [id]
     }
-    guard let seed = UInt64(seedText) else {
-      throw CommandFailure(
-        command: "reproduce",
-        message: "--seed \(seedText): must be a whole number from 0 to \(UInt64.max)", status: 64
-      ).report()
-    }
+    guard
+      let seed = try wholeNumber(
+        seedText, flag: "--seed", rule: WholeNumberFlags.seed, command: "reproduce")
+    else { return }
     try OutputChecks(files: [("--report", report)]).verify(command: "reproduce")
     let runStore = try openRecordingStore(command: "reproduce", path: store)
     var results: [ExperimentResult] = []

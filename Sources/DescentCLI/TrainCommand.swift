@@ -1,5 +1,6 @@
 import ArgumentParser
 import Descent
+import DescentOptimizers
 import DescentRuns
 import DescentTraining
 import Foundation
@@ -43,34 +44,36 @@ struct TrainCommand: ParsableCommand {
   var settings: [String] = []
   @Option(help: "Learning-rate schedule: constant (default), cosine, linear, step, onecycle.")
   var schedule: String?
-  @Option(parsing: .unconditional, help: "Linear warm-up steps (default 0).") var warmup: Int?
+  @Option(parsing: .unconditional, help: "Linear warm-up steps (default 0).") var warmup: String?
   @OptionGroup var gradientProcessing: GradientProcessingOptions
-  @Option(parsing: .unconditional, help: "Batch size (default 32).") var batchSize: Int?
-  @Option(parsing: .unconditional, help: "Epochs when --steps is not given (default 5).") var epochs: Int?
-  @Option(parsing: .unconditional, help: "Optimizer steps (overrides --epochs).") var steps: Int?
+  @Option(parsing: .unconditional, help: "Batch size (default 32).") var batchSize: String?
+  @Option(parsing: .unconditional, help: "Epochs when --steps is not given (default 5).") var epochs: String?
+  @Option(parsing: .unconditional, help: "Optimizer steps (overrides --epochs).") var steps: String?
   @Option(parsing: .unconditional, help: "Seed of the split, initialization, data order and dropout (default 0).")
-  var seed: UInt64?
+  var seed: String?
   @Option(parsing: .unconditional, help: "Fraction of the data held out for evaluation (default 0.2).")
   var testFraction: String?
   @Flag(
     inversion: .prefixedNo,
     help: "Standardize features with the training split's statistics (default on).")
   var standardize: Bool?
-  @Option(parsing: .unconditional, help: "Evaluate every N steps (default 0: at the end only).") var evalEvery: Int?
+  @Option(parsing: .unconditional, help: "Evaluate every N steps (default 0: at the end only).") var evalEvery: String?
   @Option(parsing: .unconditional, help: "Checkpoint every N steps (default 0: at the end and on interruption only).")
-  var checkpointEvery: Int?
+  var checkpointEvery: String?
   @Option(help: "Checkpoint file (default descent-checkpoint.safetensors).") var checkpoint: String?
   @Option(help: "Continue the run saved in this checkpoint (or run id), with its configuration.")
   var resume: String?
   @Option(help: "On a non-finite loss or gradient: stop (default) or skip-step.")
   var onNonfinite: String?
-  @Option(parsing: .unconditional, help: "Kernel threads (default: all cores).") var threads: Int?
+  @Option(parsing: .unconditional, help: "Kernel threads (default: all cores).") var threads: String?
   @Option(help: "Run store (SQLite) to record the run in (default descent-runs.sqlite).")
   var store: String = RunStore.defaultPath
   @Flag(help: "Do not record the run in a run store.") var noStore = false
   @Option(help: "Also write every event as JSON lines to this file.") var log: String?
-  @Option(parsing: .unconditional, help: "Plain progress line every N steps when stdout is not a terminal.")
-  var printEvery: Int = 50
+  @Option(
+    parsing: .unconditional,
+    help: "Plain progress line every N steps when stdout is not a terminal (default 50).")
+  var printEvery: String?
   @Option(help: "Output: text or json.") var format: Format = .text
 
   func run() throws {
@@ -121,26 +124,36 @@ struct TrainCommand: ParsableCommand {
       }
       c.onNonFinite = policy
     }
-    if let warmup { c.warmup = warmup }
-    if let batchSize { c.batchSize = batchSize }
-    if let epochs { c.epochs = epochs }
-    if let steps { c.steps = steps }
-    if let seed { c.seed = seed }
+    func whole<Value>(_ text: String?, _ flag: String, _ rule: WholeNumberRule<Value>) throws -> Value? {
+      try wholeNumber(text, flag: flag, rule: rule, command: "train")
+    }
+    if let warmup = try whole(warmup, "--warmup", WholeNumberFlags.warmup) { c.warmup = warmup }
+    if let size = try whole(batchSize, "--batch-size", WholeNumberFlags.batchSize) { c.batchSize = size }
+    if let epochs = try whole(epochs, "--epochs", WholeNumberFlags.epochs) { c.epochs = epochs }
+    if let steps = try whole(steps, "--steps", WholeNumberFlags.steps) { c.steps = steps }
+    if let seed = try whole(seed, "--seed", WholeNumberFlags.seed) { c.seed = seed }
     if let fraction = try number(
       testFraction, flag: "--test-fraction", rule: .openUnitInterval, command: "train")
     {
       c.testFraction = fraction
     }
     if let standardize { c.standardize = standardize }
-    if let evalEvery { c.evalEvery = evalEvery }
-    if let checkpointEvery { c.checkpointEvery = checkpointEvery }
+    if let every = try whole(evalEvery, "--eval-every", WholeNumberFlags.evalEvery) { c.evalEvery = every }
+    if let every = try whole(checkpointEvery, "--checkpoint-every", WholeNumberFlags.checkpointEvery) {
+      c.checkpointEvery = every
+    }
     if let checkpoint { c.checkpointPath = checkpoint }
-    if let threads { c.threads = threads }
-    gradientProcessing.apply(to: &c)
+    if let threads = try whole(threads, "--threads", WholeNumberFlags.threads) { c.threads = threads }
+    try gradientProcessing.apply(to: &c, command: "train")
     return c
   }
 
   private func execute() throws {
+    // Flags that --resume also takes are checked before any file is touched.
+    let threads = try wholeNumber(threads, flag: "--threads", rule: WholeNumberFlags.threads, command: "train")
+    let printEvery =
+      try wholeNumber(printEvery, flag: "--print-every", rule: WholeNumberFlags.printEvery, command: "train")
+      ?? 50
     try OutputChecks(files: [("--checkpoint", checkpoint), ("--log", log)]).verify(command: "train")
     let runStore = noStore ? nil : try openRecordingStore(command: "train", path: store)
     let trainer: Trainer

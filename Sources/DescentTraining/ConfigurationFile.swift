@@ -144,7 +144,7 @@ extension TrainingConfiguration {
       case "checkpoint-every": checkpointEvery = i
       case "threads": threads = i
       default:
-        guard i >= 0 else { throw wrong("a non-negative integer") }
+        guard i >= 0 else { throw wrong(WholeNumberFlags.seed.requirement) }
         seed = UInt64(i)
       }
     case (.number, _):

@@ -50,7 +50,8 @@ struct GradientProcessing: Equatable {
       try check(v.isFinite && v > 0, "--clip-value \(v): must be a finite number > 0")
     }
     if let n = configuration.accumulate {
-      try check((1...1_000_000).contains(n), "--accumulate \(n): must be from 1 to 1000000")
+      let rule = WholeNumberFlags.accumulate
+      try check(rule.admits(n), rule.problem(flag: "--accumulate", value: n))
     }
     for group in configuration.noDecayOn ?? [] where ParameterGroup(rawValue: group) == nil {
       throw TrainingError.usage(

@@ -218,6 +218,10 @@ public final class Trainer {
   static let configurationKey = "training.configuration"
   static let runIdKey = "training.runId"
   static let secondsKey = "training.seconds"
+  /// The last step's training loss and the skipped-step count, so that resuming a run saved at
+  /// its end (or anywhere) reports the run's own values, not this process's (none).
+  static let lastLossKey = "training.lastLoss"
+  static let skippedStepsKey = "training.skippedSteps"
 
   /// Seconds the run has trained so far, over every process that worked on it: the seconds saved
   /// in the checkpoint it resumed from (none for checkpoints written before they were saved) plus
@@ -268,6 +272,16 @@ public final class Trainer {
       }
       priorSeconds = seconds
     }
+    if let text = checkpoint.metadata[Self.lastLossKey] {
+      guard let loss = Double(text) else { throw bad("\(Self.lastLossKey) is '\(text)', not a number") }
+      lastLoss = loss
+    }
+    if let text = checkpoint.metadata[Self.skippedStepsKey] {
+      guard let count = Int(text), (0...step).contains(count) else {
+        throw bad("\(Self.skippedStepsKey) is '\(text)', not a step count from 0 to \(step)")
+      }
+      skippedSteps = count
+    }
   }
 
   /// The model with the current parameters.
@@ -307,7 +321,11 @@ public final class Trainer {
   }
 
   private func runLoop(stopAt: Int?, stopRequest: StopRequest?) throws -> TrainingSummary {
-    sessionStart = ContinuousClock.now
+    // A run resumed at its end (`--resume` of a finished run) trains nothing: its checkpoint
+    // stays as written and the summary is the finished run's (its seconds, last loss, skipped
+    // steps), with the evaluation recomputed — the same numbers, bit for bit.
+    let complete = step >= totalSteps
+    sessionStart = complete ? nil : ContinuousClock.now
     defer {
       priorSeconds = runSeconds
       sessionStart = nil
@@ -348,7 +366,7 @@ public final class Trainer {
       for observer in observers { observer.runEnded(status: .failed, summary: summary) }
       throw error
     }
-    try writeCheckpoint()
+    if !complete { try writeCheckpoint() }
     let evaluation = evaluate()
     evaluationHistory.append((step, evaluation.loss, evaluation.accuracy))
     for observer in observers {
@@ -495,8 +513,8 @@ public final class Trainer {
         random: RandomGenerator(seed: configuration.seed),
         metadata: [
           Self.configurationKey: configurationText, Self.runIdKey: runId,
-          Self.secondsKey: "\(runSeconds)",
-        ]
+          Self.secondsKey: "\(runSeconds)", Self.skippedStepsKey: "\(skippedSteps)",
+        ].merging(lastLoss.map { [Self.lastLossKey: "\($0)"] } ?? [:]) { a, _ in a }
       ).write(to: URL(fileURLWithPath: path))
     } catch let error as DataError {
       throw TrainingError.data("--checkpoint: \(error.description)")

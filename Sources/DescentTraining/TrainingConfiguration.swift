@@ -63,18 +63,19 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     func check(_ ok: Bool, _ message: String) throws {
       if !ok { throw TrainingError.usage(message) }
     }
-    try check(batchSize >= 1, "--batch-size \(batchSize): must be at least 1")
-    try check(epochs >= 1, "--epochs \(epochs): must be at least 1")
-    try check((steps ?? 1) >= 1, "--steps \(steps ?? 0): must be at least 1")
+    func check(_ value: Int, _ rule: WholeNumberRule<Int>, _ flag: String) throws {
+      try check(rule.admits(value), rule.problem(flag: flag, value: value))
+    }
+    try check(batchSize, WholeNumberFlags.batchSize, "--batch-size")
+    try check(epochs, WholeNumberFlags.epochs, "--epochs")
+    if let steps { try check(steps, WholeNumberFlags.steps, "--steps") }
     try check(
       HyperparameterConstraint.openUnitInterval.admits(testFraction),
       HyperparameterConstraint.openUnitInterval.problem(flag: "--test-fraction", value: testFraction))
-    try check(warmup >= 0, "--warmup \(warmup): must be ≥ 0")
-    try check(evalEvery >= 0, "--eval-every \(evalEvery): must be ≥ 0")
-    try check(checkpointEvery >= 0, "--checkpoint-every \(checkpointEvery): must be ≥ 0")
-    try check(
-      (1...Self.maximumThreads).contains(threads ?? 1),
-      "--threads \(threads ?? 0): must be from 1 to \(Self.maximumThreads)")
+    try check(warmup, WholeNumberFlags.warmup, "--warmup")
+    try check(evalEvery, WholeNumberFlags.evalEvery, "--eval-every")
+    try check(checkpointEvery, WholeNumberFlags.checkpointEvery, "--checkpoint-every")
+    if let threads { try check(threads, WholeNumberFlags.threads, "--threads") }
     if let learningRate {
       try check(
         HyperparameterConstraint.nonNegative.admits(learningRate),

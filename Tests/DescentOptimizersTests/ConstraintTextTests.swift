@@ -23,6 +23,27 @@ struct ConstraintTextTests {
         == "--lr -1: must be a finite number ≥ 0")
   }
 
+  /// The whole-number rule of every integer flag: decimal whole numbers in range only, the
+  /// text quoted as typed, the upper bound named when it is not the type's own.
+  @Test func wholeNumbersInRangeOnly() {
+    let steps = WholeNumberRule<Int>(atLeast: 1)
+    for text in ["abc", "", "1.5", "2.0", "1e3", "-1", "0", "0x10", "99999999999999999999"] {
+      #expect(steps.value(of: text) == nil, "\(text)")
+    }
+    #expect(steps.value(of: " 7 ") == 7)
+    #expect(steps.value(of: "+7") == 7)
+    #expect(steps.problem(flag: "--steps", text: "abc") == "--steps abc: must be a whole number ≥ 1")
+    #expect(
+      steps.problem(flag: "--steps", text: "99999999999999999999")
+        == "--steps 99999999999999999999: must be a whole number from 1 to 9223372036854775807")
+    let threads = WholeNumberRule<Int>(1...1024)
+    #expect(threads.value(of: "1024") == 1024 && threads.value(of: "1025") == nil)
+    #expect(threads.problem(flag: "--threads", value: 0) == "--threads 0: must be a whole number from 1 to 1024")
+    let seed = WholeNumberRule<UInt64>(atLeast: 0)
+    #expect(seed.value(of: "18446744073709551615") == UInt64.max)
+    #expect(seed.problem(flag: "--seed", text: "-1") == "--seed -1: must be a whole number ≥ 0")
+  }
+
   func message(_ settings: [String: String], optimizer: String = "adam") -> String {
     do {
       _ = try OptimizerCatalogue.make(optimizer, settings: settings)

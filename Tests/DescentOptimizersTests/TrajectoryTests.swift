@@ -123,10 +123,10 @@ import Testing
   @Test func badValuesNameTheFlag() {
     #expect(
       message { _ = try TrajectoryRequest.parseSteps("NaN") }
-        == "--steps: 'NaN' is invalid: must be a whole number ≥ 0")
+        == "--steps NaN: must be a whole number ≥ 0")
     #expect(
       message { _ = try TrajectoryRequest.parseSteps("-3") }
-        == "--steps: '-3' is invalid: must be a whole number ≥ 0")
+        == "--steps -3: must be a whole number ≥ 0")
     #expect(
       message { _ = try TrajectoryRequest.parseNumber("abc", flag: "--lr") }
         == "--lr abc: must be a finite number")

@@ -96,7 +96,7 @@ import Testing
     }
     #expect(message { $0.clipNorm = 0 } == "--clip-norm 0.0: must be a finite number > 0")
     #expect(message { $0.clipValue = .infinity } == "--clip-value inf: must be a finite number > 0")
-    #expect(message { $0.accumulate = 0 } == "--accumulate 0: must be from 1 to 1000000")
+    #expect(message { $0.accumulate = 0 } == "--accumulate 0: must be a whole number from 1 to 1000000")
     #expect(message { $0.noDecayOn = ["weights"] } == "--no-decay-on weights: unknown parameter group; use bias, norm")
     #expect(
       message {

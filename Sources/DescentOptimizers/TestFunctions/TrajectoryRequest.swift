@@ -68,8 +68,8 @@ public struct TrajectoryRequest: Sendable {
       }
       throw TrajectoryError.invalidArgument("\(flag): \(error)")
     }
-    guard steps >= 0 else {
-      throw TrajectoryError.invalidArgument("--steps: \(steps) is invalid: must be ≥ 0")
+    guard Self.stepsRule.admits(steps) else {
+      throw TrajectoryError.invalidArgument(Self.stepsRule.problem(flag: "--steps", value: steps))
     }
     guard dtype == .float64 || dtype == .float32 else {
       throw TrajectoryError.invalidArgument(
@@ -149,11 +149,13 @@ public struct TrajectoryRequest: Sendable {
     }
   }
 
-  /// A whole number of steps ≥ 0.
+  /// The range of `--steps` (0: the start point alone).
+  public static let stepsRule = WholeNumberRule<Int>(atLeast: 0)
+
+  /// A whole number of steps ≥ 0 (``WholeNumberRule``: `--steps NaN: must be a whole number ≥ 0`).
   public static func parseSteps(_ text: String) throws -> Int {
-    guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 0 else {
-      throw TrajectoryError.invalidArgument(
-        "--steps: '\(text)' is invalid: must be a whole number ≥ 0")
+    guard let n = stepsRule.value(of: text) else {
+      throw TrajectoryError.invalidArgument(stepsRule.problem(flag: "--steps", text: text))
     }
     return n
   }
