@@ -210,7 +210,7 @@ public enum OptimizerCatalogue {
     Rprop.self, ASGD.self, Adafactor.self, LAMB.self, LARS.self, NovoGrad.self, Fromage.self,
     SM3.self, MADGRAD.self, ScheduleFreeAdamW.self, ScheduleFreeSGD.self,
     Prodigy.self, DAdaptAdamW.self, DoG.self, DoWG.self, COCOB.self, Momo.self,
-    PolyakSGD.self,
+    PolyakSGD.self, Muon.self,
   ]
 
   /// The built-in entries, grouped as ``OptimizerGroup`` orders them (first-order, aliases,

@@ -54,6 +54,8 @@ public struct Comparison: Sendable {
     // estimated step, 1 as in their references.
     "prodigy": 1.0, "dadapt-adamw": 1.0, "dog": 1.0, "dowg": 1.0, "cocob": 1.0, "momo": 1.0,
     "polyak-sgd": 1.0,
+    // Muon: torch.optim.Muon's documented example rate (its AdamW fallback on biases shares it).
+    "muon": 0.02,
   ]
 
   /// Settings of the default job besides the learning rate (SGD runs with momentum).

@@ -166,6 +166,10 @@ public final class Trainer {
       let runConfiguration = configuration
       let made = try Self.transformation(
         info, configuration: runConfiguration, model: layer, learningRateSchedule: rate)
+      // Muon on a model without matrices would silently be AdamW: say so instead.
+      if made is Muon, let explanation = Muon.explainFallback(for: parameters) {
+        throw TrainingError.usage(explanation)
+      }
       transformation = try processing.wrap(made, info: info) { extra in
         var changed = runConfiguration
         changed.settings.merge(extra) { _, new in new }

@@ -193,6 +193,9 @@ struct ConvexProblem: Sendable, CustomTestStringConvertible {
     "cocob": Row(learningRate: 1.0, settings: [:], steps: 2000),
     "momo": Row(learningRate: 1.0, settings: [:], steps: 2000),
     "polyak-sgd": Row(learningRate: 1.0, settings: [:], steps: 2000),
+    // Every problem here is one vector, so muon runs its AdamW fallback (weight decay off, as
+    // adamw's row); the orthogonalized matrix step's evidence is its parity golden on the MLP.
+    "muon": Row(learningRate: 0.05, settings: ["weightDecay": "0"], steps: 2000),
     // Its defaults (lr 0.15). Worst measured: 1.1e-14 (rotated quadratic); the Hutchinson
     // diagonal is exact on the three diagonal Hessians.
     "adahessian": Row(learningRate: 0.15, settings: [:], steps: 1000, gapFraction: 1e-12),

@@ -216,12 +216,14 @@ def muon_step_in_float64(opt):
     torch 2.13's _zeropower_via_newtonschulz starts with `grad.bfloat16()`, so its result carries
     8 significant bits and depends on the CPU bfloat16 matmul's accumulation: no float64
     implementation can match that to 1e-9. The golden therefore runs torch's own step with
-    Tensor.bfloat16 made the identity for the duration of the call; every other operation
+    Tensor.bfloat16 made a same-precision copy for the duration of the call; every other operation
     (momentum lerp, Nesterov lerp, Frobenius normalisation clamp, the a/b/c addmm iteration,
     the transpose for tall matrices, the learning-rate adjustment, the decoupled decay) is torch's.
+    The stand-in returns a copy, as the real cast does: with nesterov=False torch passes the
+    momentum buffer itself, and the identity would let the in-place `div_` normalize the buffer.
     """
     original = torch.Tensor.bfloat16
-    torch.Tensor.bfloat16 = lambda self, *args, **kwargs: self
+    torch.Tensor.bfloat16 = lambda self, *args, **kwargs: self.clone()
     try:
         opt.step()
     finally:
