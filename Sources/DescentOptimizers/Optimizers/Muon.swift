@@ -194,21 +194,49 @@ public struct Muon: GradientTransformation, CataloguedOptimizer {
       let decay = 1 - lr * muon.weightDecay
       let mu = muon.momentum
       for i in 0..<parameters.count {
-        let parameter = parameters[index: i]
-        let shape = parameter.shape
-        precondition(shape.count == 2, "muon: \(parameters.paths[i]) is not 2-D")
+        precondition(
+          parameters[index: i].shape.count == 2, "muon: \(parameters.paths[i]) is not 2-D")
         let g = gradients[index: i]
         let m = lerp(state[index: i], g, 1 - mu)
         state[index: i] = m
         let direction = muon.nesterov ? lerp(g, m, mu) : m
-        let orthogonal = muon.orthogonalize(direction)
-        let (a, b) = (Double(shape[0]), Double(shape[1]))
-        let ratio =
-          switch muon.adjustLearningRate {
-          case .original: Swift.max(1, a / b).squareRoot()
-          case .matchRMSAdamW: 0.2 * Swift.max(a, b).squareRoot()
-          }
-        parameters[index: i] = parameter * decay + orthogonal * (-(lr * ratio))
+        let stepped = step(parameters[index: i], orthogonal: muon.orthogonalize(direction),
+                           decay: decay, learningRate: lr)
+        Self.overwrite(&parameters, index: i, with: stepped)
+      }
+    }
+
+    /// θ·(1 − lr·λ) − lr·ratio·O, with torch's shape-dependent learning-rate ratio.
+    private func step(_ parameter: Tensor, orthogonal: Tensor, decay: Double, learningRate lr: Double)
+      -> Tensor
+    {
+      let (a, b) = (Double(parameter.shape[0]), Double(parameter.shape[1]))
+      let ratio =
+        switch muon.adjustLearningRate {
+        case .original: Swift.max(1, a / b).squareRoot()
+        case .matchRMSAdamW: 0.2 * Swift.max(a, b).squareRoot()
+        }
+      return parameter * decay + orthogonal * (-(lr * ratio))
+    }
+
+    /// Writes `values` into the parameter's own storage (taken out of the tree first so it is
+    /// uniquely referenced), as the fused optimizers do: a step never reallocates parameters.
+    private static func overwrite(_ parameters: inout ParameterTree, index i: Int, with values: Tensor) {
+      var stored = parameters[index: i]
+      parameters[index: i] = placeholderTensor
+      switch stored.dtype {
+      case .float32: copy(values, into: &stored, as: Float.self)
+      case .float64: copy(values, into: &stored, as: Double.self)
+      default: preconditionFailure("muon: \(parameters.paths[i]) is \(stored.dtype); only float tensors train")
+      }
+      parameters[index: i] = stored
+    }
+
+    private static func copy<T: TensorScalar>(_ values: Tensor, into stored: inout Tensor, as: T.Type) {
+      values.withUnsafeBufferPointer(as: T.self) { source in
+        stored.withUnsafeMutableBufferPointer(as: T.self) { target in
+          _ = target.update(fromContentsOf: source)
+        }
       }
     }
 
