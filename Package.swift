@@ -13,6 +13,7 @@ let package = Package(
     .library(name: "DescentTraining", targets: ["DescentTraining"]),
     .library(name: "DescentCurvature", targets: ["DescentCurvature"]),
     .library(name: "DescentRuns", targets: ["DescentRuns"]),
+    .library(name: "DescentSolvers", targets: ["DescentSolvers"]),
     .library(name: "DescentExperiments", targets: ["DescentExperiments"]),
     .library(name: "DescentTestSupport", targets: ["DescentTestSupport"]),
     .executable(name: "descent", targets: ["DescentCLI"]),
@@ -69,13 +70,16 @@ let package = Package(
       name: "DescentRuns",
       dependencies: ["Descent", .product(name: "GRDB", package: "GRDB.swift")]
     ),
+    // Convex sets and projections, proximal and mirror steps, online and bilevel methods,
+    // constrained and convex solvers (docs/solvers.md, docs/online-and-bilevel.md).
+    .target(name: "DescentSolvers", dependencies: ["Descent", "DescentOptimizers"]),
     // `descent reproduce`: one file per paper, its headline experiment and criteria
     // (docs/reproduce.md), on the public APIs of the other modules.
     .target(
       name: "DescentExperiments",
       dependencies: [
         "Descent", "DescentNN", "DescentData", "DescentOptimizers", "DescentTraining",
-        "DescentCurvature", "DescentRuns",
+        "DescentCurvature", "DescentRuns", "DescentSolvers",
       ]
     ),
     .target(
@@ -95,6 +99,7 @@ let package = Package(
         "DescentRuns",
         "DescentCurvature",
         "DescentExperiments",
+        "DescentSolvers",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -131,6 +136,10 @@ let package = Package(
     .testTarget(
       name: "DescentExperimentsTests",
       dependencies: ["DescentExperiments", "DescentRuns", "DescentData", "DescentOptimizers"]
+    ),
+    .testTarget(
+      name: "DescentSolversTests",
+      dependencies: ["Descent", "DescentSolvers", "DescentOptimizers", "DescentTestSupport"]
     ),
     .testTarget(
       name: "DescentRunsTests",
