@@ -97,7 +97,7 @@ public enum PaperCatalogue {
     Paper(
       "icl-one-step",
       "One Step of Gradient Descent is Provably the Optimal In-Context Learner with One Layer of Linear Self-Attention",
-      arxiv: "2307.03576"),
+      arxiv: "2307.03576", inLibrary: true),
     Paper("gradient-coding", "Sequential Gradient Coding For Straggler Mitigation", arxiv: "2211.13802"),
     Paper("pretraining", "On the Provable Advantage of Unsupervised Pretraining", arxiv: "2303.01566"),
     Paper("colide", "CoLiDE: Concomitant Linear DAG Estimation", arxiv: "2310.02895"),
