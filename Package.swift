@@ -149,7 +149,7 @@ let package = Package(
     ),
     .testTarget(
       name: "DescentPrivacyTests",
-      dependencies: ["Descent", "DescentPrivacy", "DescentTestSupport"],
+      dependencies: ["Descent", "DescentPrivacy", "DescentCurvature", "DescentTestSupport"],
       resources: [.copy("Golden")]
     ),
     .testTarget(

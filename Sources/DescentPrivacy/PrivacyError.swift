@@ -17,6 +17,10 @@ public enum PrivacyError: Error, Equatable, Sendable, CustomStringConvertible {
   case noOrders
   /// A clipping norm C must be finite and > 0.
   case clippingNorm(Double)
+  /// Per-example gradients must be a `[batch, parameters]` float matrix.
+  case perExampleGradients(shape: [Int])
+  /// An expected batch size must be finite and > 0.
+  case expectedBatchSize(Double)
   /// `target` ε is not reached even with σ = `largestNoise` (Opacus' MAX_SIGMA).
   case budgetTooSmall(target: Double, largestNoise: Double)
 
@@ -38,6 +42,11 @@ public enum PrivacyError: Error, Equatable, Sendable, CustomStringConvertible {
       "no RDP orders: give at least one order > 1"
     case .clippingNorm(let x):
       "clipping norm \(x): must be \(PrivacyParameterRange.positive.requirement)"
+    case .perExampleGradients(let shape):
+      "per-example gradients of shape \(shape): must be a [batch, parameters] matrix "
+        + "(one flat float gradient per row)"
+    case .expectedBatchSize(let x):
+      "expected batch size \(x): must be \(PrivacyParameterRange.positive.requirement)"
     case .budgetTooSmall(let target, let largestNoise):
       "target epsilon \(target) is not reached even with noise multiplier \(largestNoise): "
         + "allow a larger epsilon or delta, fewer steps or a smaller sample rate"
