@@ -71,7 +71,8 @@ struct PrivacyEpsilonCommand: ParsableCommand {
     let command = "privacy epsilon"
     let sigma = try privacyNumber(
       noiseMultiplier, flag: "--noise-multiplier", range: .positive, command: command)
-    let q = try privacyNumber(sampleRate, flag: "--sample-rate", range: .sampleRate, command: command)
+    let q = try privacyNumber(
+      sampleRate, flag: "--sample-rate", range: .sampleRate, command: command)
     let steps = try privacySteps(steps, command: command)
     let delta = try privacyNumber(delta, flag: "--delta", range: .delta, command: command)
     let phase = try PrivacyPhase(noiseMultiplier: sigma, sampleRate: q, steps: steps)
@@ -112,7 +113,8 @@ struct PrivacyNoiseCommand: ParsableCommand {
     let command = "privacy noise"
     let epsilon = try privacyNumber(epsilon, flag: "--epsilon", range: .positive, command: command)
     let delta = try privacyNumber(delta, flag: "--delta", range: .delta, command: command)
-    let q = try privacyNumber(sampleRate, flag: "--sample-rate", range: .sampleRate, command: command)
+    let q = try privacyNumber(
+      sampleRate, flag: "--sample-rate", range: .sampleRate, command: command)
     let steps = try privacySteps(steps, command: command)
     let sigma: Double
     do {

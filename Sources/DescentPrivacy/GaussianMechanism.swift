@@ -27,7 +27,9 @@ public struct GaussianMechanism: Sendable, Equatable {
     guard PrivacyParameterRange.positive.admits(noiseMultiplier) else {
       throw .noiseMultiplier(noiseMultiplier)
     }
-    guard PrivacyParameterRange.positive.admits(sensitivity) else { throw .clippingNorm(sensitivity) }
+    guard PrivacyParameterRange.positive.admits(sensitivity) else {
+      throw .clippingNorm(sensitivity)
+    }
     self.noiseMultiplier = noiseMultiplier
     self.sensitivity = sensitivity
   }

@@ -25,7 +25,9 @@ public enum NoiseMultiplierSearch {
     targetEpsilon: Double, delta: Double, sampleRate: Double, steps: Int,
     orders: [Double] = RDPOrders.opacusDefault, tolerance: Double = defaultTolerance
   ) throws(PrivacyError) -> Double {
-    guard PrivacyParameterRange.positive.admits(targetEpsilon) else { throw .targetEpsilon(targetEpsilon) }
+    guard PrivacyParameterRange.positive.admits(targetEpsilon) else {
+      throw .targetEpsilon(targetEpsilon)
+    }
     try validateDelta(delta)
     precondition(tolerance > 0 && tolerance.isFinite, "the tolerance is a positive number")
     // Validates q and steps (σ = 1 is only a placeholder) and the orders.

@@ -61,8 +61,9 @@ import Testing
   @Test func fullSamplingIsTheGaussianMechanism() throws {
     let sigma = 2.0
     for alpha in [1.5, 2.0, 7.0, 40.0] {
-      #expect(SampledGaussianRDP.rdp(order: alpha, sampleRate: 1, noiseMultiplier: sigma)
-        == alpha / 8)
+      #expect(
+        SampledGaussianRDP.rdp(order: alpha, sampleRate: 1, noiseMultiplier: sigma)
+          == alpha / 8)
     }
     let accountant = try RDPAccountant(
       phases: [PrivacyPhase(noiseMultiplier: sigma, sampleRate: 1, steps: 10)], orders: [3])
@@ -77,11 +78,13 @@ import Testing
       for alpha in [2, 3, 8, 20] {
         var a = 0.0
         for i in 0...alpha {
-          a += SampledGaussianRDP.binomial(Double(alpha), i) * pow(1 - q, Double(alpha - i))
+          a +=
+            SampledGaussianRDP.binomial(Double(alpha), i) * pow(1 - q, Double(alpha - i))
             * pow(q, Double(i)) * exp(Double(i * i - i) / (2 * sigma * sigma))
         }
         let expected = log(a) / Double(alpha - 1)
-        let value = SampledGaussianRDP.rdp(order: Double(alpha), sampleRate: q, noiseMultiplier: sigma)
+        let value = SampledGaussianRDP.rdp(
+          order: Double(alpha), sampleRate: q, noiseMultiplier: sigma)
         #expect(abs(value - expected) <= 1e-12 * expected, "q=\(q) σ=\(sigma) α=\(alpha)")
       }
     }

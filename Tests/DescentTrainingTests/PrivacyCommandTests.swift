@@ -61,8 +61,13 @@ struct PrivacyCommandTests {
 
   @Test(arguments: [
     (["epsilon", "--noise-multiplier", "0"], "--noise-multiplier 0: must be a finite number > 0"),
-    (["epsilon", "--noise-multiplier", "-1"], "--noise-multiplier -1: must be a finite number > 0"),
-    (["epsilon", "--noise-multiplier", "nan"], "--noise-multiplier nan: must be a finite number > 0"),
+    (
+      ["epsilon", "--noise-multiplier", "-1"], "--noise-multiplier -1: must be a finite number > 0"
+    ),
+    (
+      ["epsilon", "--noise-multiplier", "nan"],
+      "--noise-multiplier nan: must be a finite number > 0"
+    ),
     (["epsilon", "--sample-rate", "0"], "--sample-rate 0: must be in (0, 1]"),
     (["epsilon", "--sample-rate", "1.5"], "--sample-rate 1.5: must be in (0, 1]"),
     (["epsilon", "--delta", "0"], "--delta 0: must be in (0, 1)"),
@@ -74,7 +79,10 @@ struct PrivacyCommandTests {
     (["noise", "--sample-rate", "-0.1"], "--sample-rate -0.1: must be in (0, 1]"),
     (["noise", "--delta", "2"], "--delta 2: must be in (0, 1)"),
     (["noise", "--steps", "-3"], "--steps -3: must be a whole number ≥ 1"),
-    (["noise", "--epsilon", "1e-7", "--sample-rate", "1"], "is not reached even with noise multiplier"),
+    (
+      ["noise", "--epsilon", "1e-7", "--sample-rate", "1"],
+      "is not reached even with noise multiplier"
+    ),
   ])
   func invalidParametersAreOneLineUsageErrors(_ change: [String], _ message: String) throws {
     let subcommand = change[0]
@@ -83,7 +91,8 @@ struct PrivacyCommandTests {
       ? ["--noise-multiplier": "1", "--sample-rate": "0.01", "--steps": "100", "--delta": "1e-5"]
       : ["--epsilon": "1", "--sample-rate": "0.01", "--steps": "100", "--delta": "1e-5"]
     for k in stride(from: 1, to: change.count, by: 2) { values[change[k]] = change[k + 1] }
-    let arguments = ["privacy", subcommand] + values.sorted { $0.key < $1.key }.flatMap { [$0.key, $0.value] }
+    let arguments =
+      ["privacy", subcommand] + values.sorted { $0.key < $1.key }.flatMap { [$0.key, $0.value] }
     try DescentExecutable.expectOneLineError(
       arguments, status: 64, containing: "descent privacy \(subcommand): ")
     try DescentExecutable.expectOneLineError(arguments, status: 64, containing: message)
