@@ -14,9 +14,11 @@ enum LogSpace {
   }
 
   /// log(eˣ − eʸ) for x ≥ y = log(expm1(x − y)) + y; −∞ when x = y. Opacus returns x when
-  /// `expm1` overflows; `expm1` here gives +∞ there, and the same x is returned.
+  /// `expm1` overflows; `expm1` here gives +∞ there, and the same x is returned. For x < y (a
+  /// negative difference, which Opacus refuses with an exception) the result is NaN: the order
+  /// it belongs to is then skipped by ``RDPConversion``.
   static func subtract(_ x: Double, _ y: Double) -> Double {
-    precondition(x >= y, "log-space subtraction of a larger number (the series' invariant)")
+    if x < y { return .nan }
     if y == -.infinity { return x }
     if x == y { return -.infinity }
     let difference = expm1(x - y)

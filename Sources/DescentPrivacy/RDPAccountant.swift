@@ -32,13 +32,14 @@ public struct RDPAccountant: Sendable, Equatable {
     for phase in phases { record(phase) }
   }
 
-  /// Adds a phase; merged into the last one when σ and q are the same (Opacus' `step`).
+  /// Adds a phase; merged into the last one when σ and q are the same (Opacus' `step`) and the
+  /// step count fits in an `Int` (else kept as a phase of its own: the sum is the same).
   public mutating func record(_ phase: PrivacyPhase) {
     if let last = phases.last, last.noiseMultiplier == phase.noiseMultiplier,
       last.sampleRate == phase.sampleRate,
+      case (let total, let overflow) = last.steps.addingReportingOverflow(phase.steps), !overflow,
       let merged = try? PrivacyPhase(
-        noiseMultiplier: last.noiseMultiplier, sampleRate: last.sampleRate,
-        steps: last.steps + phase.steps)
+        noiseMultiplier: last.noiseMultiplier, sampleRate: last.sampleRate, steps: total)
     {
       phases[phases.count - 1] = merged
     } else {

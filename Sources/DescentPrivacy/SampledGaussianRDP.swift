@@ -19,7 +19,10 @@ import Foundation
 ///   space), summed until both terms of an index are below e⁻³⁰ (Opacus' stopping rule).
 ///
 /// Edge cases as in Opacus' `_compute_rdp`: q = 0 gives 0 (nothing is released), σ = 0 gives
-/// +∞ (no noise), q = 1 gives the plain Gaussian mechanism's α/(2σ²) exactly.
+/// +∞ (no noise), q = 1 gives the plain Gaussian mechanism's α/(2σ²) exactly. Deviations, where
+/// Opacus raises an exception instead: a σ so small (≲ 10⁻¹⁵⁴) that a term's exponent
+/// (i² − i)/(2σ²) overflows gives +∞; a log-space subtraction that rounding makes negative gives
+/// NaN, which the conversion skips (``LogSpace/subtract(_:_:)``).
 ///
 /// Binomial coefficients use the multiplication formula Πₖ (α − i + k)/k for i < 20, as scipy's
 /// `binom` (which Opacus calls) does; above, scipy switches to the Beta function and this code to
@@ -55,6 +58,8 @@ public enum SampledGaussianRDP {
       let logCoefficient =
         log(binomial(Double(alpha), i)) + Double(i) * log(q) + Double(alpha - i) * log(1 - q)
       let term = logCoefficient + Double(i * i - i) / twoSigmaSquared
+      // σ so small that (i² − i)/(2σ²) overflows (or σ² underflows to 0): A_α is infinite.
+      if term.isNaN || term == .infinity { return .infinity }
       logA = LogSpace.add(logA, term)
     }
     return logA
@@ -81,6 +86,9 @@ public enum SampledGaussianRDP {
       let logE1 = log(0.5) + LogSpace.logErfc((z0 - j) / erfcScale)
       let logS0 = logT0 + (x * x - x) / (2 * sigmaSquared) + logE0
       let logS1 = logT1 + (j * j - j) / (2 * sigmaSquared) + logE1
+      // As for whole orders: overflowing exponents (tiny σ) mean A_α = ∞; this also keeps NaN
+      // out of the stopping test below.
+      if logS0.isNaN || logS1.isNaN || logS0 == .infinity || logS1 == .infinity { return .infinity }
       if coefficient > 0 {
         logA0 = LogSpace.add(logA0, logS0)
         logA1 = LogSpace.add(logA1, logS1)

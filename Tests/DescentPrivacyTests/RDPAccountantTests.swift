@@ -183,6 +183,34 @@ import Testing
     #expect(SampledGaussianRDP.rdp(order: 2, sampleRate: 0.1, noiseMultiplier: 0) == .infinity)
   }
 
+  /// A σ so small that the series' exponents overflow (where Opacus raises) gives ε = +∞ at
+  /// every order rather than a crash or an endless series; just above, ε is huge and finite.
+  @Test func vanishingNoiseGivesInfiniteEpsilon() throws {
+    for sigma in [1e-160, 1e-200, Double.leastNonzeroMagnitude] {
+      for alpha in [1.1, 2.0, 2.5, 63.0] {
+        #expect(
+          SampledGaussianRDP.rdp(order: alpha, sampleRate: 0.01, noiseMultiplier: sigma)
+            == .infinity, "σ=\(sigma) α=\(alpha)")
+      }
+      let spent = try RDPAccountant(
+        phases: [PrivacyPhase(noiseMultiplier: sigma, sampleRate: 0.01, steps: 10)]
+      ).guarantee(delta: 1e-5)
+      #expect(spent.epsilon == .infinity)
+    }
+    let small = try RDPAccountant(
+      phases: [PrivacyPhase(noiseMultiplier: 1e-10, sampleRate: 0.01, steps: 10)]
+    ).epsilon(delta: 1e-5)
+    #expect(small.isFinite && small > 1e20)
+  }
+
+  /// Steps of one (σ, q) whose count would overflow `Int` stay two phases with the same sum.
+  @Test func mergingNeverOverflowsTheStepCount() throws {
+    let huge = try PrivacyPhase(noiseMultiplier: 1, sampleRate: 0.1, steps: Int.max)
+    let accountant = try RDPAccountant(phases: [huge, huge])
+    #expect(accountant.phases.count == 2)
+    #expect(accountant.rdp() == huge.rdp(orders: accountant.orders).map { $0 + $0 })
+  }
+
   /// log erfc is continuous where it switches from `erfc` to the asymptotic series.
   @Test func logErfcIsAccurateAcrossItsSwitch() {
     let below = LogSpace.logErfc(19.999999)

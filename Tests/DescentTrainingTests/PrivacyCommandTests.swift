@@ -42,6 +42,18 @@ struct PrivacyCommandTests {
     #expect(lines.last?.hasPrefix("order    ") == true)
   }
 
+  /// A noise multiplier so small that ε is infinite prints null (JSON) or inf (table), exit 0.
+  @Test func vanishingNoisePrintsInfiniteEpsilon() throws {
+    let arguments = [
+      "privacy", "epsilon", "--noise-multiplier", "1e-200", "--sample-rate", "0.01", "--steps",
+      "10", "--delta", "1e-5",
+    ]
+    let json = try DescentExecutable.run(arguments + ["--format", "json"])
+    #expect(json.status == 0 && json.stdout == "{\"epsilon\": null, \"order\": 1.1}\n", "\(json)")
+    let table = try DescentExecutable.run(arguments)
+    #expect(table.status == 0 && table.stdout.hasPrefix("epsilon  inf\n"), "\(table)")
+  }
+
   /// Opacus 1.6's `get_noise_multiplier(target_epsilon=1, target_delta=1e-5, sample_rate=0.01,
   /// steps=1000)` returns 1.5234375 (Golden/privacy.json of DescentPrivacyTests).
   @Test func noisePrintsTheSearchedNoiseMultiplier() throws {
