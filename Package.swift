@@ -14,6 +14,7 @@ let package = Package(
     .library(name: "DescentCurvature", targets: ["DescentCurvature"]),
     .library(name: "DescentRuns", targets: ["DescentRuns"]),
     .library(name: "DescentSolvers", targets: ["DescentSolvers"]),
+    .library(name: "DescentPrivacy", targets: ["DescentPrivacy"]),
     .library(name: "DescentExperiments", targets: ["DescentExperiments"]),
     .library(name: "DescentTestSupport", targets: ["DescentTestSupport"]),
     .executable(name: "descent", targets: ["DescentCLI"]),
@@ -73,13 +74,16 @@ let package = Package(
     // Convex sets and projections, proximal and mirror steps, online and bilevel methods,
     // constrained and convex solvers (docs/solvers.md, docs/online-and-bilevel.md).
     .target(name: "DescentSolvers", dependencies: ["Descent", "DescentOptimizers"]),
+    // Differential privacy: RDP accounting of the sampled Gaussian mechanism, the noise
+    // multiplier for a budget, the Gaussian mechanism and per-example clipping (docs/privacy.md).
+    .target(name: "DescentPrivacy", dependencies: ["Descent", "DescentOptimizers"]),
     // `descent reproduce`: one file per paper, its headline experiment and criteria
     // (docs/reproduce.md), on the public APIs of the other modules.
     .target(
       name: "DescentExperiments",
       dependencies: [
         "Descent", "DescentNN", "DescentData", "DescentOptimizers", "DescentTraining",
-        "DescentCurvature", "DescentRuns", "DescentSolvers",
+        "DescentCurvature", "DescentRuns", "DescentSolvers", "DescentPrivacy",
       ]
     ),
     .target(
@@ -100,6 +104,7 @@ let package = Package(
         "DescentCurvature",
         "DescentExperiments",
         "DescentSolvers",
+        "DescentPrivacy",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -126,6 +131,7 @@ let package = Package(
       name: "DescentTrainingTests",
       dependencies: [
         "Descent", "DescentNN", "DescentData", "DescentTraining", "DescentRuns", "DescentCurvature",
+        "DescentPrivacy",
       ],
       resources: [.copy("Golden")]
     ),
@@ -140,6 +146,11 @@ let package = Package(
     .testTarget(
       name: "DescentSolversTests",
       dependencies: ["Descent", "DescentSolvers", "DescentOptimizers", "DescentTestSupport"]
+    ),
+    .testTarget(
+      name: "DescentPrivacyTests",
+      dependencies: ["Descent", "DescentPrivacy", "DescentCurvature", "DescentTestSupport"],
+      resources: [.copy("Golden")]
     ),
     .testTarget(
       name: "DescentRunsTests",

@@ -7,7 +7,8 @@ import Testing
   static let commands: [[String]] = [
     [], ["optimize"], ["optimizers"], ["functions"], ["bench"], ["train"], ["evaluate"],
     ["compare"], ["runs"], ["runs", "list"], ["runs", "show"], ["runs", "export"],
-    ["runs", "delete"], ["report"], ["hessian"], ["reproduce"],
+    ["runs", "delete"], ["report"], ["hessian"], ["reproduce"], ["privacy"], ["privacy", "epsilon"],
+    ["privacy", "noise"],
   ]
 
   static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
