@@ -133,6 +133,8 @@ let package = Package(
         "Descent", "DescentNN", "DescentData", "DescentTraining", "DescentRuns", "DescentCurvature",
         "DescentPrivacy",
       ],
+      // The help snapshots are read from the source tree (#filePath), not from the bundle.
+      exclude: ["Snapshots"],
       resources: [.copy("Golden")]
     ),
     .testTarget(

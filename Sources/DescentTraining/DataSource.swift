@@ -63,8 +63,9 @@ public enum DataSource {
       }
     }
     var isDirectory: ObjCBool = false
-    FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
-    if isDirectory.boolValue {
+    if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory),
+      isDirectory.boolValue
+    {
       let files = try FileManager.default.contentsOfDirectory(atPath: url.path)
         .filter { $0.hasPrefix("data_batch_") && $0.hasSuffix(".bin") }.sorted()
       guard !files.isEmpty else {
