@@ -147,7 +147,8 @@ let package = Package(
     ),
     .testTarget(
       name: "DescentSolversTests",
-      dependencies: ["Descent", "DescentSolvers", "DescentOptimizers", "DescentTestSupport"]
+      dependencies: ["Descent", "DescentSolvers", "DescentOptimizers", "DescentTestSupport"],
+      resources: [.copy("Golden")]
     ),
     .testTarget(
       name: "DescentPrivacyTests",

@@ -51,8 +51,10 @@ import Testing
 
   /// Bad parameters give one-line errors naming the value.
   @Test func refusesInvalidSets() {
-    #expect(throws: SolverError.invalidArgument(
-      "EuclideanBall: radius = -1 is invalid: must be a finite number > 0")) {
+    #expect(
+      throws: SolverError.invalidArgument(
+        "EuclideanBall: radius = -1 is invalid: must be a finite number > 0")
+    ) {
       try EuclideanBall(dimension: 2, radius: -1)
     }
     #expect(throws: SolverError.self) { try EuclideanBall(center: [.nan], radius: 1) }
