@@ -15,6 +15,7 @@ public enum ExperimentCatalogue {
       RefinedSchedulesExperiment(),
       SophiaExperiment(),
       EightBitOptimizersExperiment(),
+      OptimisticOMDExperiment(),
     ]
     return PaperCatalogue.ids.compactMap { id in all.first { $0.id == id } }
   }
