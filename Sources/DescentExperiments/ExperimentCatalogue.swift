@@ -16,6 +16,7 @@ public enum ExperimentCatalogue {
       SophiaExperiment(),
       EightBitOptimizersExperiment(),
       InContextLearningExperiment(),
+      OptimisticOMDExperiment(),
     ]
     return PaperCatalogue.ids.compactMap { id in all.first { $0.id == id } }
   }

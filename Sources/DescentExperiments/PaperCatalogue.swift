@@ -46,7 +46,7 @@ public enum PaperCatalogue {
     Paper(
       "optimistic-omd",
       "Optimistic Online Mirror Descent for Bridging Stochastic and Adversarial Online Convex Optimization",
-      arxiv: "2302.04552"),
+      arxiv: "2302.04552", inLibrary: true),
     Paper(
       "bsvrb",
       "Blockwise Stochastic Variance-Reduced Methods with Parallel Speedup for Multi-Block Bilevel Optimization",
