@@ -17,6 +17,7 @@ public enum ExperimentCatalogue {
       EightBitOptimizersExperiment(),
       InContextLearningExperiment(),
       OptimisticOMDExperiment(),
+      PretrainingExperiment(),
     ]
     return PaperCatalogue.ids.compactMap { id in all.first { $0.id == id } }
   }
