@@ -139,7 +139,8 @@ let package = Package(
     ),
     .testTarget(
       name: "DescentCurvatureTests",
-      dependencies: ["Descent", "DescentCurvature", "DescentTestSupport"]
+      dependencies: ["Descent", "DescentCurvature", "DescentTestSupport"],
+      resources: [.copy("Golden")]
     ),
     .testTarget(
       name: "DescentExperimentsTests",
