@@ -18,6 +18,7 @@ public enum ExperimentCatalogue {
       InContextLearningExperiment(),
       OptimisticOMDExperiment(),
       PretrainingExperiment(),
+      NeuralTangentKernelExperiment(),
     ]
     return PaperCatalogue.ids.compactMap { id in all.first { $0.id == id } }
   }

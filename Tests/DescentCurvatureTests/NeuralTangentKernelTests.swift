@@ -40,11 +40,15 @@ import Testing
       Self.order.map { ($0, Self.tensor(values[$0]!, shapes[$0]!)) })
     let x = Self.tensor(g["inputs"]!, g["inputShape"] as! [Int])
     let beta = g["beta"] as! Double
-    let theta = empiricalNTK(of: { Self.network($0, x, beta: beta) }, at: parameters)
     let expected = g["empirical"] as! [Double]
-    #expect(theta.shape == [4, 4])
-    for (a, b) in zip(theta.doubles, expected) {
-      #expect(abs(a - b) <= 1e-12 * max(1, abs(b)), "\(a) vs \(b)")
+    // One chunk, and the blocked path with recomputed rows (chunks of 1 and of 3).
+    for chunkSize in [32, 1, 3] {
+      let theta = empiricalNTK(
+        of: { Self.network($0, x, beta: beta) }, at: parameters, chunkSize: chunkSize)
+      #expect(theta.shape == [4, 4])
+      for (a, b) in zip(theta.doubles, expected) {
+        #expect(abs(a - b) <= 1e-12 * max(1, abs(b)), "chunks of \(chunkSize): \(a) vs \(b)")
+      }
     }
   }
 
