@@ -53,14 +53,60 @@ import Testing
   }
 
   @Test(arguments: [0, 1, 2, 3])
-  func limitingKernelMatchesTheQuadratureRecursion(hiddenLayers: Int) {
+  func limitingKernelsMatchTheQuadratureRecursion(hiddenLayers: Int) throws {
     let g = Self.golden
     let circle = Self.tensor(g["circle"]!, [6, 2])
     let limits = g["limit"] as! [String: [Double]]
-    let theta = ReLUNeuralTangentKernel(hiddenLayers: hiddenLayers, biasScale: g["beta"] as! Double)
-      .kernel(circle)
+    let nngps = g["nngp"] as! [String: [Double]]
+    let (theta, sigma) = try ReLUNeuralTangentKernel(
+      hiddenLayers: hiddenLayers, biasScale: g["beta"] as! Double
+    ).kernels(circle)
     for (a, b) in zip(theta.doubles, limits[String(hiddenLayers)]!) {
-      #expect(abs(a - b) <= 1e-12 * max(1, abs(b)), "\(hiddenLayers) layers: \(a) vs \(b)")
+      #expect(abs(a - b) <= 1e-12 * max(1, abs(b)), "NTK, \(hiddenLayers) layers: \(a) vs \(b)")
+    }
+    for (a, b) in zip(sigma.doubles, nngps[String(hiddenLayers)]!) {
+      #expect(abs(a - b) <= 1e-12 * max(1, abs(b)), "NNGP, \(hiddenLayers) layers: \(a) vs \(b)")
+    }
+  }
+
+  /// Kernel regression interpolates its training targets (ridge 0), equals the explicit
+  /// Θ(test, train) Θ⁻¹ y, and a ridge shrinks it toward 0.
+  @Test func kernelRegressionInterpolatesAndMatchesTheExplicitSolve() throws {
+    let kernel = try ReLUNeuralTangentKernel(hiddenLayers: 2)
+    let angles = (0..<6).map { Double($0) }
+    let train = Tensor(angles.flatMap { [cos($0), sin($0)] }, shape: [6, 2], dtype: .float64)
+    let targets = Tensor(angles.map { sin(2 * $0) }, shape: [6], dtype: .float64)
+    let atTrain = try kernel.regression(train: train, targets: targets, test: train)
+    for (a, b) in zip(atTrain.doubles, targets.doubles) { #expect(abs(a - b) < 1e-9) }
+    let test = Tensor([0.6, 0.8, -1, 0], shape: [2, 2], dtype: .float64)
+    let all = try kernel.kernel(Tensor.concatenate([train, test], axis: 0)).doubles
+    let gram = Tensor(
+      (0..<36).map { all[($0 / 6) * 8 + $0 % 6] }, shape: [6, 6], dtype: .float64)
+    let cross = Tensor(
+      (0..<12).map { all[(6 + $0 / 6) * 8 + $0 % 6] }, shape: [2, 6], dtype: .float64)
+    let explicit = cross.matmul(try solve(gram, targets)).doubles
+    let predicted = try kernel.regression(train: train, targets: targets, test: test).doubles
+    for (a, b) in zip(predicted, explicit) { #expect(abs(a - b) < 1e-10) }
+    let shrunk = try kernel.regression(train: train, targets: targets, test: train, ridge: 1e3)
+    #expect((shrunk * shrunk).sum().item < (targets * targets).sum().item)
+  }
+
+  @Test func refusesBadArguments() {
+    #expect(throws: KernelError.self) { try ReLUNeuralTangentKernel(hiddenLayers: -1) }
+    #expect(throws: KernelError.self) {
+      try ReLUNeuralTangentKernel(hiddenLayers: 1, biasScale: .nan)
+    }
+    let kernel = try! ReLUNeuralTangentKernel(hiddenLayers: 1)
+    #expect(throws: KernelError.self) { try kernel.kernel(Tensor([1, 2, 3], shape: [3])) }
+    #expect(throws: KernelError.self) {
+      try kernel.kernel(Tensor([1, .infinity], shape: [1, 2], dtype: .float64))
+    }
+    let x = Tensor([1, 0, 0, 1], shape: [2, 2], dtype: .float64)
+    #expect(throws: KernelError.self) {
+      try kernel.regression(train: x, targets: Tensor([1, 2, 3], shape: [3]), test: x)
+    }
+    #expect(throws: KernelError.self) {
+      try kernel.regression(train: x, targets: Tensor([1, 2], shape: [2]), test: x, ridge: -1)
     }
   }
 

@@ -71,7 +71,7 @@ def limit(inputs, hidden):
                 nxt[i, j], dot[i, j] = expectations(sigma[i, i], sigma[i, j], sigma[j, j])
         sigma = nxt + beta**2
         theta = theta * dot + sigma
-    return theta
+    return theta, sigma
 
 
 angles = np.linspace(0, 2 * np.pi, 6, endpoint=False)
@@ -84,7 +84,8 @@ out = {
     "shapes": {k: list(s) for k, s in shapes.items()},
     "empirical": empirical.reshape(-1).tolist(),
     "circle": circle.reshape(-1).tolist(),
-    "limit": {str(h): limit(circle, h).reshape(-1).tolist() for h in (0, 1, 2, 3)},
+    "limit": {str(h): limit(circle, h)[0].reshape(-1).tolist() for h in (0, 1, 2, 3)},
+    "nngp": {str(h): limit(circle, h)[1].reshape(-1).tolist() for h in (0, 1, 2, 3)},
 }
 path = pathlib.Path(__file__).resolve().parents[2] / "Tests/DescentCurvatureTests/Golden/ntk.json"
 path.write_text(json.dumps(out, indent=1) + "\n")

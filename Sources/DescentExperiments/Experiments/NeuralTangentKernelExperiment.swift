@@ -48,7 +48,7 @@ public struct NeuralTangentKernelExperiment: Experiment {
     // (a) Convergence of the empirical kernel to its limit.
     let initializations = context.size(full: 5, quick: 2)
     let circle = Self.circle(Self.kernelPoints, offset: 0)
-    let limit = ReLUNeuralTangentKernel(hiddenLayers: 2, biasScale: Self.beta).kernel(circle)
+    let limit = try ReLUNeuralTangentKernel(hiddenLayers: 2, biasScale: Self.beta).kernel(circle)
     let limitNorm = Self.frobenius(limit)
     let inputs = circle.cast(to: .float32)
     var errors: [Double] = []
