@@ -1,5 +1,5 @@
-import TOMLKit
 import Foundation
+import TOMLKit
 
 /// `descent train --config run.toml`: the run's options in a TOML file, named like the flags
 /// without their dashes (`batch-size = 64`), hyperparameters in a `[set]` table:
@@ -50,13 +50,20 @@ extension TrainingConfiguration {
   /// toml++ (inside TOMLKit) stops the process on an assertion when a key or a table header
   /// starts with a character that is neither a bare-key character nor a quote (`[\u{C7}et]`, found
   /// by fuzzing: docs/fuzzing.md). Such lines are refused here first, as the syntax errors they are.
-  static func checkKeyStarts(_ text: String, file: String) throws {
+  /// toml++ skips a byte-order mark at the start of the document, so the first line is checked
+  /// without it (`\u{FEFF}[\u{FFFD}`, found by fuzzing, reached the same assertion).
+  static func checkKeyStarts(_ document: String, file: String) throws {
+    var text = Substring(document)
+    if text.unicodeScalars.first == "\u{FEFF}" {
+      text = Substring(text.unicodeScalars.dropFirst())
+    }
     func startsKey(_ c: Character?) -> Bool {
       guard let c else { return false }
       return c == "\"" || c == "'" || c == "_" || c == "-"
         || (c.isASCII && (c.isLetter || c.isNumber))
     }
-    for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+    {
       var rest = line.drop { $0 == " " || $0 == "\t" }
       guard let first = rest.first, first != "#", first != "\r" else { continue }
       if first == "[" {
@@ -176,6 +183,10 @@ extension TrainingConfiguration {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw TrainingError.usage("--config: file \(path) does not exist or cannot be read")
     }
-    try apply(toml: String(decoding: data, as: UTF8.self), file: path)
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw TrainingError.usage(
+        "--config: file \(path) is not valid UTF-8 text; TOML files must be UTF-8")
+    }
+    try apply(toml: text, file: path)
   }
 }

@@ -6,7 +6,10 @@ import Testing
 @Suite struct ConfigurationFileTests {
   /// Found by fuzzing (docs/fuzzing.md): a table header starting with a character that is no
   /// bare-key character stopped the process on an assertion inside toml++; now a usage error.
-  @Test(arguments: ["[\u{C7}et]\n", "steps = 3\n[ \u{FFFD}x]\n", "[[\u{E9}]]\n"])
+  @Test(arguments: [
+    "[\u{C7}et]\n", "steps = 3\n[ \u{FFFD}x]\n", "[[\u{E9}]]\n", "\u{FEFF}[\u{FFFD}",
+    "\u{FEFF}\u{C7}x = 1\n",
+  ])
   func headerWithANonKeyCharacterIsASyntaxError(text: String) throws {
     var c = TrainingConfiguration()
     #expect(throws: TrainingError.self) { try c.apply(toml: text, file: "run.toml") }
@@ -49,7 +52,9 @@ import Testing
   }
 
   @Test(arguments: [
-    ("steps = \"ten\"", "run.toml: key 'steps': steps must be an integer, found the string \"ten\""),
+    (
+      "steps = \"ten\"", "run.toml: key 'steps': steps must be an integer, found the string \"ten\""
+    ),
     ("lr = true", "run.toml: key 'lr': lr must be a number"),
     ("batchSize = 3", "did you mean 'batch-size'?"),
     ("[optimizer]", "run.toml: key 'optimizer': must be a string, number or boolean"),
