@@ -47,33 +47,42 @@ extension TrainingConfiguration {
 
   /// Applies the settings of the TOML text (read from `file`) to this configuration. The text
   /// is parsed by TOMLKit (toml++); a syntax error names the file, line and column.
-  /// toml++ (inside TOMLKit) stops the process on an assertion when a key or a table header
-  /// starts with a character that is neither a bare-key character nor a quote (`[\u{C7}et]`, found
-  /// by fuzzing: docs/fuzzing.md). Such lines are refused here first, as the syntax errors they are.
-  /// toml++ skips a byte-order mark at the start of the document, so the first line is checked
-  /// without it (`\u{FEFF}[\u{FFFD}`, found by fuzzing, reached the same assertion).
+  /// toml++ (inside TOMLKit) stops the process on an assertion when a table header's key starts
+  /// with a character that is neither a bare-key character nor a quote: its table-header parser
+  /// calls the key parser without looking (`[\u{C7}et]`, `[[[x]]]`, `[` at the end of a line; found
+  /// by fuzzing: docs/fuzzing.md). Every other key position is checked by toml++ itself. So each
+  /// line that starts a table header is read here the way toml++ reads it (unicode scalars, lines
+  /// ending at `\n`, `[`, spaces or tabs, a second `[` only when contiguous, spaces or tabs) and
+  /// refused first, as the syntax error it is. toml++ skips a byte-order mark at the start of the
+  /// document, so the first line is read without it (`\u{FEFF}[\u{FFFD}`, found by fuzzing).
   static func checkKeyStarts(_ document: String, file: String) throws {
-    var text = Substring(document)
-    if text.unicodeScalars.first == "\u{FEFF}" {
-      text = Substring(text.unicodeScalars.dropFirst())
-    }
-    func startsKey(_ c: Character?) -> Bool {
+    var scalars = Substring(document).unicodeScalars[...]
+    if scalars.first == "\u{FEFF}" { scalars = scalars.dropFirst() }
+    func isSpaceOrTab(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" }
+    func startsKey(_ c: Unicode.Scalar?) -> Bool {
       guard let c else { return false }
       return c == "\"" || c == "'" || c == "_" || c == "-"
-        || (c.isASCII && (c.isLetter || c.isNumber))
+        || ("A"..."Z").contains(c) || ("a"..."z").contains(c) || ("0"..."9").contains(c)
     }
-    for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+    for (index, line) in scalars.split(separator: "\n", omittingEmptySubsequences: false)
+      .enumerated()
     {
-      var rest = line.drop { $0 == " " || $0 == "\t" }
-      guard let first = rest.first, first != "#", first != "\r" else { continue }
-      if first == "[" {
-        rest = rest.dropFirst().drop { $0 == "[" || $0 == " " || $0 == "\t" }
-      } else if !startsKey(first) {
-        continue  // a value's continuation (multi-line strings and arrays); toml++ checks it
+      var rest = line.drop(while: isSpaceOrTab)
+      guard rest.first == "[" else { continue }  // toml++ checks a key-value line's key itself
+      rest = rest.dropFirst()
+      let afterSpace = rest.drop(while: isSpaceOrTab)
+      if afterSpace.first == "[" {
+        // `[ [` is refused by toml++ itself; `[[` opens an array-of-tables header.
+        guard afterSpace.startIndex == rest.startIndex else { continue }
+        rest = afterSpace.dropFirst().drop(while: isSpaceOrTab)
+      } else {
+        rest = afterSpace
       }
+      guard rest.first != "]" else { continue }  // an empty header; toml++ refuses it itself
       guard startsKey(rest.first) else {
         throw TrainingError.usage(
-          "\(file):\(index + 1): a key must start with A–Z, a–z, 0–9, _ or - (or be quoted)")
+          "\(file):\(index + 1): a table header's key must start with A–Z, a–z, 0–9, _ or - (or be quoted)"
+        )
       }
     }
   }

@@ -9,10 +9,23 @@ import Testing
   @Test(arguments: [
     "[\u{C7}et]\n", "steps = 3\n[ \u{FFFD}x]\n", "[[\u{E9}]]\n", "\u{FEFF}[\u{FFFD}",
     "\u{FEFF}\u{C7}x = 1\n",
+    // The third: a third `[` (the check used to skip every `[`).
+    "[[[pochc = 2\nsee\u{FFFD}d\u{FFFD}\u{FFFD}[er =soptet0\nt", "[[[x]]]\n",
+    // A header cut by the end of the line or of the file, a combining mark on the `[` (one
+    // Character, two scalars), and a header after a CRLF line (one Character, two scalars).
+    "[\n", "[[", "[\u{301}x]\n", "a = 1\r\n[\u{C7}]\r\n",
   ])
   func headerWithANonKeyCharacterIsASyntaxError(text: String) throws {
     var c = TrainingConfiguration()
     #expect(throws: TrainingError.self) { try c.apply(toml: text, file: "run.toml") }
+  }
+
+  /// The check refuses only what toml++ would stop on: spaced and CRLF headers still read.
+  @Test(arguments: ["[ set ]\nmomentum = 0.5\n", "steps = 3\r\n[set]\r\nmomentum = 0.5\r\n"])
+  func ordinaryHeadersStillRead(text: String) throws {
+    var c = TrainingConfiguration()
+    try c.apply(toml: text, file: "run.toml")
+    #expect(c.settings["momentum"] == "0.5")
   }
 
   @Test func readsEveryKindOfValueAndTheSetTable() throws {
