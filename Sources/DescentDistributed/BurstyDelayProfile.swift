@@ -37,16 +37,21 @@ public struct BurstyDelayProfile: Sendable {
       throw GradientCodingError.invalidParameter(
         name: "maxBurstLength", value: maxBurstLength, allowed: "≥ 1")
     }
-    for (name, p) in [("onsetProbability", onsetProbability), ("continuationProbability", continuationProbability)]
+    for (name, p) in [
+      ("onsetProbability", onsetProbability), ("continuationProbability", continuationProbability),
+    ]
     where !(0...1).contains(p) {
-      throw GradientCodingError.invalidValue(name: name, value: p, allowed: "a probability in [0, 1]")
+      throw GradientCodingError.invalidValue(
+        name: name, value: p, allowed: "a probability in [0, 1]")
     }
     for (name, value) in [("baseSigma", baseSigma), ("slowdownSigma", slowdownSigma)]
     where !(value >= 0 && value.isFinite) {
-      throw GradientCodingError.invalidValue(name: name, value: value, allowed: "a finite value ≥ 0")
+      throw GradientCodingError.invalidValue(
+        name: name, value: value, allowed: "a finite value ≥ 0")
     }
     guard slowdown >= 1, slowdown.isFinite else {
-      throw GradientCodingError.invalidValue(name: "slowdown", value: slowdown, allowed: "a finite value ≥ 1")
+      throw GradientCodingError.invalidValue(
+        name: "slowdown", value: slowdown, allowed: "a finite value ≥ 1")
     }
     var generator = RandomGenerator(seed: seed)
     let z = Tensor.normal([rounds * workers * 2], dtype: .float64, using: &generator).doubles

@@ -18,7 +18,9 @@ public struct CodedTask: Sendable, Equatable {
   public let coefficients: [Double]
 
   public init(job: Int, role: Role, partitions: [Int], coefficients: [Double]) {
-    precondition(partitions.count == coefficients.count, "CodedTask: \(partitions.count) partitions, \(coefficients.count) coefficients")
+    precondition(
+      partitions.count == coefficients.count,
+      "CodedTask: \(partitions.count) partitions, \(coefficients.count) coefficients")
     self.job = job
     self.role = role
     self.partitions = partitions
@@ -70,7 +72,9 @@ public struct SchedulingHistory: Sendable {
   public func delivered(round: Int, worker: Int) -> Bool { !straggled[round][worker] }
 
   /// The (round, slot, task) triples `worker` delivered for `job` in rounds `from..<to`.
-  public func deliveries(worker: Int, job: Int, rounds range: Range<Int>) -> [(round: Int, slot: Int, task: CodedTask)] {
+  public func deliveries(worker: Int, job: Int, rounds range: Range<Int>) -> [(
+    round: Int, slot: Int, task: CodedTask
+  )] {
     var out: [(Int, Int, CodedTask)] = []
     for r in range where r < rounds && !straggled[r][worker] {
       for (slot, task) in tasks[r][worker].enumerated() where task.job == job {

@@ -41,7 +41,8 @@ public struct CyclicRepetitionCode: Sendable, Equatable {
     }
     self.workers = workers
     self.stragglers = stragglers
-    let n = workers, s = stragglers
+    let n = workers
+    let s = stragglers
     var matrix = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
     if s == 0 {
       for i in 0..<n { matrix[i][i] = 1 }
@@ -100,7 +101,8 @@ public struct CyclicRepetitionCode: Sendable, Equatable {
     }
     let needed = workers - stragglers
     guard survivors.count >= needed else {
-      throw GradientCodingError.tooFewSurvivors(job: nil, survivors: survivors.count, needed: needed)
+      throw GradientCodingError.tooFewSurvivors(
+        job: nil, survivors: survivors.count, needed: needed)
     }
     let used = Array(survivors.prefix(needed))
     // The system B_Kᵀ a = 1: n equations (one per partition), n − s unknowns.
@@ -124,7 +126,8 @@ public struct CyclicRepetitionCode: Sendable, Equatable {
   /// Worker `worker`'s message Σⱼ B[worker][j]·gⱼ from the partition gradients `partials`
   /// (n vectors of one length).
   public func encode(partials: [[Double]], worker: Int) -> [Double] {
-    precondition(partials.count == workers, "encode: \(partials.count) partials for \(workers) workers")
+    precondition(
+      partials.count == workers, "encode: \(partials.count) partials for \(workers) workers")
     var out = [Double](repeating: 0, count: partials[0].count)
     for j in support(worker: worker) {
       let c = encodingMatrix[worker][j]
@@ -138,7 +141,8 @@ public struct CyclicRepetitionCode: Sendable, Equatable {
     let survivors = messages.keys.sorted()
     let a = try decodingVector(survivors: survivors)
     guard let length = messages.values.first?.count else {
-      throw GradientCodingError.tooFewSurvivors(job: nil, survivors: 0, needed: workers - stragglers)
+      throw GradientCodingError.tooFewSurvivors(
+        job: nil, survivors: 0, needed: workers - stragglers)
     }
     var out = [Double](repeating: 0, count: length)
     for (k, w) in survivors.enumerated() where a[k] != 0 {

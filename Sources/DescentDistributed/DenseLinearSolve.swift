@@ -38,7 +38,8 @@ enum DenseLinearSolve {
     let m = a.count
     guard m > 0 else { return nil }
     let k = a[0].count
-    precondition(m >= k && b.count == m, "leastSquares: \(m) × \(k) system, \(b.count) right-hand sides")
+    precondition(
+      m >= k && b.count == m, "leastSquares: \(m) × \(k) system, \(b.count) right-hand sides")
     var r = a
     var y = b
     for column in 0..<k {

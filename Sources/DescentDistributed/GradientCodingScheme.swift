@@ -26,13 +26,19 @@ public struct GradientCodingScheme: SequentialCodingScheme {
   public var name: String { "GC s=\(code.stragglers)" }
   public var workers: Int { code.workers }
   public var decodingDelay: Int { 0 }
-  public var normalizedLoad: Double { Self.normalizedLoad(workers: workers, stragglers: code.stragglers) }
+  public var normalizedLoad: Double {
+    Self.normalizedLoad(workers: workers, stragglers: code.stragglers)
+  }
   public var partitionWeights: [Double] { [Double](repeating: 1 / Double(workers), count: workers) }
 
   public func tasks(round: Int, history: SchedulingHistory) -> [[CodedTask]] {
     guard round < jobs else { return [[CodedTask]](repeating: [], count: workers) }
     return (0..<workers).map { w in
-      [CodedTask(job: round, role: .coded(group: 0), partitions: code.support(worker: w), coefficients: code.coefficients(worker: w))]
+      [
+        CodedTask(
+          job: round, role: .coded(group: 0), partitions: code.support(worker: w),
+          coefficients: code.coefficients(worker: w))
+      ]
     }
   }
 

@@ -25,7 +25,9 @@ public struct MultiplexedSGC: SequentialCodingScheme {
   public let jobs: Int
 
   /// M-SGC with n workers for the (B, W, λ) model; throws unless 1 ≤ B < W and 0 ≤ λ ≤ n.
-  public init(workers: Int, burst: Int, window: Int, stragglers: Int, jobs: Int, seed: UInt64 = 0) throws {
+  public init(workers: Int, burst: Int, window: Int, stragglers: Int, jobs: Int, seed: UInt64 = 0)
+    throws
+  {
     guard workers >= 1 else {
       throw GradientCodingError.invalidParameter(name: "workers", value: workers, allowed: "n ≥ 1")
     }
@@ -37,20 +39,26 @@ public struct MultiplexedSGC: SequentialCodingScheme {
     guard jobs >= 1 else {
       throw GradientCodingError.invalidParameter(name: "jobs", value: jobs, allowed: "J ≥ 1")
     }
-    code = stragglers < workers ? try CyclicRepetitionCode(workers: workers, stragglers: stragglers, seed: seed) : nil
+    code =
+      stragglers < workers
+      ? try CyclicRepetitionCode(workers: workers, stragglers: stragglers, seed: seed) : nil
     self.workers = workers
     self.jobs = jobs
   }
 
   /// The load formula: (λ+1)(W−1+B)/(n(B+(W−1)(λ+1))) for λ < n, (W−1+B)/(n(W−1)) for λ = n.
-  public static func normalizedLoad(workers n: Int, burst b: Int, window w: Int, stragglers lambda: Int) -> Double {
+  public static func normalizedLoad(
+    workers n: Int, burst b: Int, window w: Int, stragglers lambda: Int
+  ) -> Double {
     if lambda == n { return Double(w - 1 + b) / Double(n * (w - 1)) }
     return Double((lambda + 1) * (w - 1 + b)) / Double(n * (b + (w - 1) * (lambda + 1)))
   }
 
   /// D₁'s fraction α = (λ+1)(W−1)/(B + (W−1)(λ+1)) (1 for λ = n).
   public var uncodedFraction: Double {
-    let b = model.burst, w = model.window, lambda = model.stragglers
+    let b = model.burst
+    let w = model.window
+    let lambda = model.stragglers
     if lambda == workers { return 1 }
     return Double((lambda + 1) * (w - 1)) / Double(b + (w - 1) * (lambda + 1))
   }
@@ -58,7 +66,8 @@ public struct MultiplexedSGC: SequentialCodingScheme {
   public var name: String { "M-SGC B=\(model.burst) W=\(model.window) λ=\(model.stragglers)" }
   public var decodingDelay: Int { model.window - 2 + model.burst }
   public var normalizedLoad: Double {
-    Self.normalizedLoad(workers: workers, burst: model.burst, window: model.window, stragglers: model.stragglers)
+    Self.normalizedLoad(
+      workers: workers, burst: model.burst, window: model.window, stragglers: model.stragglers)
   }
   var chunksPerWorker: Int { model.window - 1 }
   var minitasks: Int { model.window - 1 + model.burst }
@@ -67,19 +76,27 @@ public struct MultiplexedSGC: SequentialCodingScheme {
   /// D₂ partitions (group g's partition p is n(W − 1) + g·n + p).
   public var partitionWeights: [Double] {
     let alpha = uncodedFraction
-    let d1 = [Double](repeating: alpha / Double(workers * chunksPerWorker), count: workers * chunksPerWorker)
+    let d1 = [Double](
+      repeating: alpha / Double(workers * chunksPerWorker), count: workers * chunksPerWorker)
     guard code != nil else { return d1 }
-    return d1 + [Double](repeating: (1 - alpha) / Double(model.burst * workers), count: model.burst * workers)
+    return d1
+      + [Double](
+        repeating: (1 - alpha) / Double(model.burst * workers), count: model.burst * workers)
   }
 
   func chunk(_ c: Int, job: Int, worker: Int) -> CodedTask {
-    CodedTask(job: job, role: .uncoded(chunk: c), partitions: [worker * chunksPerWorker + c], coefficients: [1])
+    CodedTask(
+      job: job, role: .uncoded(chunk: c), partitions: [worker * chunksPerWorker + c],
+      coefficients: [1])
   }
 
   /// The D₁ chunks `worker` has delivered for `job` in rounds before `round`.
-  func deliveredChunks(job: Int, worker: Int, before round: Int, history: SchedulingHistory) -> Set<Int> {
+  func deliveredChunks(job: Int, worker: Int, before round: Int, history: SchedulingHistory) -> Set<
+    Int
+  > {
     var out = Set<Int>()
-    for d in history.deliveries(worker: worker, job: job, rounds: job..<min(round, history.rounds)) {
+    for d in history.deliveries(worker: worker, job: job, rounds: job..<min(round, history.rounds))
+    {
       if case .uncoded(let c) = d.task.role { out.insert(c) }
     }
     return out
@@ -103,7 +120,8 @@ public struct MultiplexedSGC: SequentialCodingScheme {
           let base = workers * chunksPerWorker + group * workers
           list.append(
             CodedTask(
-              job: job, role: .coded(group: group), partitions: code.support(worker: w).map { base + $0 },
+              job: job, role: .coded(group: group),
+              partitions: code.support(worker: w).map { base + $0 },
               coefficients: code.coefficients(worker: w)))
         }
       }
@@ -124,14 +142,17 @@ public struct MultiplexedSGC: SequentialCodingScheme {
       for d in history.deliveries(worker: w, job: job, rounds: job..<end) {
         switch d.task.role {
         case .uncoded(let c):
-          if chunks[c] == nil { chunks[c] = DecodingTerm(round: d.round, worker: w, slot: d.slot, coefficient: 1) }
+          if chunks[c] == nil {
+            chunks[c] = DecodingTerm(round: d.round, worker: w, slot: d.slot, coefficient: 1)
+          }
         case .coded(let g):
           groups[g].append((w, d.round, d.slot))
         }
       }
       guard chunks.count == chunksPerWorker else {
         throw GradientCodingError.notDecodable(
-          job: job, reason: "worker \(w) delivered \(chunks.count) of its \(chunksPerWorker) uncoded chunks")
+          job: job,
+          reason: "worker \(w) delivered \(chunks.count) of its \(chunksPerWorker) uncoded chunks")
       }
       terms += chunks.keys.sorted().map { chunks[$0]! }
     }
@@ -139,11 +160,16 @@ public struct MultiplexedSGC: SequentialCodingScheme {
       for (g, messages) in groups.enumerated() {
         guard messages.count >= workers - model.stragglers else {
           throw GradientCodingError.notDecodable(
-            job: job, reason: "group \(g) has \(messages.count) coded messages, M-SGC needs \(workers - model.stragglers)")
+            job: job,
+            reason:
+              "group \(g) has \(messages.count) coded messages, M-SGC needs \(workers - model.stragglers)"
+          )
         }
         let a = try code.decodingVector(survivors: messages.map(\.worker))
         for (message, c) in zip(messages, a) where c != 0 {
-          terms.append(DecodingTerm(round: message.round, worker: message.worker, slot: message.slot, coefficient: c))
+          terms.append(
+            DecodingTerm(
+              round: message.round, worker: message.worker, slot: message.slot, coefficient: c))
         }
       }
     }

@@ -22,7 +22,9 @@ public struct SelectiveRepeatSGC: SequentialCodingScheme {
 
   /// SR-SGC with n workers for the (B, W, λ) model. Throws unless B | (W − 1), 0 ≤ λ ≤ n and
   /// the resulting s < n.
-  public init(workers: Int, burst: Int, window: Int, stragglers: Int, jobs: Int, seed: UInt64 = 0) throws {
+  public init(workers: Int, burst: Int, window: Int, stragglers: Int, jobs: Int, seed: UInt64 = 0)
+    throws
+  {
     model = try BurstyStragglerModel(burst: burst, window: window, stragglers: stragglers)
     guard (window - 1) % burst == 0 else {
       throw GradientCodingError.invalidParameter(
@@ -47,22 +49,31 @@ public struct SelectiveRepeatSGC: SequentialCodingScheme {
   }
 
   /// (s + 1)/n with s = ⌈Bλ/(W − 1 + B)⌉.
-  public static func normalizedLoad(workers: Int, burst: Int, window: Int, stragglers: Int) -> Double {
-    Double(codeStragglers(burst: burst, window: window, stragglers: stragglers) + 1) / Double(workers)
+  public static func normalizedLoad(workers: Int, burst: Int, window: Int, stragglers: Int)
+    -> Double
+  {
+    Double(codeStragglers(burst: burst, window: window, stragglers: stragglers) + 1)
+      / Double(workers)
   }
 
-  public var name: String { "SR-SGC B=\(model.burst) W=\(model.window) λ=\(model.stragglers) (s=\(code.stragglers))" }
+  public var name: String {
+    "SR-SGC B=\(model.burst) W=\(model.window) λ=\(model.stragglers) (s=\(code.stragglers))"
+  }
   public var workers: Int { code.workers }
   public var decodingDelay: Int { model.burst }
   public var normalizedLoad: Double { code.normalizedLoad }
   public var partitionWeights: [Double] { [Double](repeating: 1 / Double(workers), count: workers) }
 
   func message(job: Int, worker: Int) -> CodedTask {
-    CodedTask(job: job, role: .coded(group: 0), partitions: code.support(worker: worker), coefficients: code.coefficients(worker: worker))
+    CodedTask(
+      job: job, role: .coded(group: 0), partitions: code.support(worker: worker),
+      coefficients: code.coefficients(worker: worker))
   }
 
   public func tasks(round: Int, history: SchedulingHistory) -> [[CodedTask]] {
-    var out: [[CodedTask]] = (0..<workers).map { round < jobs ? [message(job: round, worker: $0)] : [] }
+    var out: [[CodedTask]] = (0..<workers).map {
+      round < jobs ? [message(job: round, worker: $0)] : []
+    }
     let earlier = round - model.burst
     if earlier >= 0, earlier < jobs {
       // Workers whose job-(t − B) message is missing: the stragglers of round t − B first (the
@@ -89,14 +100,19 @@ public struct SelectiveRepeatSGC: SequentialCodingScheme {
     var survivors: [Int] = []
     var terms: [(round: Int, worker: Int, slot: Int)] = []
     for w in 0..<workers {
-      if let first = history.deliveries(worker: w, job: job, rounds: job..<(job + model.burst + 1)).first {
+      if let first = history.deliveries(worker: w, job: job, rounds: job..<(job + model.burst + 1))
+        .first
+      {
         survivors.append(w)
         terms.append((first.round, w, first.slot))
       }
     }
     guard survivors.count >= workers - code.stragglers else {
       throw GradientCodingError.notDecodable(
-        job: job, reason: "\(survivors.count) messages in rounds \(job) and \(job + model.burst), SR-SGC needs \(workers - code.stragglers)")
+        job: job,
+        reason:
+          "\(survivors.count) messages in rounds \(job) and \(job + model.burst), SR-SGC needs \(workers - code.stragglers)"
+      )
     }
     let a = try code.decodingVector(survivors: survivors)
     return zip(terms, a).filter { $0.1 != 0 }.map {

@@ -17,7 +17,9 @@ public enum SequentialCodingSimulation {
 
   /// Runs `scheme` with the proposed stragglers `pattern[round]` (at least J + T rounds); every
   /// round lasts 1. A proposal the scheme does not admit is waited out (no stragglers applied).
-  public static func run(_ scheme: any SequentialCodingScheme, pattern: [[Bool]]) throws -> SequentialCodingTrace {
+  public static func run(_ scheme: any SequentialCodingScheme, pattern: [[Bool]]) throws
+    -> SequentialCodingTrace
+  {
     try check(scheme, rows: pattern.map(\.count), what: "straggler pattern")
     return run(scheme) { round in (pattern[round], { _ in 1 }) }
   }
@@ -86,7 +88,9 @@ public struct SequentialCodingTrace: Sendable {
   public var runtime: Double { durations.reduce(0, +) }
 
   /// The number of jobs decoded.
-  public var decodedJobs: Int { decodings.filter { if case .success = $0 { true } else { false } }.count }
+  public var decodedJobs: Int {
+    decodings.filter { if case .success = $0 { true } else { false } }.count
+  }
 
   /// Job `job`'s gradient: Σ coefficient · message over its decoding terms, each message computed
   /// by `message(job, task)` (the worker's vector for that task). Throws the job's decoding

@@ -33,9 +33,15 @@ import Testing
   }
 
   @Test func badParametersAndRaggedPatternsThrow() throws {
-    #expect(throws: GradientCodingError.self) { try BurstyStragglerModel(burst: 0, window: 3, stragglers: 1) }
-    #expect(throws: GradientCodingError.self) { try BurstyStragglerModel(burst: 3, window: 3, stragglers: 1) }
-    #expect(throws: GradientCodingError.self) { try BurstyStragglerModel(burst: 1, window: 3, stragglers: -1) }
+    #expect(throws: GradientCodingError.self) {
+      try BurstyStragglerModel(burst: 0, window: 3, stragglers: 1)
+    }
+    #expect(throws: GradientCodingError.self) {
+      try BurstyStragglerModel(burst: 3, window: 3, stragglers: 1)
+    }
+    #expect(throws: GradientCodingError.self) {
+      try BurstyStragglerModel(burst: 1, window: 3, stragglers: -1)
+    }
     let model = try BurstyStragglerModel(burst: 1, window: 2, stragglers: 1)
     #expect(throws: GradientCodingError.self) { try model.conforms([[true, false], [false]]) }
   }
@@ -63,8 +69,10 @@ import Testing
   /// The delay profile: bursts of at most 2 rounds, onset near 5%, burst delays slower.
   @Test func delayProfileHasShortBurstsAtTheOnsetRate() throws {
     let profile = try BurstyDelayProfile(workers: 50, rounds: 400, seed: 3)
-    var onsets = 0, idle = 0
-    var slowSum = 0.0, slowCount = 0
+    var onsets = 0
+    var idle = 0
+    var slowSum = 0.0
+    var slowCount = 0
     for w in 0..<50 {
       var run = 0
       for r in 0..<400 {
@@ -86,6 +94,8 @@ import Testing
     let rate = Double(onsets) / Double(idle)
     // 5% onset; ±4 binomial standard errors over ~18 000 idle rounds.
     #expect(abs(rate - 0.05) < 4 * (0.05 * 0.95 / Double(idle)).squareRoot())
-    #expect(throws: GradientCodingError.self) { try BurstyDelayProfile(workers: 4, rounds: 4, seed: 1, onsetProbability: 2) }
+    #expect(throws: GradientCodingError.self) {
+      try BurstyDelayProfile(workers: 4, rounds: 4, seed: 1, onsetProbability: 2)
+    }
   }
 }

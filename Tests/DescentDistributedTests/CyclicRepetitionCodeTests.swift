@@ -41,7 +41,8 @@ import Testing
     var checked = 0
     for size in (n - s)...n {
       for survivors in Self.subsets(n, size: size) {
-        let messages = Dictionary(uniqueKeysWithValues: survivors.map { ($0, code.encode(partials: partials, worker: $0)) })
+        let messages = Dictionary(
+          uniqueKeysWithValues: survivors.map { ($0, code.encode(partials: partials, worker: $0)) })
         let decoded = try code.decode(messages: messages)
         let error = zip(decoded, full).map { abs($0 - $1) }.max()!
         #expect(error <= 1e-10 * scale, "s = \(s), survivors \(survivors): error \(error)")
@@ -65,8 +66,12 @@ import Testing
       try code.decodingVector(survivors: [0, 1, 5])
     }
     #expect(throws: GradientCodingError.self) { try code.decodingVector(survivors: [0, 1, 1]) }
-    #expect(throws: GradientCodingError.self) { try CyclicRepetitionCode(workers: 5, stragglers: 5) }
-    #expect(throws: GradientCodingError.self) { try CyclicRepetitionCode(workers: 0, stragglers: 0) }
+    #expect(throws: GradientCodingError.self) {
+      try CyclicRepetitionCode(workers: 5, stragglers: 5)
+    }
+    #expect(throws: GradientCodingError.self) {
+      try CyclicRepetitionCode(workers: 0, stragglers: 0)
+    }
     let message = GradientCodingError.tooFewSurvivors(job: 3, survivors: 2, needed: 3).description
     #expect(!message.contains("\n") && message.contains("job 3") && message.contains("at least 3"))
   }
@@ -74,14 +79,16 @@ import Testing
   /// n = 32 with s = 16 (the experiment's largest code): random surviving sets of 16 still decode
   /// to 1e-10.
   @Test func largeCodeDecodesRandomSurvivingSets() throws {
-    let n = 32, s = 16
+    let n = 32
+    let s = 16
     let code = try CyclicRepetitionCode(workers: n, stragglers: s, seed: 2)
     let partials = Self.partials(n, length: 4, seed: 8)
     let full = (0..<4).map { k in partials.reduce(0) { $0 + $1[k] } }
     var g = RandomGenerator(seed: 6)
     for _ in 0..<50 {
       let survivors = Array((0..<n).shuffled(using: &g).prefix(n - s))
-      let messages = Dictionary(uniqueKeysWithValues: survivors.map { ($0, code.encode(partials: partials, worker: $0)) })
+      let messages = Dictionary(
+        uniqueKeysWithValues: survivors.map { ($0, code.encode(partials: partials, worker: $0)) })
       let decoded = try code.decode(messages: messages)
       let error = zip(decoded, full).map { abs($0 - $1) }.max()! / full.map(abs).max()!
       #expect(error <= 1e-10, "survivors \(survivors.sorted()): \(error)")
