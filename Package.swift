@@ -15,6 +15,7 @@ let package = Package(
     .library(name: "DescentRuns", targets: ["DescentRuns"]),
     .library(name: "DescentSolvers", targets: ["DescentSolvers"]),
     .library(name: "DescentPrivacy", targets: ["DescentPrivacy"]),
+    .library(name: "DescentDistributed", targets: ["DescentDistributed"]),
     .library(name: "DescentExperiments", targets: ["DescentExperiments"]),
     .library(name: "DescentTestSupport", targets: ["DescentTestSupport"]),
     .executable(name: "descent", targets: ["DescentCLI"]),
@@ -77,13 +78,16 @@ let package = Package(
     // Differential privacy: RDP accounting of the sampled Gaussian mechanism, the noise
     // multiplier for a budget, the Gaussian mechanism and per-example clipping (docs/privacy.md).
     .target(name: "DescentPrivacy", dependencies: ["Descent", "DescentOptimizers"]),
+    // Gradient coding for stragglers: cyclic-repetition codes, the bursty straggler model, the
+    // GC / SR-SGC / M-SGC schedulers and their round simulator (docs/distributed.md).
+    .target(name: "DescentDistributed", dependencies: ["Descent"]),
     // `descent reproduce`: one file per paper, its headline experiment and criteria
     // (docs/reproduce.md), on the public APIs of the other modules.
     .target(
       name: "DescentExperiments",
       dependencies: [
         "Descent", "DescentNN", "DescentData", "DescentOptimizers", "DescentTraining",
-        "DescentCurvature", "DescentRuns", "DescentSolvers", "DescentPrivacy",
+        "DescentCurvature", "DescentRuns", "DescentSolvers", "DescentPrivacy", "DescentDistributed",
       ]
     ),
     .target(
@@ -155,6 +159,10 @@ let package = Package(
       name: "DescentPrivacyTests",
       dependencies: ["Descent", "DescentPrivacy", "DescentCurvature", "DescentTestSupport"],
       resources: [.copy("Golden")]
+    ),
+    .testTarget(
+      name: "DescentDistributedTests",
+      dependencies: ["Descent", "DescentDistributed"]
     ),
     .testTarget(
       name: "DescentRunsTests",
