@@ -35,14 +35,10 @@ public struct Linear: Layer {
   public var outputSize: Int { weight.shape[0] }
 
   public func callAsFunction(_ input: Tensor, context: ForwardContext) -> Tensor {
-    precondition(
-      input.rank >= 1 && input.shape.last == inputSize,
-      "Linear: input \(input.shape) must end in \(inputSize) features")
-    let batchShape = Array(input.shape.dropLast())
-    let rows = input.rank == 2 ? input : input.reshaped([batchShape.reduce(1, *), inputSize])
-    var y = rows.matmulTransposed(weight)
-    if let bias { y = y + bias }
-    return input.rank == 2 ? y : y.reshaped(batchShape + [outputSize])
+    input.mappingFeatureRows(inputSize: inputSize, outputSize: outputSize, layer: "Linear") {
+      let y = $0.matmulTransposed(weight)
+      return bias.map { y + $0 } ?? y
+    }
   }
 
   public mutating func visitParameters(prefix: String, _ visit: ParameterVisitor) {

@@ -87,13 +87,9 @@ public struct SNNKExponential: Layer {
   }
 
   public func callAsFunction(_ input: Tensor, context: ForwardContext) -> Tensor {
-    precondition(
-      input.rank >= 1 && input.shape.last == inputSize,
-      "SNNKExponential: input \(input.shape) must end in \(inputSize) features")
-    let batchShape = Array(input.shape.dropLast())
-    let rows = input.rank == 2 ? input : input.reshaped([batchShape.reduce(1, *), inputSize])
-    let y = features(rows).matmulTransposed(weights)
-    return input.rank == 2 ? y : y.reshaped(batchShape + [outputSize])
+    input.mappingFeatureRows(
+      inputSize: inputSize, outputSize: outputSize, layer: "SNNKExponential"
+    ) { features($0).matmulTransposed(weights) }
   }
 
   public mutating func visitParameters(prefix: String, _ visit: ParameterVisitor) {

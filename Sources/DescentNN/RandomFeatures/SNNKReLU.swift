@@ -89,13 +89,9 @@ public struct SNNKReLU: Layer {
   }
 
   public func callAsFunction(_ input: Tensor, context: ForwardContext) -> Tensor {
-    precondition(
-      input.rank >= 1 && input.shape.last == inputSize,
-      "SNNKReLU: input \(input.shape) must end in \(inputSize) features")
-    let batchShape = Array(input.shape.dropLast())
-    let rows = input.rank == 2 ? input : input.reshaped([batchShape.reduce(1, *), inputSize])
-    let y = features(rows).matmulTransposed(weights)
-    return input.rank == 2 ? y : y.reshaped(batchShape + [outputSize])
+    input.mappingFeatureRows(inputSize: inputSize, outputSize: outputSize, layer: "SNNKReLU") {
+      features($0).matmulTransposed(weights)
+    }
   }
 
   public mutating func visitParameters(prefix: String, _ visit: ParameterVisitor) {
