@@ -20,6 +20,7 @@ public enum ExperimentCatalogue {
       PretrainingExperiment(),
       NeuralTangentKernelExperiment(),
       SNNKExperiment(),
+      ReSTEExperiment(),
       SequentialGradientCodingExperiment(),
     ]
     return PaperCatalogue.ids.compactMap { id in all.first { $0.id == id } }
