@@ -19,6 +19,7 @@ public enum ExperimentCatalogue {
       OptimisticOMDExperiment(),
       PretrainingExperiment(),
       NeuralTangentKernelExperiment(),
+      HessianAlignmentExperiment(),
     ]
     return PaperCatalogue.ids.compactMap { id in all.first { $0.id == id } }
   }
