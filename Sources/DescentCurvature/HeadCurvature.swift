@@ -102,10 +102,32 @@ public func hessianGradientProduct(of loss: Tensor, withRespectTo head: [Tensor]
   -> HeadHessianGradientProduct
 {
   let first = try headGradient(of: loss, withRespectTo: head)
-  let normGradient = gradients(of: first.norm, withRespectTo: head, createGraph: true)
   return HeadHessianGradientProduct(
     gradient: first.gradient,
-    hessianGradient: first.norm * flattenedConcatenation(normGradient))
+    hessianGradient: try hessianGradientProduct(gradient: first.gradient, withRespectTo: head))
+}
+
+/// `H g = ‖g‖ · ∇_head ‖g‖` for a flat head gradient `g` that still carries its graph (from
+/// ``headGradient(of:withRespectTo:)``, or a combination of such gradients: the mean of several
+/// environments' gradients is the gradient of their mean loss, and this is then that loss's
+/// `H̄ ḡ`). Throws ``HeadCurvatureError`` for a `gradient` whose length is not the head's, or a
+/// head as in ``headGradient(of:withRespectTo:)``.
+public func hessianGradientProduct(gradient: Tensor, withRespectTo head: [Tensor]) throws -> Tensor
+{
+  try validateGradient(gradient, head: head, "hessianGradientProduct")
+  let norm = gradient.norm()
+  return norm * flattenedConcatenation(gradients(of: norm, withRespectTo: head, createGraph: true))
+}
+
+/// Checks `head` as ``validateHead(_:loss:_:)`` and that `gradient` is a flat vector of its size.
+func validateGradient(_ gradient: Tensor, head: [Tensor], _ function: String) throws {
+  let dimension = head.reduce(0) { $0 + $1.count }
+  guard gradient.shape == [dimension] else {
+    throw HeadCurvatureError.invalidArgument(
+      "\(function): gradient has shape \(gradient.shape) but the head has \(dimension) scalars; "
+        + "pass headGradient(of:withRespectTo:).gradient of the same head")
+  }
+  try validateHead(head, loss: gradient.sum(), function)
 }
 
 /// Hutchinson's estimate of the head Hessian's diagonal, `D = (1/R) Σ_r z_r ⊙ (H z_r)` with
@@ -130,13 +152,8 @@ public func hutchinsonHeadDiagonal(
       "hutchinsonHeadDiagonal: samples must be at least 1, got \(samples); pass the number of "
         + "probes R (the paper's script uses 150)")
   }
-  let dimension = head.reduce(0) { $0 + $1.count }
-  guard gradient.shape == [dimension] else {
-    throw HeadCurvatureError.invalidArgument(
-      "hutchinsonHeadDiagonal: gradient has shape \(gradient.shape) but the head has "
-        + "\(dimension) scalars; pass headGradient(of:withRespectTo:).gradient of the same head")
-  }
-  try validateHead(head, loss: gradient.sum(), "hutchinsonHeadDiagonal")
+  try validateGradient(gradient, head: head, "hutchinsonHeadDiagonal")
+  let dimension = gradient.count
   var sum: Tensor? = nil
   for r in 0..<samples {
     let z = distribution.probe(dimension: dimension, dtype: gradient.dtype, key: key, index: r)

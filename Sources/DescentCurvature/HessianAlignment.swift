@@ -35,8 +35,11 @@ import Descent
 /// Deviation from the reference scripts: the Hutchinson variant draws the same probes `z_r` for
 /// every environment and the mean (common random numbers; the script draws fresh ones per call),
 /// so that `D_e − D̄` estimates `diag(H_e − H̄)` with the variance of `H_e − H̄`'s off-diagonal
-/// entries only. Cost per step: HGP about two HVPs per environment plus two for the mean, of the
-/// head only; Hutchinson `R` HVPs per environment and `R` for the mean.
+/// entries only. `ḡ` is taken as the mean of the `g_e` (the gradient of `L̄`, by linearity), and
+/// with common probes `D̄ = (1/E) Σ_e D_e` exactly, so the mean costs no HVPs of its own in the
+/// Hutchinson variant and one in HGP. Cost per step, over the head only: HGP one gradient and one
+/// HVP-sized backward pass per environment plus one for the mean; Hutchinson one gradient and `R`
+/// HVPs per environment.
 public struct HessianAlignment: Sendable {
   /// How the curvature is matched.
   public enum Estimator: Sendable, Equatable {
@@ -76,35 +79,32 @@ public struct HessianAlignment: Sendable {
           + "one value (the environment's mean loss)")
     }
     let meanLoss = Tensor.stack(losses.map { $0.reshaped([]) }, axis: 0).mean()
-    let perEnvironment: [(gradient: Tensor, curvature: Tensor)]
-    let mean: (gradient: Tensor, curvature: Tensor)
+    let gradients = try losses.map { try headGradient(of: $0, withRespectTo: head).gradient }
+    // ∇L̄ = (1/E) Σ ∇L_e: the mean gradient, with the graphs of the environments' gradients.
+    let meanGradient = Tensor.stack(gradients, axis: 0).mean(axis: 0)
+    let curvatures: [Tensor]
+    let meanCurvature: Tensor
     switch estimator {
     case .hessianGradientProduct:
-      let products = try (losses + [meanLoss]).map {
-        try hessianGradientProduct(of: $0, withRespectTo: head)
-      }
-      perEnvironment = products.dropLast().map { ($0.gradient, $0.hessianGradient) }
-      mean = (products.last!.gradient, products.last!.hessianGradient)
+      curvatures = try gradients.map { try hessianGradientProduct(gradient: $0, withRespectTo: head) }
+      meanCurvature = try hessianGradientProduct(gradient: meanGradient, withRespectTo: head)
     case .hutchinson(let samples, let key):
-      let all = try (losses + [meanLoss]).map { loss in
-        let g = try headGradient(of: loss, withRespectTo: head).gradient
-        let diagonal = try hutchinsonHeadDiagonal(
-          gradient: g, withRespectTo: head, samples: samples, key: key)
-        return (gradient: g, curvature: diagonal)
+      curvatures = try gradients.map {
+        try hutchinsonHeadDiagonal(gradient: $0, withRespectTo: head, samples: samples, key: key)
       }
-      perEnvironment = Array(all.dropLast())
-      mean = all.last!
+      // With common probes, (1/R) Σ z ⊙ H̄ z = (1/E) Σ_e D_e exactly.
+      meanCurvature = Tensor.stack(curvatures, axis: 0).mean(axis: 0)
     }
     var gradientTerm = meanLoss.scalar(0)
     var curvatureTerm = meanLoss.scalar(0)
-    for environment in perEnvironment {
-      gradientTerm = gradientTerm + (environment.gradient - mean.gradient).square().sum()
-      curvatureTerm = curvatureTerm + (environment.curvature - mean.curvature).square().sum()
+    for (gradient, curvature) in zip(gradients, curvatures) {
+      gradientTerm = gradientTerm + (gradient - meanGradient).square().sum()
+      curvatureTerm = curvatureTerm + (curvature - meanCurvature).square().sum()
     }
     return Penalty(
       value: gradientTerm + curvatureTerm, gradientTerm: gradientTerm,
       curvatureTerm: curvatureTerm, meanLoss: meanLoss,
-      environmentGradients: perEnvironment.map(\.gradient), meanGradient: mean.gradient)
+      environmentGradients: gradients, meanGradient: meanGradient)
   }
 
   /// A penalty and its parts, all differentiable scalars or vectors.
