@@ -86,7 +86,9 @@ public struct HessianAlignment: Sendable {
     let meanCurvature: Tensor
     switch estimator {
     case .hessianGradientProduct:
-      curvatures = try gradients.map { try hessianGradientProduct(gradient: $0, withRespectTo: head) }
+      curvatures = try gradients.map {
+        try hessianGradientProduct(gradient: $0, withRespectTo: head)
+      }
       meanCurvature = try hessianGradientProduct(gradient: meanGradient, withRespectTo: head)
     case .hutchinson(let samples, let key):
       curvatures = try gradients.map {

@@ -102,7 +102,8 @@ struct HeadCurvatureTests {
       let error = Self.relativeError(result.hessianGradient.detached(), expected)
       #expect(error < 1e-6, "environment \(e): relative error \(error)")
       // Not merely parallel to g or equal to ‖g‖²-scaled g: H g differs from both.
-      #expect(Self.relativeError(g * g.scalar(expected.norm().item / g.norm().item), expected) > 0.05)
+      #expect(
+        Self.relativeError(g * g.scalar(expected.norm().item / g.norm().item), expected) > 0.05)
     }
   }
 
@@ -142,7 +143,8 @@ struct HeadCurvatureTests {
     let meanH = (hessians[0] + hessians[1]) * hessians[0].scalar(0.5)
     let meanG = (gradients[0] + gradients[1]) * gradients[0].scalar(0.5)
     let meanHG = meanH.matmul(meanG)
-    var gradientTerm = 0.0, curvatureTerm = 0.0
+    var gradientTerm = 0.0
+    var curvatureTerm = 0.0
     for e in 0..<2 {
       gradientTerm += (gradients[e] - meanG).square().sum().item
       curvatureTerm += (hessians[e].matmul(gradients[e]) - meanHG).square().sum().item
@@ -162,7 +164,10 @@ struct HeadCurvatureTests {
     #expect(Self.close(penalty.gradientTerm.item, expected.gradientTerm, relativeTolerance: 1e-9))
     #expect(Self.close(penalty.curvatureTerm.item, expected.curvatureTerm, relativeTolerance: 1e-9))
     #expect(expected.curvatureTerm > 1e-4 && expected.gradientTerm > 1e-4)
-    #expect(Self.close(penalty.value.item, expected.gradientTerm + expected.curvatureTerm, relativeTolerance: 1e-9))
+    #expect(
+      Self.close(
+        penalty.value.item, expected.gradientTerm + expected.curvatureTerm, relativeTolerance: 1e-9)
+    )
     let meanLoss =
       (TinyClassifier.loss(0, body: TinyClassifier.body, head: TinyClassifier.head).item
         + TinyClassifier.loss(1, body: TinyClassifier.body, head: TinyClassifier.head).item) / 2
@@ -187,7 +192,9 @@ struct HeadCurvatureTests {
       let losses = (0..<2).map { TinyClassifier.loss($0, body: TinyClassifier.body, head: head) }
       return try alignment.penalty(environmentLosses: losses, head: head)
     }
-    #expect(Self.close(penalty.gradientTerm.item, Self.explicitHGPPenalty().gradientTerm, relativeTolerance: 1e-9))
+    #expect(
+      Self.close(
+        penalty.gradientTerm.item, Self.explicitHGPPenalty().gradientTerm, relativeTolerance: 1e-9))
     // Common probes for all environments: D_e − D̄ is an average of z ⊙ (H_e − H̄) z.
     let error = abs(penalty.curvatureTerm.item - expected) / expected
     #expect(error < 0.15, "curvature term \(penalty.curvatureTerm.item) vs \(expected)")
@@ -201,7 +208,8 @@ struct HeadCurvatureTests {
     ] {
       let alignment = try HessianAlignment(estimator: estimator)
       let inputs = [TinyClassifier.body] + TinyClassifier.head
-      let failure = gradientCheckFailure(inputs, relativeTolerance: 1e-5, absoluteTolerance: 1e-8) { xs in
+      let failure = gradientCheckFailure(inputs, relativeTolerance: 1e-5, absoluteTolerance: 1e-8) {
+        xs in
         withGradients {
           let tracked = xs.map { $0.trackingGradients() }
           let head = Array(tracked[1...])
@@ -230,10 +238,12 @@ struct HeadCurvatureTests {
     #expect(try annealing.weight(atStep: 0) == 1)
     #expect(try annealing.weight(atStep: 189) == 1)
     #expect(try annealing.weight(atStep: 190) == 1000)
-    let loss = Tensor(2.0, dtype: .float64), penalty = Tensor(0.5, dtype: .float64)
+    let loss = Tensor(2.0, dtype: .float64)
+    let penalty = Tensor(0.5, dtype: .float64)
     #expect(Self.close(try annealing.objective(loss: loss, penalty: penalty, step: 10).item, 2.5))
     #expect(
-      Self.close(try annealing.objective(loss: loss, penalty: penalty, step: 300).item, (2 + 500) / 1000.0))
+      Self.close(
+        try annealing.objective(loss: loss, penalty: penalty, step: 300).item, (2 + 500) / 1000.0))
     let small = try PenaltyAnnealing(annealIterations: 0, penaltyWeight: 0.5)
     #expect(Self.close(try small.objective(loss: loss, penalty: penalty, step: 0).item, 2.25))
     let defaults = try PenaltyAnnealing()
@@ -248,10 +258,14 @@ struct HeadCurvatureTests {
         return ""
       } catch { return "\(error)" }
     }
-    let zeroSamples = message { _ = try HessianAlignment(estimator: .hutchinson(samples: 0, key: RandomKey(seed: 0))) }
+    let zeroSamples = message {
+      _ = try HessianAlignment(estimator: .hutchinson(samples: 0, key: RandomKey(seed: 0)))
+    }
     #expect(zeroSamples.contains("got 0"))
     let alignment = try HessianAlignment(estimator: .hessianGradientProduct)
-    #expect(message { _ = try alignment.penalty(environmentLosses: [], head: TinyClassifier.head) }.contains("no environment"))
+    #expect(
+      message { _ = try alignment.penalty(environmentLosses: [], head: TinyClassifier.head) }
+        .contains("no environment"))
     let untracked = message {
       let loss = TinyClassifier.loss(0, body: TinyClassifier.body, head: TinyClassifier.head)
       _ = try alignment.penalty(environmentLosses: [loss], head: TinyClassifier.head)
@@ -264,9 +278,14 @@ struct HeadCurvatureTests {
       }
     }
     #expect(notScalar.contains("shape [2]"))
-    #expect(message { _ = try hessianGradientProduct(of: Tensor(1.0), withRespectTo: []) }.contains("no tensors"))
-    #expect(message { _ = try PenaltyAnnealing(annealIterations: -1, penaltyWeight: 1) }.contains("-1"))
-    #expect(message { _ = try PenaltyAnnealing(annealIterations: 1, penaltyWeight: .nan) }.contains("nan"))
+    #expect(
+      message { _ = try hessianGradientProduct(of: Tensor(1.0), withRespectTo: []) }.contains(
+        "no tensors"))
+    #expect(
+      message { _ = try PenaltyAnnealing(annealIterations: -1, penaltyWeight: 1) }.contains("-1"))
+    #expect(
+      message { _ = try PenaltyAnnealing(annealIterations: 1, penaltyWeight: .nan) }.contains("nan")
+    )
     #expect(message { _ = try PenaltyAnnealing().weight(atStep: -3) }.contains("-3"))
     for text in [zeroSamples, untracked, notScalar] { #expect(!text.contains("\n")) }
   }
