@@ -20,9 +20,11 @@ import Foundation
 /// ``HessianAlignment`` (HGP, and the Hutchinson variant) with ``PenaltyAnnealing``, over several
 /// restarts (fresh data and initialization, shared by the methods). Criterion 1 of the digest:
 /// mean test-environment accuracy of HGP ≥ ERM's + 15 points and ≥ 60%. Criteria 2 and 3 (the
-/// digest's unit tests) are checked again at the trained HGP model's head in float64: the
-/// double-backprop `H g` against the explicit head Hessian (columns of HVPs) times `g`, and
-/// Hutchinson with R = 1000 against `diag(H)`.
+/// digest's unit tests) are checked again in float64: the double-backprop `H g` against the
+/// explicit head Hessian (columns of HVPs) times `g` at the trained HGP head and at a tiny
+/// 10→4→4→1 network, and Hutchinson with R = 1000 against `diag(H)` at the tiny head (at the
+/// trained 65-parameter head its predicted error is itself about 10%; reported in the notes).
+/// The claim's 60% does not hold at this scale: docs/reproduce/hessian-alignment.md says why.
 public struct HessianAlignmentExperiment: Experiment {
   public init() {}
 
