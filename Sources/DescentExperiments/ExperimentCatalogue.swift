@@ -19,6 +19,7 @@ public enum ExperimentCatalogue {
       OptimisticOMDExperiment(),
       PretrainingExperiment(),
       NeuralTangentKernelExperiment(),
+      HessianAlignmentExperiment(),
       SNNKExperiment(),
       ReSTEExperiment(),
       SequentialGradientCodingExperiment(),
