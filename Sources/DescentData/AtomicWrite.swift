@@ -11,6 +11,11 @@ import Foundation
 func writeAtomically(
   to url: URL, _ body: (_ write: (UnsafeRawBufferPointer) -> Bool) -> Bool
 ) throws {
+  guard FileKind(path: url.path) != .special else {
+    throw DataError.cannotWrite(
+      file: url.path,
+      reason: "it is a device, pipe or socket, which a rename would replace; give a file path")
+  }
   let folder = url.deletingLastPathComponent()
   let temporary = folder.appendingPathComponent(
     ".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")

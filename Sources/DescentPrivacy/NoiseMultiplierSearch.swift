@@ -15,6 +15,8 @@
 public enum NoiseMultiplierSearch {
   /// Opacus' `MAX_SIGMA`.
   public static let largestNoiseMultiplier = 1e6
+  /// The bound on bisection steps (Opacus has none; see the loop).
+  static let maximumBisections = 1100
   /// Opacus' default `epsilon_tolerance`.
   public static let defaultTolerance = 0.01
 
@@ -49,7 +51,11 @@ public enum NoiseMultiplierSearch {
         throw .budgetTooSmall(target: targetEpsilon, largestNoise: largestNoiseMultiplier)
       }
     }
-    while targetEpsilon - epsilonHigh > tolerance {
+    // Opacus' loop has no bound: when even σ → 0 keeps ε below ε_target − tolerance (a target
+    // such as ε = 1e308, or a sample rate such as 5e-324), it halves σ until it underflows and
+    // then loops forever. 1100 halvings reach the smallest subnormal from 2⁴⁵ (past MAX_SIGMA),
+    // so the bound changes no result that Opacus returns; σ_high still meets the target.
+    for _ in 0..<Self.maximumBisections where targetEpsilon - epsilonHigh > tolerance {
       let sigma = (sigmaLow + sigmaHigh) / 2
       let epsilonMiddle = try epsilon(sigma)
       if epsilonMiddle < targetEpsilon {

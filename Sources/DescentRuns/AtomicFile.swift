@@ -1,3 +1,4 @@
+import Descent
 import Foundation
 
 #if canImport(Glibc)
@@ -33,6 +34,10 @@ func writeAtomically(_ data: Data, to path: String) throws {
     + String(UInt32.random(in: 0...UInt32.max), radix: 16)
   func failure(_ what: String) -> ReportWriteError {
     .cannotWrite(path: path, detail: "\(what): \(String(cString: strerror(errno)))")
+  }
+  guard FileKind(path: path) != .special else {
+    throw ReportWriteError.cannotWrite(
+      path: path, detail: "it is a device, pipe or socket, which a rename would replace")
   }
   let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
   guard descriptor >= 0 else { throw failure("creating a temporary file") }

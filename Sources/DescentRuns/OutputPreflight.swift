@@ -1,3 +1,4 @@
+import Descent
 import Foundation
 
 #if canImport(Glibc)
@@ -16,6 +17,10 @@ public enum OutputPreflight {
   /// nil when a file can be written at `path`; otherwise one line naming `flag`, the path, the
   /// reason and the fix (exit status 1 in the command-line contract).
   public static func problem(writingFile path: String, flag: String) -> String? {
+    guard !path.isEmpty else { return "\(flag): the path is empty; give a file path" }
+    if FileKind(path: path) == .special {
+      return "\(flag) \(path): is a device, pipe or socket, not a file; give a file path"
+    }
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
       return "\(flag) \(path): is a folder; give a file path"
@@ -27,6 +32,7 @@ public enum OutputPreflight {
   /// nil when files can be created in the folder `path` (made later by the command if missing:
   /// then its nearest existing ancestor must be writable); otherwise one line as above.
   public static func problem(writingFolder path: String, flag: String) -> String? {
+    guard !path.isEmpty else { return "\(flag): the path is empty; give a folder path" }
     var isDirectory: ObjCBool = false
     var existing = URL(fileURLWithPath: path)
     while !FileManager.default.fileExists(atPath: existing.path, isDirectory: &isDirectory) {

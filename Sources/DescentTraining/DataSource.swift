@@ -35,7 +35,12 @@ public enum DataSource {
 
   static func loadUnchecked(_ spec: String, allowNonFiniteFeatures: Bool) throws -> TensorDataset {
     if EmbeddedDataset(rawValue: spec) != nil { return try wrap { try loadDataset(named: spec) } }
-    let paths = spec.split(separator: ",").map { String($0) }
+    let paths = spec.split(separator: ",", omittingEmptySubsequences: false).map { String($0) }
+    guard !paths.contains(where: \.isEmpty), paths.count <= 2 else {
+      throw TrainingError.usage(
+        "--data '\(spec)': give an embedded name, one file or folder, or FEATURES.npy,LABELS.npy "
+          + "(no empty parts)")
+    }
     for path in paths where !FileManager.default.fileExists(atPath: path) {
       if paths.count == 1, !path.contains("/"), !path.contains(".") {
         throw TrainingError.usage(
@@ -43,6 +48,15 @@ public enum DataSource {
             + EmbeddedDataset.allCases.map(\.rawValue).joined(separator: ", "))
       }
       throw TrainingError.data("--data: file \(path) does not exist; check the path")
+    }
+    for path in paths {
+      switch FileKind(path: path) {
+      case .regular: continue
+      case .directory where paths.count == 1: continue
+      default:
+        throw TrainingError.data(
+          "--data \(path): not a regular file (a device, pipe or socket cannot be read as data)")
+      }
     }
     let url = URL(fileURLWithPath: paths[0])
     if paths.count == 2 {

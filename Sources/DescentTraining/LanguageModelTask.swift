@@ -64,12 +64,32 @@ struct LanguageModelTask {
         "--data \(data) has \(vocabulary) distinct characters but the spec says vocab=\(v); "
           + "leave vocab out to take it from the text")
     }
-    model = GPT(
-      .init(
-        vocabularySize: options["vocab"] ?? vocabulary, contextLength: contextLength,
-        layerCount: options["layers"] ?? 2, headCount: options["heads"] ?? 4,
-        embeddingDimension: options["dim"] ?? 64, stableEmbedding: options["stable"] == 1),
-      key: RandomKey(seed: seed))
+    let configuration = GPT.Configuration(
+      vocabularySize: options["vocab"] ?? vocabulary, contextLength: contextLength,
+      layerCount: options["layers"] ?? 2, headCount: options["heads"] ?? 4,
+      embeddingDimension: options["dim"] ?? 64, stableEmbedding: options["stable"] == 1)
+    try Self.checkMemory(
+      configuration, batchSize: batchSize, spec: ModelSpec.gptChar(options: options))
+    model = GPT(configuration, key: RandomKey(seed: seed))
+  }
+
+  /// Refuses, with the figure, a GPT whose training cannot fit in memory (``MemoryBudget``):
+  /// float32 parameters with their gradient and two optimizer states, plus the activations one
+  /// step keeps for the backward pass (per layer about 16·D values per position and the H·T
+  /// attention scores, and the V logits), all counted in Double so huge sizes cannot overflow.
+  static func checkMemory(_ c: GPT.Configuration, batchSize: Int, spec: ModelSpec) throws {
+    let (v, t, l, h, d) = (
+      Double(c.vocabularySize), Double(c.contextLength), Double(c.layerCount),
+      Double(c.headCount), Double(c.embeddingDimension)
+    )
+    let parameters = v * d + t * d + l * (12 * d * d + 13 * d) + 2 * d + v * d
+    let positions = Double(batchSize) * t
+    let activations = positions * (l * (16 * d + 2 * h * t) + 3 * v)
+    if let excess = MemoryBudget.excess(4 * (parameters * ModelSpec.trainingCopies + activations)) {
+      throw TrainingError.usage(
+        "--model \(spec): training its \(String(format: "%.3g", parameters)) parameters at batch "
+          + "size \(batchSize) needs \(excess): choose a smaller dim, layers, heads or context")
+    }
   }
 
   var stepsPerEpoch: Int { max(1, train.tokens.count / (batchSize * contextLength)) }
@@ -98,7 +118,8 @@ struct LanguageModelTask {
         let positions = part.count * contextLength
         let output = model(inputs, context: .evaluation)
         let logits = output.reshaped([positions, output.shape[2]])
-        total += crossEntropy(logits: logits, labels: targets, reduction: .sum)
+        total +=
+          crossEntropy(logits: logits, labels: targets, reduction: .sum)
           .cast(to: .float64).scalars(as: Double.self)[0]
         correct += accuracy(logits, targets) * Double(positions)
         count += positions

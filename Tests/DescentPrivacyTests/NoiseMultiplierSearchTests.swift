@@ -59,4 +59,15 @@ import Testing
         targetEpsilon: 1, delta: 1e-5, sampleRate: 0.01, steps: 0)
     }
   }
+
+  /// Opacus' bisection never ends when σ → 0 keeps ε below the target (hostile-user run: a
+  /// target of 1e308, a sample rate of 5e-324); here it ends with a σ that meets the target.
+  @Test(arguments: [(1e308, 1e-5, 0.01, 100), (1.0, 0.999999, 4.9e-324, 1)])
+  func aLooseTargetEndsWithANoiseThatMeetsIt(
+    epsilon: Double, delta: Double, rate: Double, steps: Int
+  ) throws {
+    let sigma = try NoiseMultiplierSearch.noiseMultiplier(
+      targetEpsilon: epsilon, delta: delta, sampleRate: rate, steps: steps)
+    #expect(sigma > 0 && sigma.isFinite)
+  }
 }
