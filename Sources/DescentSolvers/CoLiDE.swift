@@ -108,80 +108,82 @@ public struct CoLiDE: Sendable {
     w: [Double], sigma: [Double], success: Bool, iterations: Int, metTolerance: Bool
   ) {
     let d = data.dimension
+    let count = d * d
     let config = configuration
     let acyclicity = LogDetAcyclicity(dimension: d)
-    let (beta1, beta2) = (config.beta1, config.beta2)
-    var w = start
+    let (beta1, beta2, epsilon) = (config.beta1, config.beta2, config.epsilon)
+    let penalty = mu * config.lambda
+    let nonEqual = noise == .nonEqualVariance
     var sigma = startSigma
     var lr = learningRate
     var objectivePrevious = 1e16
-    var m = [Double](repeating: 0, count: d * d)
-    var v = [Double](repeating: 0, count: d * d)
-    var step = [Double](repeating: 0, count: d * d)
-    var gradient = [Double](repeating: 0, count: d * d)
-    var difference = [Double](repeating: 0, count: d * d)
-
-    func residuals() -> (diagonal: [Double], rhs: [Double]) {
-      for i in 0..<d {
-        for j in 0..<d { difference[i * d + j] = (i == j ? 1 : 0) - w[i * d + j] }
-      }
-      return CoLiDENoiseModel.residualVariances(
-        covariance: data.covariance, difference: difference, dimension: d)
+    // W, Adam's m and v, the last step, M, a scratch matrix, Σ̂(I − W), diag R, Σ̂.
+    let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 8 * count + d)
+    defer { buffer.deallocate() }
+    buffer.initialize(repeating: 0, count: 8 * count + d)
+    let (w, m, v, step) = (buffer, buffer + count, buffer + 2 * count, buffer + 3 * count)
+    let (inverse, scratch, rhs) = (buffer + 4 * count, buffer + 5 * count, buffer + 6 * count)
+    let covariance = buffer + 7 * count
+    let diagonal = buffer + 8 * count
+    for k in 0..<count {
+      w[k] = start[k]
+      covariance[k] = data.covariance[k]
+    }
+    func weights() -> [Double] { Array(UnsafeBufferPointer(start: w, count: count)) }
+    func sigmaFromResiduals() -> [Double] {
+      CoLiDEKernels.residuals(
+        covariance: covariance, w: w, dimension: d, rhs: rhs, diagonal: diagonal)
+      return noise.sigma(residualVariances: Array(UnsafeBufferPointer(start: diagonal, count: d)))
+    }
+    func insideDomain() -> Bool {
+      CoLiDEKernels.shiftedInverse(w, s: s, dimension: d, into: inverse, scratch: scratch)
+        && CoLiDEKernels.isInsideDomain(inverse, count: count)
     }
 
     for iteration in 1...maxIterations {
-      var inverse = acyclicity.shiftedInverse(w, s: s)
-      while !LogDetAcyclicity.isInsideDomain(inverse) {
+      while !insideDomain() {
         if iteration == 1 || s <= 0.9 {
-          return (w, sigma, false, iteration - 1, false)
+          return (weights(), sigma, false, iteration - 1, false)
         }
-        for k in 0..<(d * d) { w[k] += lr * step[k] }
+        for k in 0..<count { w[k] += lr * step[k] }
         lr *= 0.5
-        if lr <= 1e-16 { return (w, sigma, true, iteration - 1, false) }
-        for k in 0..<(d * d) { w[k] -= lr * step[k] }
-        sigma = noise.sigma(residualVariances: residuals().diagonal)
-        inverse = acyclicity.shiftedInverse(w, s: s)
+        if lr <= 1e-16 { return (weights(), sigma, true, iteration - 1, false) }
+        for k in 0..<count { w[k] -= lr * step[k] }
+        sigma = sigmaFromResiduals()
       }
-      let mMatrix = inverse!
-      let rhs = residuals().rhs
-      let penalty = mu * config.lambda
+      CoLiDEKernels.residuals(
+        covariance: covariance, w: w, dimension: d, rhs: rhs, diagonal: diagonal)
+      let correction1 = 1 - pow(beta1, Double(iteration))
+      let correction2 = 1 - pow(beta2, Double(iteration))
+      let sigma0 = sigma[0]
       for i in 0..<d {
         for j in 0..<d {
           let k = i * d + j
           let x = w[k]
-          let score: Double
-          if noise == .nonEqualVariance {
-            score = -mu * (rhs[k] * (1.0 / sigma[j]))
-          } else {
-            score = -mu * rhs[k] / sigma[0]
-          }
+          let score = nonEqual ? -mu * (rhs[k] * (1.0 / sigma[j])) : -mu * rhs[k] / sigma0
           let sign: Double = x > 0 ? 1 : (x < 0 ? -1 : 0)
-          gradient[k] = score + penalty * sign + 2 * x * mMatrix[j * d + i]
+          let g = score + penalty * sign + 2 * x * inverse[j * d + i]
+          m[k] = m[k] * beta1 + (1 - beta1) * g
+          v[k] = v[k] * beta2 + (1 - beta2) * (g * g)
+          step[k] = (m[k] / correction1) / ((v[k] / correction2).squareRoot() + epsilon)
         }
       }
-      let correction1 = 1 - pow(beta1, Double(iteration))
-      let correction2 = 1 - pow(beta2, Double(iteration))
-      for k in 0..<(d * d) {
-        let g = gradient[k]
-        m[k] = m[k] * beta1 + (1 - beta1) * g
-        v[k] = v[k] * beta2 + (1 - beta2) * (g * g)
-        step[k] = (m[k] / correction1) / ((v[k] / correction2).squareRoot() + config.epsilon)
-        w[k] -= lr * step[k]
-      }
-      let variances = residuals().diagonal
-      sigma = noise.sigma(residualVariances: variances)
+      for k in 0..<count { w[k] -= lr * step[k] }
+      sigma = sigmaFromResiduals()
       if iteration % config.checkpoint == 0 || iteration == maxIterations {
+        let current = weights()
         var l1 = 0.0
-        for x in w { l1 += abs(x) }
+        for x in current { l1 += abs(x) }
+        let variances = Array(UnsafeBufferPointer(start: diagonal, count: d))
         let objective =
           mu * (noise.score(residualVariances: variances, sigma: sigma) + config.lambda * l1)
-          + acyclicity.value(w, s: s)
+          + acyclicity.value(current, s: s)
         if abs((objectivePrevious - objective) / objectivePrevious) <= config.tolerance {
-          return (w, sigma, true, iteration, true)
+          return (current, sigma, true, iteration, true)
         }
         objectivePrevious = objective
       }
     }
-    return (w, sigma, true, maxIterations, false)
+    return (weights(), sigma, true, maxIterations, false)
   }
 }

@@ -25,11 +25,6 @@ public enum CoLiDENoiseModel: Sendable, Equatable, CustomStringConvertible {
     }
   }
 
-  /// The number of σ entries: d for NV, 1 otherwise.
-  func sigmaCount(dimension d: Int) -> Int {
-    self == .nonEqualVariance ? d : 1
-  }
-
   /// σ₀ from the centred data's column scales ‖xⱼ‖/√n.
   func initialSigma(columnScales: [Double]) -> [Double] {
     switch self {
@@ -37,26 +32,6 @@ public enum CoLiDENoiseModel: Sendable, Equatable, CustomStringConvertible {
     case .nonEqualVariance: columnScales
     case .fixed(let sigma): [sigma]
     }
-  }
-
-  /// The columns' residual variances diag R for Σ̂ and D = I − W (both d×d row-major).
-  static func residualVariances(covariance: [Double], difference: [Double], dimension d: Int)
-    -> (diagonal: [Double], rhs: [Double])
-  {
-    // rhs = Σ̂ D; Rⱼⱼ = Σᵢ Dᵢⱼ rhsᵢⱼ.
-    var rhs = [Double](repeating: 0, count: d * d)
-    for i in 0..<d {
-      for k in 0..<d {
-        let c = covariance[i * d + k]
-        if c == 0 { continue }
-        for j in 0..<d { rhs[i * d + j] += c * difference[k * d + j] }
-      }
-    }
-    var diagonal = [Double](repeating: 0, count: d)
-    for i in 0..<d {
-      for j in 0..<d { diagonal[j] += difference[i * d + j] * rhs[i * d + j] }
-    }
-    return (diagonal, rhs)
   }
 
   /// σ̂(W) in closed form from diag R (the fixed model keeps its σ).
@@ -81,10 +56,5 @@ public enum CoLiDENoiseModel: Sendable, Equatable, CustomStringConvertible {
     case .fixed:
       return 0.5 * r.reduce(0, +) / sigma[0]
     }
-  }
-
-  /// The column divisor of ∂S/∂W = −Σ̂(I − W) / σ: σ for EV and fixed, σⱼ for column j in NV.
-  func columnScale(_ j: Int, sigma: [Double]) -> Double {
-    self == .nonEqualVariance ? sigma[j] : sigma[0]
   }
 }

@@ -11,6 +11,8 @@ public struct DAGAccuracy: Sendable, Equatable {
   public let tpr: Double
   public let fpr: Double
   public let predictedEdges: Int
+  /// Predicted edges whose reverse is a true edge (the part of the SHD that orientation causes).
+  public let reversedEdges: Int
 
   public init(truth: [Int], estimate: [Int], dimension d: Int) {
     precondition(
@@ -53,5 +55,6 @@ public struct DAGAccuracy: Sendable, Equatable {
     tpr = Double(truePositive) / Double(max(condition, 1))
     fpr = Double(reversed + falsePositive) / max(negatives, 1)
     predictedEdges = predicted
+    reversedEdges = reversed
   }
 }
