@@ -21,6 +21,7 @@ public enum ExperimentCatalogue {
       NeuralTangentKernelExperiment(),
       SNNKExperiment(),
       SequentialGradientCodingExperiment(),
+      CoLiDEExperiment(),
     ]
     return PaperCatalogue.ids.compactMap { id in all.first { $0.id == id } }
   }
