@@ -12,8 +12,6 @@ struct SquareMatrixLU {
   private var factors: [Double]
   /// `pivots[k]`: the row swapped with row k at step k.
   private var pivots: [Int]
-  /// The number of row swaps: the sign of det P is (−1)^swaps.
-  private(set) var swaps = 0
   private(set) var isSingular = false
 
   init(_ matrix: [Double], dimension d: Int) {
@@ -30,7 +28,6 @@ struct SquareMatrixLU {
       }
       pivots[k] = p
       if p != k {
-        swaps += 1
         for j in 0..<d { factors.swapAt(k * d + j, p * d + j) }
       }
       let pivot = factors[k * d + k]
@@ -53,14 +50,6 @@ struct SquareMatrixLU {
     var sum = 0.0
     for k in 0..<dimension { sum += log(abs(factors[k * dimension + k])) }
     return sum
-  }
-
-  /// The sign of det A: +1, −1, or 0 when singular.
-  var determinantSign: Double {
-    if isSingular { return 0 }
-    var negative = swaps % 2 == 1
-    for k in 0..<dimension where factors[k * dimension + k] < 0 { negative.toggle() }
-    return negative ? -1 : 1
   }
 
   /// A⁻¹ row-major, solving LU x = P eⱼ column by column; `nil` when A is singular.
