@@ -135,7 +135,7 @@ let package = Package(
       name: "DescentTrainingTests",
       dependencies: [
         "Descent", "DescentNN", "DescentData", "DescentTraining", "DescentRuns", "DescentCurvature",
-        "DescentPrivacy",
+        "DescentPrivacy", "DescentSolvers",
       ],
       // The help snapshots are read from the source tree (#filePath), not from the bundle.
       exclude: ["Snapshots"],

@@ -11,7 +11,7 @@ struct DescentCommand: ParsableCommand {
     subcommands: [
       OptimizeCommand.self, OptimizersCommand.self, FunctionsCommand.self, BenchCommand.self,
       TrainCommand.self, EvaluateCommand.self, CompareCommand.self, RunsCommand.self, ReportCommand.self,
-      HessianCommand.self, ReproduceCommand.self, PrivacyCommand.self,
+      HessianCommand.self, ReproduceCommand.self, PrivacyCommand.self, DAGCommand.self,
     ]
   )
 

@@ -40,21 +40,30 @@ public enum CSVReader {
   }
 
   /// Reads a CSV file whose columns are all numeric features (a header row, no labels) into a
-  /// float32 tensor `[rows, columns]`, with the column names.
-  public static func readFeatures(contentsOf url: URL, allowNaN: Bool = false) throws -> (
-    columns: [String], values: Tensor
-  ) {
+  /// tensor `[rows, columns]` of `dtype` (float32, or float64 to keep every digit of the cells),
+  /// with the column names.
+  public static func readFeatures(
+    contentsOf url: URL, allowNaN: Bool = false, dtype: DType = .float32
+  ) throws -> (columns: [String], values: Tensor) {
+    precondition(
+      dtype == .float32 || dtype == .float64, "readFeatures: dtype must be float32 or float64")
     let lines = try LineReader(stream: ByteStream(url: url))
     guard let header = try lines.nextLine() else { throw DataError.emptyFile(file: url.path) }
     let names = splitCells(header.bytes).map { unquoted(trimmed($0)) }
     let table = try parseRows(
-      lines, path: url.path, columnNames: names, labelIndex: nil, allowNaN: allowNaN)
-    return (names, Tensor(scalars: table.features, shape: [table.rows, names.count]))
+      lines, path: url.path, columnNames: names, labelIndex: nil, allowNaN: allowNaN,
+      keepsDoubles: dtype == .float64)
+    let shape = [table.rows, names.count]
+    return dtype == .float64
+      ? (names, Tensor(scalars: table.doubles, shape: shape))
+      : (names, Tensor(scalars: table.features, shape: shape))
   }
 
   /// Parsed rows: features row-major, labels (empty without a label column).
   struct Table {
     var features: [Float] = []
+    /// The features in float64 instead, when parsed with `keepsDoubles`.
+    var doubles: [Double] = []
     var labels: [Int32] = []
     var rows = 0
     var featureCount = 0
@@ -72,7 +81,8 @@ public enum CSVReader {
 
   /// Parses every remaining line as `columnNames.count` numeric cells.
   static func parseRows(
-    _ lines: LineReader, path: String, columnNames: [String], labelIndex: Int?, allowNaN: Bool
+    _ lines: LineReader, path: String, columnNames: [String], labelIndex: Int?, allowNaN: Bool,
+    keepsDoubles: Bool = false
   ) throws -> Table {
     var table = Table()
     table.featureCount = columnNames.count - (labelIndex == nil ? 0 : 1)
@@ -93,6 +103,8 @@ public enum CSVReader {
                 value: "\(value)", detail: "is not a non-negative integer")
             }
             table.labels.append(Int32(value))
+          } else if keepsDoubles {
+            table.doubles.append(Double(value))
           } else {
             table.features.append(Float(value))
           }
@@ -115,6 +127,10 @@ public enum CSVReader {
         } else {
           if !value.isFinite && !allowNaN {
             throw DataError.notFinite(file: path, position: position, value: text)
+          }
+          if keepsDoubles {
+            table.doubles.append(value)
+            continue
           }
           let single = Float(value)
           if value.isFinite && !single.isFinite {

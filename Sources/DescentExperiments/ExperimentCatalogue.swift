@@ -23,6 +23,7 @@ public enum ExperimentCatalogue {
       SNNKExperiment(),
       ReSTEExperiment(),
       SequentialGradientCodingExperiment(),
+      CoLiDEExperiment(),
     ]
     return PaperCatalogue.ids.compactMap { id in all.first { $0.id == id } }
   }

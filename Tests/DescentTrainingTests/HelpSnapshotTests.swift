@@ -8,7 +8,7 @@ import Testing
     [], ["optimize"], ["optimizers"], ["functions"], ["bench"], ["train"], ["evaluate"],
     ["compare"], ["runs"], ["runs", "list"], ["runs", "show"], ["runs", "export"],
     ["runs", "delete"], ["report"], ["hessian"], ["reproduce"], ["privacy"], ["privacy", "epsilon"],
-    ["privacy", "noise"],
+    ["privacy", "noise"], ["dag"],
   ]
 
   static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
