@@ -65,7 +65,7 @@ public struct FullBatchLoss: Sendable {
   /// The loss on the training split of the run saved in a `descent train` checkpoint (its model,
   /// data, seeded split and standardization), at the checkpoint's parameters.
   public static func load(checkpoint url: URL) throws -> FullBatchLoss {
-    let trainer = try Trainer(resumingFrom: url)
+    let trainer = try Trainer(resumingFrom: url, flag: "--checkpoint")
     return FullBatchLoss(
       model: trainer.currentModel, spec: trainer.spec.description, data: trainer.trainData,
       inputShape: trainer.inputShape)

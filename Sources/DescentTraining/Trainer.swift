@@ -97,7 +97,8 @@ public final class Trainer {
       languageModel = task
       // The classification fields hold one placeholder row; the task supplies the data.
       let placeholder = TensorDataset(
-        name: task.corpus.name, features: .zeros([1, 1]), labels: Tensor(scalars: [Int32(0)], shape: [1]))
+        name: task.corpus.name, features: .zeros([1, 1]),
+        labels: Tensor(scalars: [Int32(0)], shape: [1]))
       trainData = placeholder
       testData = placeholder
       inputShape = [task.contextLength]
@@ -106,38 +107,42 @@ public final class Trainer {
       loader = DataLoader(placeholder, batchSize: 1, shuffle: false, seed: configuration.seed)
       totalSteps = configuration.steps ?? configuration.epochs * task.stepsPerEpoch
     } else {
-    languageModel = nil
-    let full = try dataset ?? DataSource.load(
-      configuration.data, allowNonFiniteFeatures: configuration.allowNonFiniteFeatures ?? false)
-    guard full.count >= 2 else {
-      throw TrainingError.data(
-        "--data \(configuration.data): \(full.count) example(s); need at least 2")
-    }
-    let testCount = Int((configuration.testFraction * Double(full.count)).rounded(.up))
-    guard testCount < full.count else {
-      throw TrainingError.usage(
-        "--test-fraction \(configuration.testFraction): holds out all \(full.count) examples of "
-          + "\(configuration.data), leaving none to train on; use at most "
-          + String(format: "%.3f", (Double(full.count - 1) / Double(full.count) * 1000).rounded(.down) / 1000))
-    }
-    var (train, test) = trainTestSplit(
-      full, testFraction: configuration.testFraction, seed: configuration.seed)
-    if configuration.standardize {
-      let standardization = Standardization(fitting: train.features)
-      train = standardization.apply(to: train)
-      test = standardization.apply(to: test)
-    }
-    trainData = train
-    testData = test
-    inputShape = try spec.inputShape(featureShape: full.featureShape, dataName: full.name)
-    model = try spec.build(
-      inputShape: inputShape, classCount: full.classCount,
-      key: RandomKey(seed: configuration.seed))
-    parameters = model.parameters
-    loader = DataLoader(
-      train, batchSize: configuration.batchSize, shuffle: true,
-      seed: configuration.seed &+ 0x5EED)
-    totalSteps = configuration.steps ?? configuration.epochs * loader.batchesPerEpoch
+      languageModel = nil
+      let full =
+        try dataset
+        ?? DataSource.load(
+          configuration.data, allowNonFiniteFeatures: configuration.allowNonFiniteFeatures ?? false)
+      guard full.count >= 2 else {
+        throw TrainingError.data(
+          "--data \(configuration.data): \(full.count) example(s); need at least 2")
+      }
+      let testCount = Int((configuration.testFraction * Double(full.count)).rounded(.up))
+      guard testCount < full.count else {
+        throw TrainingError.usage(
+          "--test-fraction \(configuration.testFraction): holds out all \(full.count) examples of "
+            + "\(configuration.data), leaving none to train on; use at most "
+            + String(
+              format: "%.3f",
+              (Double(full.count - 1) / Double(full.count) * 1000).rounded(.down) / 1000))
+      }
+      var (train, test) = trainTestSplit(
+        full, testFraction: configuration.testFraction, seed: configuration.seed)
+      if configuration.standardize {
+        let standardization = Standardization(fitting: train.features)
+        train = standardization.apply(to: train)
+        test = standardization.apply(to: test)
+      }
+      trainData = train
+      testData = test
+      inputShape = try spec.inputShape(featureShape: full.featureShape, dataName: full.name)
+      model = try spec.build(
+        inputShape: inputShape, classCount: full.classCount,
+        key: RandomKey(seed: configuration.seed))
+      parameters = model.parameters
+      loader = DataLoader(
+        train, batchSize: configuration.batchSize, shuffle: true,
+        seed: configuration.seed &+ 0x5EED)
+      totalSteps = configuration.steps ?? configuration.epochs * loader.batchesPerEpoch
     }
     let info: OptimizerInfo
     let base: Double
@@ -200,23 +205,42 @@ public final class Trainer {
   /// the file). A file that is not a Descent training checkpoint, or one that does not fit,
   /// throws ``TrainingError/data(_:)``.
   /// `threads` (if given) replaces the saved thread count.
-  public convenience init(resumingFrom url: URL, threads: Int? = nil) throws {
+  /// `flag` names the option that gave the checkpoint in error messages (`--resume` for
+  /// `descent train`, `--checkpoint` for `descent hessian`). A configuration saved in the file
+  /// that cannot be read or is invalid is bad input data (exit 65), named with the file.
+  public convenience init(resumingFrom url: URL, threads: Int? = nil, flag: String = "--resume")
+    throws
+  {
     let checkpoint: TrainingCheckpoint
     do { checkpoint = try TrainingCheckpoint.read(from: url) } catch let error as DataError {
-      throw TrainingError.data("--resume: \(error.description)")
+      throw TrainingError.data("\(flag): \(error.description)")
     }
-    guard let text = checkpoint.metadata[Self.configurationKey],
-      var configuration = try? JSONDecoder().decode(
-        TrainingConfiguration.self, from: Data(text.utf8))
-    else {
+    guard let text = checkpoint.metadata[Self.configurationKey] else {
       throw TrainingError.data(
-        "--resume \(url.path): no training configuration (\(Self.configurationKey)) in the "
+        "\(flag) \(url.path): no training configuration (\(Self.configurationKey)) in the "
           + "checkpoint; was it written by `descent train`?")
+    }
+    var configuration: TrainingConfiguration
+    do {
+      configuration = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(text.utf8))
+    } catch let error as DecodingError {
+      throw TrainingError.data(
+        "\(flag) \(url.path): its \(Self.configurationKey) is unreadable (\(error.oneLine)); "
+          + "was it edited by hand?")
+    } catch {
+      throw TrainingError.data(
+        "\(flag) \(url.path): its \(Self.configurationKey) is not valid JSON; was it edited by hand?"
+      )
     }
     if let threads { configuration.threads = threads }
     configuration.checkpointPath = url.path
-    try self.init(configuration: configuration, runId: checkpoint.metadata[Self.runIdKey])
-    try restore(checkpoint, from: url.path)
+    do {
+      try self.init(configuration: configuration, runId: checkpoint.metadata[Self.runIdKey])
+    } catch let error as TrainingError {
+      throw TrainingError.data(
+        "\(flag) \(url.path): the saved configuration does not hold: \(error.description)")
+    }
+    try restore(checkpoint, from: url.path, flag: flag)
   }
 
   static let configurationKey = "training.configuration"
@@ -236,9 +260,9 @@ public final class Trainer {
     return priorSeconds + Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
   }
 
-  private func restore(_ checkpoint: TrainingCheckpoint, from path: String) throws {
+  private func restore(_ checkpoint: TrainingCheckpoint, from path: String, flag: String) throws {
     func bad(_ detail: String) -> TrainingError {
-      .data("--resume \(path): \(detail); the checkpoint does not belong to this configuration")
+      .data("\(flag) \(path): \(detail); the checkpoint does not belong to this configuration")
     }
     guard checkpoint.parameters.paths == parameters.paths else {
       throw bad("its parameters \(checkpoint.parameters.paths.prefix(4))… differ from the model's")
@@ -254,6 +278,8 @@ public final class Trainer {
         checkpoint.optimizerState, archive: checkpoint.optimizerArchive)
     } catch let error as OptimizerError {
       throw bad(error.description)
+    } catch let error as DecodingError {
+      throw bad("its optimizer state is unreadable (\(error.oneLine))")
     }
     if let state = checkpoint.loader {
       do { try loader.restore(state) } catch let error as DataError { throw bad(error.description) }
@@ -277,7 +303,9 @@ public final class Trainer {
       priorSeconds = seconds
     }
     if let text = checkpoint.metadata[Self.lastLossKey] {
-      guard let loss = Double(text) else { throw bad("\(Self.lastLossKey) is '\(text)', not a number") }
+      guard let loss = Double(text) else {
+        throw bad("\(Self.lastLossKey) is '\(text)', not a number")
+      }
       lastLoss = loss
     }
     if let text = checkpoint.metadata[Self.skippedStepsKey] {
