@@ -8,7 +8,7 @@ import Foundation
 ///
 /// | case | coordinate law | variance |
 /// | --- | --- | --- |
-/// | `.gaussian(scale: σ)` | σ·N(0, 1) (Box–Muller) | σ² |
+/// | `.gaussian(scale: σ)` | σ·N(0, 1) (Box–Muller; vectors use both halves of each pair) | σ² |
 /// | `.studentT(degreesOfFreedom: ν, scale: σ)` | σ·t_ν (Bailey's polar method, Math. Comp. 1994) | σ²ν/(ν − 2) for ν > 2, infinite for ν ≤ 2 |
 /// | `.pareto(shape: α, scale: σ)` | random sign × σ·(U^(−1/α) − 1) (Lomax, symmetrized) | finite only for α > 2 |
 ///
@@ -51,31 +51,53 @@ public enum GradientNoise: Sendable, Equatable {
   }
 
   /// One draw.
+  @inlinable
   public func sample<G: RandomNumberGenerator>(using generator: inout G) -> Double {
     switch self {
     case .gaussian(let σ): return σ * Self.standardNormal(&generator)
     case .studentT(let ν, let σ):
       while true {
-        let u = Double.random(in: -1...1, using: &generator)
-        let v = Double.random(in: -1...1, using: &generator)
+        let u = 2 * Self.unit(&generator) - 1
+        let v = 2 * Self.unit(&generator) - 1
         let w = u * u + v * v
         if w > 0, w <= 1 { return σ * u * (ν * (pow(w, -2 / ν) - 1) / w).squareRoot() }
       }
     case .pareto(let α, let σ):
-      let u = 1 - Double.random(in: 0..<1, using: &generator)  // (0, 1]
+      let u = 1 - Self.unit(&generator)  // (0, 1]
       let magnitude = σ * (pow(u, -1 / α) - 1)
-      return Bool.random(using: &generator) ? magnitude : -magnitude
+      return generator.next() & 1 == 0 ? magnitude : -magnitude
     }
   }
 
-  /// `count` independent draws.
+  /// `count` independent draws (Gaussian ones in Box–Muller pairs, both halves used).
+  @inlinable
   public func sample<G: RandomNumberGenerator>(_ count: Int, using generator: inout G) -> [Double] {
-    (0..<count).map { _ in sample(using: &generator) }
+    guard case .gaussian(let σ) = self else {
+      return (0..<count).map { _ in sample(using: &generator) }
+    }
+    var values = [Double](repeating: 0, count: count)
+    var i = 0
+    while i < count {
+      let u = 1 - Self.unit(&generator)
+      let angle = 2 * Double.pi * Self.unit(&generator)
+      let radius = σ * (-2 * log(u)).squareRoot()
+      values[i] = radius * cos(angle)
+      if i + 1 < count { values[i + 1] = radius * sin(angle) }
+      i += 2
+    }
+    return values
   }
 
+  /// A uniform draw in [0, 1) with 53 random bits.
+  @inlinable @usableFromInline
+  static func unit<G: RandomNumberGenerator>(_ generator: inout G) -> Double {
+    Double(generator.next() >> 11) * 0x1p-53
+  }
+
+  @inlinable @usableFromInline
   static func standardNormal<G: RandomNumberGenerator>(_ generator: inout G) -> Double {
-    let u = 1 - Double.random(in: 0..<1, using: &generator)
-    let v = Double.random(in: 0..<1, using: &generator)
+    let u = 1 - Self.unit(&generator)
+    let v = Self.unit(&generator)
     return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
   }
 }
