@@ -15,8 +15,9 @@
 /// r±ᵢz±ᵢ = σν (z± = w ± y, σ = 0.1, ν the mean complementarity) reduces to the d×d system
 /// (μI + MᵀΘ⁻¹M)Δx = …, Θ = r⁺/z⁺ + r⁻/z⁻ diagonal, solved by Cholesky; steps go 0.99 of the way
 /// to the boundary. It stops when the duality measure 2Nν and the residuals fall below
-/// `tolerance`·(1 + F) — typically after 30–60 iterations —, or reports `converged: false` at
-/// `maxIterations` (or a singular system: A without full column rank and λ = μ = 0).
+/// `tolerance`·(1 + F) — 55–70 iterations on the last-iterate experiment's n = 2000, d = 20
+/// problems —, or reports `converged: false` at `maxIterations` (or a singular system: A without
+/// full column rank and λ = μ = 0).
 /// O(N d²) per iteration, O(N d) memory. Checked against scipy's `linprog` (HiGHS) by
 /// `scripts/golden/make_last_iterate_golden.py`.
 public struct LeastAbsoluteDeviations: Sendable {
