@@ -17,6 +17,7 @@ public enum ExperimentCatalogue {
       EightBitOptimizersExperiment(),
       InContextLearningExperiment(),
       OptimisticOMDExperiment(),
+      LastIterateExperiment(),
       PretrainingExperiment(),
       NeuralTangentKernelExperiment(),
       HessianAlignmentExperiment(),

@@ -1,0 +1,46 @@
+import DescentExperiments
+import Foundation
+import Testing
+
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
+@Suite struct LastIterateExperimentTests {
+  /// The quick run on two seeds not used while designing the experiment: every criterion holds,
+  /// with the two figures.
+  @Test(arguments: [11, 12] as [UInt64])
+  func quickRunAcceptsTheClaim(seed: UInt64) throws {
+    let result = try ExperimentCatalogue.run(
+      id: "last-iterate", context: ExperimentContext(seed: seed, quick: true))
+    for criterion in result.criteria {
+      #expect(criterion.passed, "seed \(seed): \(criterion.name) = \(criterion.measured)")
+    }
+    let accepted = result.accepted
+    let criteria = result.criteria.count
+    let figures = result.figures.count
+    #expect(accepted)
+    #expect(criteria == 5)
+    #expect(figures == 2)
+    #expect(result.runIds.isEmpty)
+  }
+
+  /// Same seed, same numbers; the JSON has the contract's keys and the report renders.
+  @Test func isDeterministicAndEncodesTheContract() throws {
+    let first = try ExperimentCatalogue.run(
+      id: "last-iterate", context: ExperimentContext(seed: 13, quick: true))
+    let second = try ExperimentCatalogue.run(
+      id: "last-iterate", context: ExperimentContext(seed: 13, quick: true))
+    #expect(first.criteria == second.criteria)
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(first.json().utf8)) as? [String: Any])
+    #expect(
+      Set(object.keys) == [
+        "id", "title", "claim", "method", "quickDifferences", "seed", "quick", "seconds",
+        "criteria", "accepted", "notes", "runIds",
+      ])
+    let html = ReproductionReport(results: [first]).html()
+    #expect(html.components(separatedBy: "<svg").count - 1 == 2)
+    _ = try XMLDocument(xmlString: html)
+  }
+}
