@@ -38,7 +38,23 @@ struct GradientProcessing: Equatable {
   /// The optimizer step that training step `step` (0-based batch index) belongs to.
   func optimizerStep(forBatch step: Int) -> Int { step / accumulate }
 
-  /// Checks the values alone (the configuration's `validate`).
+  /// Clipping, accumulation and parameter groups wrap first-order updates only: an optimizer
+  /// that takes curvature (or a loss closure) at one batch over all parameters cannot be wrapped.
+  func checkCompatible(with info: OptimizerInfo) throws {
+    guard isEmpty || info.group == .firstOrder || info.group == .alias else {
+      let options = [
+        clipNorm.map { _ in "--clip-norm" }, clipValue.map { _ in "--clip-value" },
+        accumulate > 1 ? "--accumulate" : nil, noDecayOn.isEmpty ? nil : "--no-decay-on",
+      ].compactMap { $0 }
+      throw TrainingError.usage(
+        "\(options.joined(separator: ", ")) cannot be used with \(info.name) "
+          + "(\(info.group.rawValue)): it takes curvature at one batch over all parameters; use a "
+          + "first-order optimizer")
+    }
+  }
+
+  /// Checks the values, and that they fit the optimizer (the configuration's `validate`, so
+  /// `compare` refuses before any run what `train` refuses).
   static func validate(_ configuration: TrainingConfiguration) throws {
     func check(_ ok: Bool, _ message: String) throws {
       if !ok { throw TrainingError.usage(message) }
@@ -58,6 +74,10 @@ struct GradientProcessing: Equatable {
         "--no-decay-on \(group): unknown parameter group; use "
           + ParameterGroup.allCases.map(\.rawValue).joined(separator: ", "))
     }
+    // An unknown optimizer name is reported by the catalogue's own check.
+    if let info = try? OptimizerCatalogue.info(named: configuration.optimizer) {
+      try GradientProcessing(configuration).checkCompatible(with: info)
+    }
   }
 
   /// `base` (already built by the catalogue) wrapped as the options say; `make` rebuilds the
@@ -67,15 +87,7 @@ struct GradientProcessing: Equatable {
     make: ([String: String]) throws -> any GradientTransformation
   ) throws -> any GradientTransformation {
     if isEmpty { return base }
-    guard info.group == .firstOrder || info.group == .alias else {
-      let options = [
-        clipNorm.map { _ in "--clip-norm" }, clipValue.map { _ in "--clip-value" },
-        accumulate > 1 ? "--accumulate" : nil, noDecayOn.isEmpty ? nil : "--no-decay-on",
-      ].compactMap { $0 }
-      throw TrainingError.usage(
-        "\(options.joined(separator: ", ")) cannot be used with \(info.name) (\(info.group.rawValue)): "
-          + "it takes curvature at one batch over all parameters; use a first-order optimizer")
-    }
+    try checkCompatible(with: info)
     var transformation = base
     if !noDecayOn.isEmpty {
       guard info.hyperparameters.contains(where: { $0.name == "weightDecay" }) else {

@@ -17,6 +17,9 @@ struct FlagRangeTests {
     (["compare", "--epochs", "-2"], "--epochs -2: must be a whole number ≥ 1"),
     (["hessian", "--top", "-1", "--model", "mlp", "--weights", "w", "--data", "digits"],
       "--top -1: must be a whole number ≥ 0"),
+    // compare refuses before any run what train refuses (it used to run and fail every run).
+    (["compare", "--optimizers", "adahessian,sophiah", "--steps", "2", "--clip-value", "1"],
+      "--clip-value cannot be used with adahessian"),
   ]
 
   @Test(arguments: cases.indices)
