@@ -71,7 +71,8 @@ public final class ProgressPrinter: TrainingObserver {
     write(line + "\n")
   }
 
-  private func format(_ x: Double) -> String { String(format: "%.4g", x) }
+  /// `nan` for any NaN (printf writes a NaN with its sign bit set as `-nan`).
+  private func format(_ x: Double) -> String { x.isNaN ? "nan" : String(format: "%.4g", x) }
 
   private func duration(_ seconds: Double) -> String {
     guard seconds.isFinite else { return "?" }

@@ -60,7 +60,9 @@ public struct Trajectory: Sendable {
   /// A number at the precision that round-trips in this trajectory's dtype: `%.17g` for float64,
   /// `%.9g` for float32 (`nan`, `inf`, `-inf` for non-finite values).
   public func format(_ x: Double) -> String {
-    String(format: dtype == .float32 ? "%.9g" : "%.17g", x)
+    // printf writes a NaN with its sign bit set as "-nan"; a NaN has no sign worth printing.
+    if x.isNaN { return "nan" }
+    return String(format: dtype == .float32 ? "%.9g" : "%.17g", x)
   }
 
   /// A JSON object: `function`, `optimizer`, `dtype`, `steps`, `hyperparameters` (name → value),
