@@ -203,3 +203,19 @@ func jsonQuoted(_ text: String) -> String {
   }
   return out + "\""
 }
+
+/// JSON text, for error messages that quote a value (`shape [-64,64]`, not the enum's cases).
+extension JSONValue: CustomStringConvertible {
+  var description: String {
+    switch self {
+    case .object(let fields):
+      return "{" + fields.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
+    case .array(let values): return "[" + values.map(\.description).joined(separator: ",") + "]"
+    case .string(let s): return "\"\(s)\""
+    case .integer(let i): return String(i)
+    case .number(let x): return String(x)
+    case .bool(let b): return String(b)
+    case .null: return "null"
+    }
+  }
+}

@@ -123,6 +123,13 @@ import Testing
           file(
             #"{"a":{"dtype":"F32","shape":[true],"data_offsets":[0,4]}}"#, [0, 0, 0, 0])))
     }
+    // The shape is quoted as JSON, not as the parser's enum cases.
+    expectDataError("malformedHeader", containing: ["shape [-64, 64] is not a list"]) {
+      _ = try SafetensorsFile.read(
+        contentsOf: folder.file(
+          "negative.st",
+          file(#"{"a":{"dtype":"F32","shape":[-64,64],"data_offsets":[0,4]}}"#, [0, 0, 0, 0])))
+    }
     expectDataError("unsupported", containing: ["dtype BF16"]) {
       _ = try SafetensorsFile.read(
         contentsOf: folder.file(
