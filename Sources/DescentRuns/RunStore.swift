@@ -118,6 +118,14 @@ public final class RunStore: Sendable {
       }
     }
     if access == .readWrite { try migrator.migrate(pool) }
+    // A store whose migrations are recorded but a table was dropped by hand would fail later,
+    // inside a query, with SQLite's own words; refuse it here as the damaged store it is.
+    try pool.read { db in
+      guard try migrator.hasCompletedMigrations(db) else { return }
+      for table in RunStoreSchema.tables where try !db.tableExists(table) {
+        throw RunStoreError.corrupt(path: path, detail: "its table \(table) is missing")
+      }
+    }
     return pool
   }
 

@@ -3,6 +3,9 @@ import GRDB
 /// The store's versioned schema. Migrations are append-only: a released one is never edited; a
 /// change is a new migration. GRDB records applied ones in `grdb_migrations`.
 enum RunStoreSchema {
+  /// The tables the migrations create, each required in a complete store.
+  static let tables = ["runGroups", "runs", "metrics", "evaluations"]
+
   static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator()
     migrator.registerMigration("v1-runs-metrics-evaluations-groups") { db in
